@@ -1,0 +1,97 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+# Every other target is one step of `make test`, runnable on its own.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# The pinned default toolchain: ansible-core 2.19 on Python 3.11.
+PYTHON ?= python3.11
+VENV ?= .venv
+# ansible-test work tree (a copy of the collection); not under a hidden folder.
+WORK ?= build/work
+COLLECTION := $(WORK)/ansible_collections/ocsdm/route_manager
+BIN := $(VENV)/bin
+LOGS := build/logs
+
+export ANSIBLE_COLLECTIONS_PATH := $(abspath $(WORK))
+export ANSIBLE_NOCOLOR := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help
+help:
+	@echo "make demo   - start the bundled SDM simulator and run the demo change window against it"
+	@echo "make test   - every check (sanity, units, integration, lint, docs, build, galaxy-importer)"
+	@echo "steps: venv simulator-tests sanity units integration lint changelog-lint docs-lint build importer"
+
+# --- environments -------------------------------------------------------------------------------
+
+$(BIN)/ansible-test: requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade-strategy only-if-needed -r requirements/dev.txt
+	touch $@
+
+.PHONY: venv
+venv: $(BIN)/ansible-test
+
+.venv-importer/bin/python: requirements/importer.txt
+	$(PYTHON) -m venv .venv-importer
+	.venv-importer/bin/python -m pip install --quiet -r requirements/importer.txt
+	touch $@
+
+.PHONY: worktree
+worktree: venv
+	@$(BIN)/python tools/sync_worktree.py $(WORK) >/dev/null
+
+# --- the checks ---------------------------------------------------------------------------------
+
+.PHONY: test
+test:
+	@tools/run-checks venv simulator-tests sanity units integration lint changelog-lint docs-lint build importer
+
+.PHONY: simulator-tests
+simulator-tests: venv
+	cd tests/simulator && ../../$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+.PHONY: sanity
+sanity: venv
+	VENV=$(VENV) WORK=$(WORK) tools/offline-ansible-test sanity --venv --color no
+
+.PHONY: units
+units: venv
+	VENV=$(VENV) WORK=$(WORK) tools/offline-ansible-test units --local --python 3.11 --color no
+
+.PHONY: integration
+integration: venv
+	VENV=$(VENV) WORK=$(WORK) tools/with-simulators $(COLLECTION) \
+	  tools/offline-ansible-test integration --local --python 3.11 --color no
+
+.PHONY: lint
+lint: worktree
+	cd $(COLLECTION) && $(abspath $(BIN))/ansible-lint --profile production
+
+.PHONY: changelog-lint
+changelog-lint: venv
+	$(BIN)/antsibull-changelog lint
+
+.PHONY: docs-lint
+docs-lint: worktree
+	cd $(COLLECTION) && $(abspath $(BIN))/antsibull-docs lint-collection-docs --plugin-docs .
+
+.PHONY: build
+build: worktree
+	tools/build-and-install $(VENV) $(COLLECTION) build/dist build/installed
+
+.PHONY: importer
+importer: build .venv-importer/bin/python
+	tools/galaxy-importer .venv-importer build/dist
+
+# --- the demo -----------------------------------------------------------------------------------
+
+.PHONY: demo
+demo: venv worktree
+	tools/demo $(VENV)
+
+.PHONY: clean
+clean:
+	rm -rf build $(VENV) .venv-importer tests/output
