@@ -12,7 +12,8 @@ VENV ?= .venv
 WORK ?= build/work
 COLLECTION := $(WORK)/ansible_collections/ocsdm/route_manager
 BIN := $(VENV)/bin
-LOGS := build/logs
+# Tools that call `ansible`, `ansible-doc`... by name find the venv's first.
+WITH_VENV := PATH=$(abspath $(BIN)):$$PATH
 
 export ANSIBLE_COLLECTIONS_PATH := $(abspath $(WORK))
 export ANSIBLE_NOCOLOR := 1
@@ -22,7 +23,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make demo   - start the bundled SDM simulator and run the demo change window against it"
 	@echo "make test   - every check (sanity, units, integration, lint, docs, build, galaxy-importer)"
-	@echo "steps: venv simulator-tests sanity units integration lint changelog-lint docs-lint build importer"
+	@echo "steps: venv simulator-tests sanity units integration lint changelog-lint docs-lint build ee-introspect importer"
 
 # --- environments -------------------------------------------------------------------------------
 
@@ -47,7 +48,7 @@ worktree: venv
 
 .PHONY: test
 test:
-	@tools/run-checks venv simulator-tests sanity units integration lint changelog-lint docs-lint build importer
+	@tools/run-checks venv simulator-tests sanity units integration lint changelog-lint docs-lint build ee-introspect importer
 
 .PHONY: simulator-tests
 simulator-tests: venv
@@ -68,7 +69,7 @@ integration: venv
 
 .PHONY: lint
 lint: worktree
-	cd $(COLLECTION) && $(abspath $(BIN))/ansible-lint --profile production
+	cd $(COLLECTION) && $(WITH_VENV) ansible-lint --profile production
 
 .PHONY: changelog-lint
 changelog-lint: venv
@@ -76,7 +77,7 @@ changelog-lint: venv
 
 .PHONY: docs-lint
 docs-lint: worktree
-	cd $(COLLECTION) && $(abspath $(BIN))/antsibull-docs lint-collection-docs --plugin-docs .
+	cd $(COLLECTION) && $(WITH_VENV) antsibull-docs lint-collection-docs --plugin-docs .
 
 .PHONY: build
 build: worktree
@@ -85,6 +86,10 @@ build: worktree
 .PHONY: importer
 importer: build .venv-importer/bin/python
 	tools/galaxy-importer .venv-importer build/dist
+
+.PHONY: ee-introspect
+ee-introspect: build .venv-importer/bin/python
+	tools/check-ee .venv-importer build/installed
 
 # --- the demo -----------------------------------------------------------------------------------
 
