@@ -23,7 +23,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make demo   - start the bundled SDM simulator and run the demo change window against it"
 	@echo "make test   - every check (sanity, units, integration, lint, docs, build, galaxy-importer)"
-	@echo "steps: venv simulator-tests sanity units integration lint changelog-lint docs-lint build ee-introspect importer"
+	@echo "steps: venv simulator-tests sanity units integration lint changelog-lint docs-lint build ee-introspect importer matrix-2.16 matrix-2.21"
 
 # --- environments -------------------------------------------------------------------------------
 
@@ -48,7 +48,7 @@ worktree: venv
 
 .PHONY: test
 test:
-	@tools/run-checks venv simulator-tests sanity units integration lint changelog-lint docs-lint build ee-introspect importer
+	@tools/run-checks venv simulator-tests sanity units integration lint changelog-lint docs-lint build ee-introspect importer matrix-2.16 matrix-2.21
 
 .PHONY: simulator-tests
 simulator-tests: venv
@@ -91,6 +91,13 @@ importer: build .venv-importer/bin/python
 ee-introspect: build .venv-importer/bin/python
 	tools/check-ee .venv-importer build/installed
 
+.PHONY: matrix-2.16 matrix-2.21
+# The lowest ansible-core we claim, and the newest (on Python 3.13, skipped where it is absent).
+matrix-2.16:
+	tools/matrix-leg 2.16 3.11
+matrix-2.21:
+	tools/matrix-leg 2.21 3.13
+
 # --- the demo -----------------------------------------------------------------------------------
 
 .PHONY: demo
@@ -99,4 +106,4 @@ demo: venv worktree
 
 .PHONY: clean
 clean:
-	rm -rf build $(VENV) .venv-importer tests/output
+	rm -rf build $(VENV) .venv-importer .venv-core-* tests/output
