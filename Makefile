@@ -23,7 +23,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make demo   - start the bundled SDM simulator and run the demo change window against it"
 	@echo "make test   - every check (sanity, units, integration, lint, docs, build, galaxy-importer)"
-	@echo "steps: venv simulator-tests sanity units integration lint changelog-lint docs-lint build ee-introspect importer matrix-2.16 matrix-2.21"
+	@echo "steps: venv simulator-tests sanity units integration lint changelog-lint docs-lint docs build ee-introspect importer matrix-2.16 matrix-2.21"
 
 # --- environments -------------------------------------------------------------------------------
 
@@ -48,7 +48,7 @@ worktree: venv
 
 .PHONY: test
 test:
-	@tools/run-checks venv simulator-tests sanity units integration lint changelog-lint docs-lint build ee-introspect importer matrix-2.16 matrix-2.21
+	@tools/run-checks venv simulator-tests sanity units integration lint changelog-lint docs-lint docs build ee-introspect importer matrix-2.16 matrix-2.21
 
 .PHONY: simulator-tests
 simulator-tests: venv
@@ -98,6 +98,16 @@ matrix-2.16:
 matrix-2.21:
 	tools/matrix-leg 2.21 3.13
 
+.venv-docs/bin/sphinx-build: requirements/docs.txt
+	$(PYTHON) -m venv .venv-docs
+	.venv-docs/bin/python -m pip install --quiet -r requirements/docs.txt
+	touch $@
+
+.PHONY: docs
+# HTML docs, offline: build/docs/html/index.html
+docs: worktree .venv-docs/bin/sphinx-build
+	tools/build-docs .venv-docs $(WORK) build/docs
+
 # --- the demo -----------------------------------------------------------------------------------
 
 .PHONY: demo
@@ -106,4 +116,4 @@ demo: venv worktree
 
 .PHONY: clean
 clean:
-	rm -rf build $(VENV) .venv-importer .venv-core-* tests/output
+	rm -rf build $(VENV) .venv-importer .venv-docs .venv-core-* tests/output
