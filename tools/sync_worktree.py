@@ -3,6 +3,8 @@
 ansible-test needs the collection at that path and refuses a symlink, so we copy the files git
 knows (tracked, plus new files that are not ignored) and delete copies whose source is gone.
 ansible-test's own output and the generated integration files in the copy are left alone.
+The copy gets a git repository of its own: inside our (git-ignored) build folder, ansible-test
+would otherwise ask our repository which files exist, and find none.
 Usage: python3 tools/sync_worktree.py WORK   (prints the collection path)
 """
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 TOP = Path(__file__).resolve().parent.parent
 KEPT_IN_COPY = (
+    ".git/",
     "tests/output/",
     "tests/integration/inventory",
     "tests/integration/integration_config.yml",
@@ -52,6 +55,8 @@ def main() -> int:
     dest = Path(sys.argv[1]).resolve() / "ansible_collections" / "ocsdm" / "route_manager"
     dest.mkdir(parents=True, exist_ok=True)
     files = source_files()
+    if not (dest / ".git").is_dir():
+        subprocess.run(["git", "init", "--quiet", str(dest)], check=True)
     copy_changed(files, dest)
     delete_stale(files, dest)
     print(dest)
