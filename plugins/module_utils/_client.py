@@ -1,0 +1,551 @@
+# -*- coding: utf-8 -*-
+# Copyright: ocsdm.route_manager contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The SDM REST client: one HTTP session per run, login and logout, retries, decoding.
+
+Used as a context manager: it logs in on enter and logs out on exit, also when the body raised.
+The session cookie lives only in the ``requests`` cookie jar; the password, the cookie and the
+session id are kept out of every message, repr and warning.
+"""
+
+from __future__ import annotations
+
+import copy
+import http
+import json
+import re
+import threading
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import quote, urlsplit
+from xml.sax.saxutils import escape as xml_escape
+
+from ._clock import Clock, Deadline
+from ._decode import DEFAULT_MAX_BODY_BYTES, JSON, XML, decode_body, text_excerpt
+from ._errors import (
+    SdmAuthError,
+    SdmBadAnswerError,
+    SdmError,
+    SdmHttpError,
+    SdmInputError,
+    SdmNotFoundError,
+    SdmPermissionError,
+    SdmTransportError,
+)
+from ._normalise import TASK_FIELDS, normalise_task, pending_task_ids
+from ._retry import RetryPolicy, parse_retry_after
+from ._states import StateMatcher
+
+try:
+    import requests
+    import urllib3
+    from requests.adapters import HTTPAdapter
+except ImportError:
+    requests = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()  # type: Optional[str]
+else:
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+
+SESSION_COOKIE = 'JSESSIONID'
+LOGIN_PATH = '/admin/login'
+LOGOUT_PATH = '/admin/logout'
+TASKS_PATH = '/routeSets/routeUpdates'
+MAX_TASK_ID_LENGTH = 256
+# Connections kept per host: enough for the waiter's concurrent polls.
+POOL_SIZE = 16
+# Error bodies only feed a short excerpt.
+ERROR_BODY_LIMIT = 64 * 1024
+# Logout is a courtesy to the server: it must not hold up the result for long.
+LOGOUT_RETRY_WINDOW = 5.0
+
+_MEDIA_TYPES = {XML: 'application/xml', JSON: 'application/json'}
+_API_VERSION = re.compile(r'^v[0-9]+(\.[0-9]+)*$')
+_CONTROL = re.compile(r'[\x00-\x1f\x7f-\x9f]')
+# urllib3 prefixes reasons with the connection object; the message already names the host.
+_OBJECT_REPR = re.compile(r'<[^<>]* object at 0x[0-9a-fA-F]+>:?\s*|\b\w*Connection(?:Pool)?\(host=[^()]*\):?\s*')
+
+
+@dataclass
+class ConnectionConfig:
+    """How to reach and log in to one SDM. ``password`` is left out of the repr."""
+
+    url: str
+    username: str
+    password: str = field(repr=False)
+    validate_certs: bool = True
+    ca_path: Optional[str] = None
+    request_timeout: float = 30.0
+    api_version: str = 'v1.3'
+    body_format: str = XML
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def __post_init__(self) -> None:
+        self._check_url()
+        if not isinstance(self.username, str) or not self.username:
+            raise SdmInputError('username is empty')
+        if not isinstance(self.password, str) or not self.password:
+            raise SdmInputError('password is empty')
+        if not _API_VERSION.match(self.api_version or ''):
+            raise SdmInputError('api_version must look like v1.3, got %r' % (self.api_version,))
+        if self.body_format not in _MEDIA_TYPES:
+            raise SdmInputError('body_format must be xml or json, got %r' % (self.body_format,))
+        if not self.request_timeout or self.request_timeout <= 0:
+            raise SdmInputError('request_timeout must be a positive number of seconds')
+        if self.max_body_bytes < 1024:
+            raise SdmInputError('max_body_bytes must be at least 1024')
+
+    def _check_url(self) -> None:
+        try:
+            parts = urlsplit(self.url or '')
+            parts.port  # pylint: disable=pointless-statement  # raises ValueError on a bad port
+        except ValueError:
+            raise SdmInputError('url is not a valid URL')
+        if parts.scheme not in ('http', 'https') or not parts.hostname:
+            raise SdmInputError('url must start with https:// or http:// and name a host, for example https://sdm.example.com:8443')
+        if parts.username is not None or parts.password is not None:
+            # Credentials in the URL would end up in messages; they belong in username and password.
+            raise SdmInputError('url must not contain a user name or password; use the username and password options')
+        if parts.query or parts.fragment:
+            raise SdmInputError('url must not contain a query (?) or fragment (#)')
+
+    @property
+    def base_url(self) -> str:
+        """``{url}/rest/{api_version}`` (a path in ``url``, for a reverse proxy, is kept)."""
+        return '%s/rest/%s' % (self.url.rstrip('/'), self.api_version)
+
+    @property
+    def base_path(self) -> str:
+        """The URL path of `base_url`, as used in messages."""
+        return urlsplit(self.base_url).path
+
+    @property
+    def host(self) -> str:
+        parts = urlsplit(self.url)
+        return '%s:%s' % (parts.hostname, parts.port or (443 if parts.scheme == 'https' else 80))
+
+    @property
+    def verify(self) -> Any:
+        """The ``verify`` argument of requests: a CA file, or whether to check against the system store."""
+        if not self.validate_certs:
+            return False
+        return self.ca_path or True
+
+
+def task_path(task_id: Any) -> str:
+    """The API path of one task; the id is validated and percent-encoded so it stays one path segment."""
+    if not isinstance(task_id, str):
+        raise SdmInputError('a task id must be a string, got %s' % type(task_id).__name__)
+    if not task_id.strip():
+        raise SdmInputError('a task id is empty')
+    if len(task_id) > MAX_TASK_ID_LENGTH:
+        raise SdmInputError('a task id is longer than %d characters' % MAX_TASK_ID_LENGTH)
+    if _CONTROL.search(task_id):
+        raise SdmInputError('the task id %s contains control characters' % ascii(task_id)[:80])
+    if task_id in ('.', '..'):
+        # Percent-encoding leaves dots alone, and URL libraries resolve dot segments.
+        raise SdmInputError('%r is not a task id' % task_id)
+    return '%s/%s' % (TASKS_PATH, quote(task_id, safe=''))
+
+
+def login_body(username: str, password: str, body_format: str) -> bytes:
+    """The login document (``<session>`` or its JSON form)."""
+    if body_format == JSON:
+        return json.dumps({'userName': username, 'password': password}).encode('utf-8')
+    for name, value in (('username', username), ('password', password)):
+        if _CONTROL.search(value):
+            # XML 1.0 cannot carry most control characters; the value itself is never shown.
+            raise SdmInputError('%s contains control characters, which cannot be sent as XML; use body_format=json' % name)
+    return ('<?xml version="1.0" encoding="UTF-8"?><session><userName>%s</userName><password>%s</password></session>'
+            % (xml_escape(username), xml_escape(password))).encode('utf-8')
+
+
+@dataclass
+class _Answer:
+    """One HTTP answer, read to the end."""
+
+    status: int
+    content_type: Optional[str]
+    body: bytes
+    retry_after: Optional[str] = None
+    location: Optional[str] = None
+
+
+class _TransientFault(Exception):
+    """One attempt failed in a way a later attempt may not: carries the error to raise if none is left."""
+
+    def __init__(self, error: SdmError, retry_after: Optional[float] = None) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.retry_after = retry_after
+
+
+class SdmClient:
+    """SDM REST client bound to one ``requests.Session``; thread-safe for concurrent reads."""
+
+    max_concurrency = POOL_SIZE
+
+    def __init__(self, config: ConnectionConfig, clock: Optional[Clock] = None, adapter: Any = None) -> None:
+        """``adapter`` replaces the HTTP transport (a ``requests`` adapter), for tests."""
+        if not HAS_REQUESTS:
+            raise SdmError('the Python library requests is not installed')
+        self.config = config
+        self.clock = clock or Clock()
+        self.warnings = []  # type: List[str]
+        self._session = self._new_session(adapter)
+        self._logged_in = False
+        self._generation = 0  # bumped by every login; tells concurrent pollers whether to log in again
+        self._login_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return 'SdmClient(%r, logged_in=%r)' % (self.config, self._logged_in)
+
+    def _new_session(self, adapter: Any) -> Any:
+        session = requests.Session()
+        adapter = adapter or HTTPAdapter(pool_connections=2, pool_maxsize=POOL_SIZE, max_retries=0)
+        session.mount('https://', adapter)
+        session.mount('http://', adapter)
+        session.headers['Accept'] = _MEDIA_TYPES[self.config.body_format]
+        session.headers['User-Agent'] = 'ocsdm.route_manager'
+        if not self.config.validate_certs:
+            # The module warns once about the choice; urllib3 would add one warning per request.
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        return session
+
+    # Context manager ---------------------------------------------------------------------------
+
+    def __enter__(self) -> 'SdmClient':
+        try:
+            self.login()
+        except BaseException:
+            self._session.close()
+            raise
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        try:
+            self.logout()
+        except Exception:  # pylint: disable=broad-except
+            if exc_type is None:
+                raise
+            # The body's exception is the one that explains the failure: keep it.
+        finally:
+            self._session.close()
+        return False
+
+    @property
+    def logged_in(self) -> bool:
+        return self._logged_in
+
+    def warn(self, message: str) -> None:
+        """Record a warning once (pollers may hit the same one in every round)."""
+        with self._state_lock:
+            if message not in self.warnings:
+                self.warnings.append(message)
+
+    # Session -----------------------------------------------------------------------------------
+
+    def login(self, deadline: Optional[Deadline] = None) -> None:
+        """Open a session; the cookie is kept in the session's cookie jar only."""
+        deadline = deadline or self._unbounded()
+        body = login_body(self.config.username, self.config.password, self.config.body_format)
+        self._forget_session_cookie()
+        answer = self._exchange('POST', LOGIN_PATH, deadline, body)
+        if answer.status == 401:
+            raise SdmAuthError('login refused for user %r: wrong user name or password (%s)'
+                               % (self.config.username, self._summary('POST', LOGIN_PATH, answer)), 401, self._full_path(LOGIN_PATH))
+        if answer.status == 404:
+            raise SdmNotFoundError('the login URL does not exist: check url and api_version %r (%s)'
+                                   % (self.config.api_version, self._summary('POST', LOGIN_PATH, answer)), 404, self._full_path(LOGIN_PATH))
+        self._raise_for_status('POST', LOGIN_PATH, answer)
+        if not self._pin_session_cookie() and not self._cookie_from_login_body(answer):
+            raise SdmAuthError('POST %s answered %d but set no %s session cookie'
+                               % (self._full_path(LOGIN_PATH), answer.status, SESSION_COOKIE), answer.status, self._full_path(LOGIN_PATH))
+        with self._state_lock:
+            self._generation += 1
+            self._logged_in = True
+
+    def logout(self) -> None:
+        """Close the session on the server. Never raises an `SdmError`: a failure becomes a warning."""
+        if not self._logged_in:
+            return
+        self._logged_in = False
+        try:
+            answer = self._exchange('POST', LOGOUT_PATH, Deadline(self.clock, LOGOUT_RETRY_WINDOW))
+            # 401: the session had already expired, so there is nothing left to close.
+            if answer.status != 401:
+                self._raise_for_status('POST', LOGOUT_PATH, answer)
+        except SdmError as exc:
+            self.warn('logout failed, the session stays open on the server until it expires: %s' % exc.message)
+        finally:
+            self._forget_session_cookie()
+
+    def _relogin(self, seen_generation: int, deadline: Deadline) -> None:
+        """Log in again after a 401, unless another thread already did since ``seen_generation``."""
+        with self._login_lock:
+            if self._generation == seen_generation:
+                self.login(deadline)
+
+    def _session_cookies(self) -> List[Any]:
+        with self._jar_lock():
+            return [cookie for cookie in self._session.cookies if cookie.name == SESSION_COOKIE]
+
+    def _jar_lock(self) -> Any:
+        # The jar locks its own changes but not iteration; pollers may receive cookies meanwhile.
+        return self._session.cookies._cookies_lock  # pylint: disable=protected-access
+
+    def _forget_session_cookie(self) -> None:
+        with self._jar_lock():
+            for cookie in self._session_cookies():
+                self._session.cookies.clear(cookie.domain, cookie.path, cookie.name)
+
+    def _pin_session_cookie(self) -> bool:
+        """Keep exactly one session cookie, with path ``/``; ``False`` when there is none.
+
+        SDM sets ``Path=/rest``, which a url with a path prefix (reverse proxy) would not match. The
+        newest cookie is the one with the server's path; the copy is stored before the others are
+        removed, so concurrent requests always carry a cookie.
+        """
+        with self._jar_lock():
+            cookies = self._session_cookies()
+            if not cookies:
+                return False
+            pinned = copy.copy(next((cookie for cookie in cookies if cookie.path != '/'), cookies[0]))
+            pinned.path = '/'
+            pinned.path_specified = True
+            self._session.cookies.set_cookie(pinned)
+            for cookie in cookies:
+                if (cookie.domain, cookie.path) != (pinned.domain, pinned.path):
+                    self._session.cookies.clear(cookie.domain, cookie.path, cookie.name)
+        return True
+
+    def _cookie_from_login_body(self, answer: _Answer) -> bool:
+        """Fallback for a proxy that drops Set-Cookie: the login body carries the same session id."""
+        try:
+            session = decode_body(answer.body, answer.content_type, 'session', 'a login session', self.config.max_body_bytes)
+        except SdmBadAnswerError:
+            return False
+        session_id = session.get('sessionId')
+        if not isinstance(session_id, str) or not session_id.strip():
+            return False
+        self._session.cookies.set(SESSION_COOKIE, session_id.strip(), path='/')
+        return True
+
+    # Reading tasks -----------------------------------------------------------------------------
+
+    def read_task(self, task_id: str, matcher: StateMatcher, deadline: Optional[Deadline] = None) -> Tuple[Dict[str, Any], List[str]]:
+        """One task, normalised, and the warnings about it (not recorded in `warnings`)."""
+        path = task_path(task_id)
+        answer = self._call('GET', path, deadline or self._unbounded())
+        if answer.status == 404:
+            raise SdmNotFoundError('route update task %s not found (%s)' % (task_id, self._summary('GET', path, answer)),
+                                   404, self._full_path(path))
+        self._raise_for_status('GET', path, answer)
+        raw = self._decode('GET', path, answer, 'routeUpdateTaskDetails', 'route update task details')
+        if not any(name in raw for name in TASK_FIELDS) and 'deviceStatusList' not in raw:
+            raise SdmBadAnswerError('GET %s answered %d without any field of a route update task (such as updateStatus)'
+                                    % (self._full_path(path), answer.status), answer.status, self._full_path(path))
+        try:
+            return normalise_task(raw, task_id, matcher)
+        except SdmBadAnswerError as exc:
+            raise SdmBadAnswerError('GET %s: %s' % (self._full_path(path), exc.message), answer.status, self._full_path(path))
+
+    def get_task(self, task_id: str, matcher: StateMatcher, deadline: Optional[Deadline] = None) -> Dict[str, Any]:
+        """One task, normalised; its warnings are added to `warnings`."""
+        task, warnings = self.read_task(task_id, matcher, deadline)
+        for message in warnings:
+            self.warn(message)
+        return task
+
+    def list_pending_task_ids(self, deadline: Optional[Deadline] = None) -> List[str]:
+        """Ids of all pending route update tasks, in the server's order."""
+        answer = self._call('GET', TASKS_PATH, deadline or self._unbounded())
+        self._raise_for_status('GET', TASKS_PATH, answer)
+        if not answer.body.strip():
+            return []
+        raw = self._decode('GET', TASKS_PATH, answer, 'routeUpdateTasks', 'the list of pending route update tasks')
+        try:
+            return pending_task_ids(raw)
+        except SdmBadAnswerError as exc:
+            raise SdmBadAnswerError('GET %s: %s' % (self._full_path(TASKS_PATH), exc.message), answer.status, self._full_path(TASKS_PATH))
+
+    def _decode(self, method: str, path: str, answer: _Answer, root: str, what: str) -> Dict[str, Any]:
+        try:
+            return decode_body(answer.body, answer.content_type, root, what, self.config.max_body_bytes)
+        except SdmBadAnswerError as exc:
+            raise SdmBadAnswerError('%s %s answered %d with an unusable body: %s'
+                                    % (method, self._full_path(path), answer.status, self._scrub(exc.message)),
+                                    answer.status, self._full_path(path))
+
+    # HTTP --------------------------------------------------------------------------------------
+
+    def _unbounded(self) -> Deadline:
+        # Without a caller's deadline only RetryPolicy.max_attempts limits the retries.
+        return Deadline(self.clock, None)
+
+    def _call(self, method: str, path: str, deadline: Deadline, body: Optional[bytes] = None) -> _Answer:
+        """A request on the session; after a 401 it logs in again once and repeats the request."""
+        generation = self._generation
+        answer = self._exchange(method, path, deadline, body)
+        if answer.status != 401:
+            return answer
+        self._relogin(generation, deadline)
+        answer = self._exchange(method, path, deadline, body)
+        if answer.status == 401:
+            raise SdmAuthError('%s; it still did after a fresh login' % self._summary(method, path, answer), 401, self._full_path(path))
+        return answer
+
+    def _exchange(self, method: str, path: str, deadline: Deadline, body: Optional[bytes] = None) -> _Answer:
+        """One logical request: transient faults are retried as the policy and the deadline allow."""
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                return self._attempt(method, path, body)
+            except _TransientFault as fault:
+                delay = self.config.retry.backoff_delay(attempts, deadline, fault.retry_after)
+                if delay is None:
+                    raise _after_attempts(fault.error, attempts)
+                self.clock.sleep(delay)
+
+    def _attempt(self, method: str, path: str, body: Optional[bytes]) -> _Answer:
+        headers = {'Content-Type': _MEDIA_TYPES[self.config.body_format]} if body is not None else None
+        try:
+            with self._session.request(method, self.config.base_url + path, data=body, headers=headers,
+                                       timeout=self.config.request_timeout, verify=self.config.verify,
+                                       allow_redirects=False, stream=True) as response:
+                ok = 200 <= response.status_code < 300
+                answer = _Answer(
+                    status=response.status_code,
+                    content_type=response.headers.get('Content-Type'),
+                    body=self._read_body(method, path, response, self.config.max_body_bytes if ok else ERROR_BODY_LIMIT, ok),
+                    retry_after=response.headers.get('Retry-After'),
+                    location=response.headers.get('Location'),
+                )
+                if SESSION_COOKIE in response.cookies and path != LOGIN_PATH:
+                    self._pin_session_cookie()  # the server rotated the session id
+        except requests.exceptions.SSLError as exc:
+            raise SdmTransportError('%s %s failed: TLS error with %s: %s; check validate_certs and ca_path'
+                                    % (method, self._full_path(path), self.config.host, _exception_reason(exc)), path=self._full_path(path))
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            raise _TransientFault(SdmTransportError('%s %s failed: %s' % (method, self._full_path(path), self._transport_reason(exc)),
+                                                    path=self._full_path(path), transient=True))
+        except requests.exceptions.ContentDecodingError as exc:
+            raise SdmBadAnswerError('%s %s answered a body that cannot be decompressed: %s'
+                                    % (method, self._full_path(path), _exception_reason(exc)), path=self._full_path(path))
+        except (requests.exceptions.RequestException, OSError) as exc:
+            raise SdmTransportError('%s %s failed: %s' % (method, self._full_path(path), _exception_reason(exc)), path=self._full_path(path))
+        if self.config.retry.is_transient_status(answer.status):
+            error = self._status_error(method, path, answer)
+            error.transient = True
+            raise _TransientFault(error, parse_retry_after(answer.retry_after, self.clock.time()))
+        return answer
+
+    def _read_body(self, method: str, path: str, response: Any, limit: int, enforce: bool) -> bytes:
+        """The body, at most ``limit`` bytes: more is an error (``enforce``) or cut off (error pages)."""
+        declared = response.headers.get('Content-Length', '')
+        if enforce and declared.isdigit() and int(declared) > limit:
+            raise self._too_big(method, path, response.status_code, int(declared), limit)
+        chunks = []
+        size = 0
+        try:
+            for chunk in response.iter_content(chunk_size=256 * 1024):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    if enforce:
+                        raise self._too_big(method, path, response.status_code, size, limit)
+                    break
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError, requests.exceptions.Timeout):
+            if path == LOGIN_PATH and enforce:
+                # The session exists once status and cookie have arrived; trying again would open a second one.
+                return b''
+            raise
+        return b''.join(chunks)[:limit]
+
+    def _too_big(self, method: str, path: str, status: int, size: int, limit: int) -> SdmBadAnswerError:
+        return SdmBadAnswerError('%s %s answered %d with a body of more than %d bytes (%d or more); raise max_body_bytes if that is expected'
+                                 % (method, self._full_path(path), status, limit, size), status, self._full_path(path))
+
+    def _transport_reason(self, exc: Exception) -> str:
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return 'no connection to %s within %s seconds' % (self.config.host, self.config.request_timeout)
+        if isinstance(exc, requests.exceptions.ReadTimeout):
+            return 'no answer from %s within %s seconds' % (self.config.host, self.config.request_timeout)
+        if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+            return 'the connection to %s broke while reading the answer' % self.config.host
+        return 'cannot connect to %s: %s' % (self.config.host, _exception_reason(exc))
+
+    # Status handling ---------------------------------------------------------------------------
+
+    def _raise_for_status(self, method: str, path: str, answer: _Answer) -> None:
+        if not 200 <= answer.status < 300:
+            raise self._status_error(method, path, answer)
+
+    def _status_error(self, method: str, path: str, answer: _Answer) -> SdmError:
+        summary = self._summary(method, path, answer)
+        full_path = self._full_path(path)
+        if answer.status == 401:
+            return SdmAuthError('%s: the session is not valid' % summary, 401, full_path)
+        if answer.status == 403:
+            return SdmPermissionError('%s: the user %r lacks the rights for this call (route management)' % (summary, self.config.username),
+                                      403, full_path)
+        if answer.status == 404:
+            return SdmNotFoundError(summary, 404, full_path)
+        if 300 <= answer.status < 400:
+            return SdmHttpError('%s: redirected to %s; check url' % (summary, _location_path(answer.location)), answer.status, full_path)
+        return SdmHttpError(summary, answer.status, full_path)
+
+    def _summary(self, method: str, path: str, answer: _Answer) -> str:
+        """``METHOD /path answered STATUS Phrase: excerpt`` without secrets."""
+        try:
+            phrase = ' ' + http.HTTPStatus(answer.status).phrase
+        except ValueError:
+            phrase = ''
+        text = '%s %s answered %d%s' % (method, self._full_path(path), answer.status, phrase)
+        excerpt = self._scrub(text_excerpt(answer.body))
+        return '%s: %s' % (text, excerpt) if excerpt else text
+
+    def _full_path(self, path: str) -> str:
+        return self.config.base_path + path
+
+    def _scrub(self, text: str) -> str:
+        """Remove the password and the session id should a server echo them."""
+        secrets = [self.config.password] + [cookie.value for cookie in self._session_cookies() if cookie.value]
+        for secret in secrets:
+            if secret and len(secret) >= 3:
+                text = text.replace(secret, '********')
+        return text
+
+
+def _after_attempts(error: SdmError, attempts: int) -> SdmError:
+    if attempts > 1:
+        error.message = '%s (gave up after %d attempts)' % (error.message, attempts)
+        error.args = (error.message,)
+    return error
+
+
+def _exception_reason(exc: BaseException) -> str:
+    """The innermost readable cause of a requests/urllib3 exception, one line, without object reprs."""
+    reason = exc  # type: Any
+    for _depth in range(5):
+        inner = getattr(reason, 'reason', None)
+        if inner is None and reason.args and isinstance(reason.args[0], BaseException):
+            inner = reason.args[0]
+        if not isinstance(inner, BaseException):
+            break
+        reason = inner
+    text = _OBJECT_REPR.sub('', str(reason)).strip() or type(reason).__name__
+    return text_excerpt(text.encode('utf-8'))
+
+
+def _location_path(location: Optional[str]) -> str:
+    if not location:
+        return 'an unnamed location'
+    parts = urlsplit(location)
+    return (parts.path or '/')[:200]

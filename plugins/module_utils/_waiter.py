@@ -1,0 +1,200 @@
+# -*- coding: utf-8 -*-
+# Copyright: ocsdm.route_manager contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Waiting until route update tasks have finished.
+
+Each round polls every task that has not finished yet, concurrently (bounded) on the one client
+session. Between rounds it sleeps, starting at ``sleep`` and growing by `GROWTH` up to
+``sleep_max``; the last sleep is trimmed to the deadline and one final round polls at the
+deadline. A poll that fails for a transient reason (after the client's own retries) does not end
+the wait: the task keeps its last state and the next round tries again.
+
+The client retries a transient fault within the wait's deadline, but never within less than
+``retry_grace`` seconds: the final poll at the deadline, and a wait with ``timeout=0`` (a single
+read), may still retry a lost connection or a busy answer.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from ._clock import Clock, Deadline
+from ._errors import SdmError, SdmInputError, SdmNotFoundError, SdmWaitTimeout
+from ._states import StateMatcher
+
+TARGETS = ('update', 'rollback')
+# How much longer each sleep is than the one before, until sleep_max.
+GROWTH = 1.5
+MAX_WORKERS = 32
+DEFAULT_RETRY_GRACE = 10.0
+
+_TaskState = Dict[str, Any]
+_PollOutcome = Union[Tuple[_TaskState, List[str]], SdmError]
+
+
+@dataclass
+class WaitResult:
+    """Final state of every task, in the order asked, and how the wait went."""
+
+    tasks: List[_TaskState]
+    polls: int
+    elapsed: float
+    warnings: List[str] = field(default_factory=list)
+
+
+class Waiter:
+    """Polls tasks through an `SdmClient` until all are finished or ``timeout`` seconds have passed."""
+
+    def __init__(self, client: Any, matcher: StateMatcher, timeout: float, sleep: float, sleep_max: float,
+                 target: str = 'update', clock: Optional[Clock] = None, max_workers: int = 8,
+                 retry_grace: float = DEFAULT_RETRY_GRACE) -> None:
+        if target not in TARGETS:
+            raise SdmInputError('the wait target must be update or rollback, got %r' % (target,))
+        if timeout is None or timeout < 0:
+            raise SdmInputError('the wait timeout must be zero or more seconds')
+        if sleep is None or sleep <= 0:
+            raise SdmInputError('the wait sleep must be more than zero seconds')
+        if sleep_max is None or sleep_max < sleep:
+            raise SdmInputError('the longest wait sleep (%s) must not be shorter than the first (%s)' % (sleep_max, sleep))
+        if not 1 <= max_workers <= MAX_WORKERS:
+            raise SdmInputError('max_workers must be between 1 and %d' % MAX_WORKERS)
+        if retry_grace < 0:
+            raise SdmInputError('retry_grace must not be negative')
+        self.client = client
+        self.matcher = matcher
+        self.timeout = float(timeout)
+        self.sleep = float(sleep)
+        self.sleep_max = float(sleep_max)
+        self.target = target
+        self.clock = clock or getattr(client, 'clock', None) or Clock()
+        self.max_workers = min(max_workers, getattr(client, 'max_concurrency', max_workers))
+        self.retry_grace = float(retry_grace)
+        self.finished_key = 'finished' if target == 'update' else 'rollback_finished'
+
+    def wait(self, task_ids: Sequence[str]) -> WaitResult:
+        """Wait for ``task_ids`` (repeats ignored); raises `SdmWaitTimeout` with the last states at the deadline."""
+        ids = _unique(task_ids)
+        deadline = Deadline(self.clock, self.timeout)
+        workers = min(self.max_workers, len(ids))
+        executor = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+        try:
+            return _WaitRun(self, ids, deadline, executor).run()
+        finally:
+            if executor is not None:
+                executor.shutdown(wait=True)
+
+
+def _unique(task_ids: Sequence[str]) -> List[str]:
+    if isinstance(task_ids, (str, bytes)) or not task_ids:
+        raise SdmInputError('give the task ids to wait for as a non-empty list')
+    ids = []  # type: List[str]
+    seen = set()
+    for task_id in task_ids:
+        if not isinstance(task_id, str):
+            raise SdmInputError('a task id must be a string, got %s' % type(task_id).__name__)
+        if task_id not in seen:
+            seen.add(task_id)
+            ids.append(task_id)
+    return ids
+
+
+class _WaitRun:
+    """The state of one call to `Waiter.wait`."""
+
+    def __init__(self, waiter: Waiter, ids: List[str], deadline: Deadline, executor: Optional[ThreadPoolExecutor]) -> None:
+        self.waiter = waiter
+        self.ids = ids
+        self.deadline = deadline
+        self.executor = executor
+        self.latest = {}  # type: Dict[str, _TaskState]
+        self.warnings = []  # type: List[str]
+        self.polls = 0
+        self.last_failure = None  # type: Optional[SdmError]
+
+    def run(self) -> WaitResult:
+        interval = self.waiter.sleep
+        while True:
+            self._poll_round()
+            if not self._unfinished():
+                return WaitResult([self.latest[task_id] for task_id in self.ids], self.polls, self.deadline.elapsed(), self.warnings)
+            remaining = self.deadline.remaining()
+            if remaining <= 0:
+                raise self._timeout()
+            self.waiter.clock.sleep(min(interval, remaining))
+            interval = min(interval * GROWTH, self.waiter.sleep_max)
+
+    def _unfinished(self) -> List[str]:
+        key = self.waiter.finished_key
+        return [task_id for task_id in self.ids if not self.latest.get(task_id, {}).get(key)]
+
+    def _poll_round(self) -> None:
+        pending = self._unfinished()
+        self.polls += 1
+        self.last_failure = None
+        for task_id, outcome in zip(pending, self._poll_all(pending, self._retry_deadline())):
+            if isinstance(outcome, SdmError):
+                self._on_failure(task_id, outcome)
+            else:
+                task, warnings = outcome
+                self.latest[task_id] = task
+                self._warn(warnings)
+
+    def _retry_deadline(self) -> Deadline:
+        if self.deadline.remaining() >= self.waiter.retry_grace:
+            return self.deadline
+        return Deadline(self.waiter.clock, self.waiter.retry_grace)
+
+    def _poll_all(self, pending: List[str], retry_deadline: Deadline) -> List[_PollOutcome]:
+        if self.executor is None or len(pending) == 1:
+            return [self._poll(task_id, retry_deadline) for task_id in pending]
+        futures = [self.executor.submit(self._poll, task_id, retry_deadline) for task_id in pending]
+        return [future.result() for future in futures]
+
+    def _poll(self, task_id: str, retry_deadline: Deadline) -> _PollOutcome:
+        """A task's state, or the `SdmError` that the poll ended with (kept so no worker result is lost)."""
+        try:
+            return self.waiter.client.read_task(task_id, self.waiter.matcher, retry_deadline)
+        except SdmError as exc:
+            return exc
+
+    def _on_failure(self, task_id: str, error: SdmError) -> None:
+        if isinstance(error, SdmNotFoundError) and task_id in self.latest:
+            raise SdmNotFoundError('route update task %s vanished while waiting (it may have been committed or deleted): %s'
+                                   % (task_id, error.message), error.status, error.path)
+        if not error.transient:
+            raise error
+        # A busy or restarting SDM: keep the last state and try again next round.
+        self.last_failure = error
+        self._warn(['polling task %s failed, tried again later: %s' % (task_id, error.message)])
+
+    def _warn(self, warnings: List[str]) -> None:
+        for message in warnings:
+            if message not in self.warnings:
+                self.warnings.append(message)
+
+    def _timeout(self) -> SdmError:
+        unseen = [task_id for task_id in self.ids if task_id not in self.latest]
+        if unseen and self.last_failure is not None:
+            # Nothing to report for these tasks: the reason is the transport failure itself.
+            return self.last_failure
+        unfinished = self._unfinished()
+        described = ', '.join('%s (%s)' % (task_id, self._status_of(task_id)) for task_id in unfinished[:5])
+        more = ' and %d more' % (len(unfinished) - 5) if len(unfinished) > 5 else ''
+        message = 'timed out after %s seconds waiting for the %s of %d of %d route update task%s to finish: %s%s' % (
+            _seconds(self.waiter.timeout), self.waiter.target, len(unfinished), len(self.ids),
+            '' if len(self.ids) == 1 else 's', described, more)
+        if self.last_failure is not None:
+            message += '; the last poll failed: %s' % self.last_failure.message
+        return SdmWaitTimeout(message, [self.latest[task_id] for task_id in self.ids], self.polls, self.deadline.elapsed(), self.warnings)
+
+    def _status_of(self, task_id: str) -> str:
+        key = 'update_status' if self.waiter.target == 'update' else 'rollback_status'
+        status = self.latest[task_id].get(key)
+        return 'status %s' % status if status not in (None, '') else 'no status'
+
+
+def _seconds(value: float) -> str:
+    return '%d' % value if value == int(value) else '%.1f' % value

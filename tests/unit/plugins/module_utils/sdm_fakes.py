@@ -1,0 +1,293 @@
+# -*- coding: utf-8 -*-
+# Copyright: ocsdm.route_manager contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Test doubles for the client layer: a fake clock, a scripted HTTP transport and a scripted task source."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from urllib.parse import urlsplit
+
+import urllib3
+from requests.adapters import HTTPAdapter
+
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmNotFoundError
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import normalise_task
+
+FIXTURES = Path(__file__).parent / 'fixtures'
+PASSWORD = 'S3cr3t-Pa55word!'
+SESSION_ID = 'ABCDEF0123456789SESSION.tomcat1'
+
+# The documented task ID33 (REST API guide), normalised.
+EXPECTED_ID33 = {
+    'task_id': 'ID33',
+    'update_status': 'Completed',
+    'error_handling': 'rollback',
+    'rollback_status': 'Unknown',
+    'rollback_count': 0,
+    'total_device_count': 1,
+    'updated_count': 1,
+    'devices': [{
+        'device_group_id': 'ID11',
+        'object_id': 'ID34',
+        'route_set_id': '2',
+        'route_update_task_id': 'ID33',
+        'status': 'Completed',
+        'push_status': 'Completed',
+        'rollback_status': 'Unknown',
+        'rollback_date': None,
+        'rollback_failure_msg': None,
+        'update_date': '2022-10-04T04:03:56',
+        'update_failure_msg': '',
+        'pre_update_version': '0',
+        'update_version': '1',
+    }],
+    'finished': True,
+    'succeeded': True,
+    'failed_devices': [],
+    'rollback_finished': False,
+    'rollback_succeeded': False,
+}
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+class FakeClock(Clock):
+    """Time stands still until something sleeps; every sleep is recorded."""
+
+    def __init__(self, start: float = 1000.0, wall: float = 1700000000.0) -> None:
+        self.start = start
+        self.now = start
+        self.wall = wall
+        self.sleeps = []  # type: List[float]
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self.now
+
+    def time(self) -> float:
+        with self._lock:
+            return self.wall + (self.now - self.start)
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += max(0.0, seconds)
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
+
+
+@dataclass
+class Reply:
+    """A canned HTTP answer."""
+
+    status: int = 200
+    body: bytes = b''
+    content_type: Optional[str] = 'application/xml'
+    headers: List[Tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Call:
+    """What the client sent."""
+
+    method: str
+    path: str
+    cookie: Optional[str]
+    body: Optional[bytes]
+    headers: Dict[str, str]
+    verify: Any
+    timeout: Any
+
+    @property
+    def line(self) -> str:
+        return '%s %s' % (self.method, self.path)
+
+
+def login_reply(session_id: str = SESSION_ID, path: str = '/rest') -> Reply:
+    return Reply(200, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><session><idleTimeout>1800</idleTimeout>'
+                      b'<sessionId>' + session_id.encode() + b'</sessionId></session>',
+                 headers=[('Set-Cookie', 'JSESSIONID=%s; Path=%s; HttpOnly' % (session_id, path))])
+
+
+def task_reply(update_status: str = 'Completed', body_format: str = 'xml') -> Reply:
+    if body_format == 'json':
+        return Reply(200, ('{"updateStatus": "%s", "totalDeviceCount": "0", "updatedCount": "0"}' % update_status).encode(),
+                     'application/json')
+    return Reply(200, ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><routeUpdateTaskDetails>'
+                       '<updateStatus>%s</updateStatus><totalDeviceCount>0</totalDeviceCount>'
+                       '<updatedCount>0</updatedCount></routeUpdateTaskDetails>' % update_status).encode())
+
+
+class FakeTransport(HTTPAdapter):
+    """A requests adapter that answers from a handler and records every call.
+
+    ``handler(call)`` returns a `Reply` or an exception instance to raise (e.g. a requests ConnectionError).
+    """
+
+    def __init__(self, handler: Callable[[Call], Any]) -> None:
+        super().__init__()
+        self.handler = handler
+        self.calls = []  # type: List[Call]
+        self._lock = threading.Lock()
+
+    @property
+    def lines(self) -> List[str]:
+        return [call.line for call in self.calls]
+
+    def send(self, request: Any, stream: bool = False, timeout: Any = None, verify: Any = True, cert: Any = None,
+             proxies: Any = None) -> Any:
+        parts = urlsplit(request.url)
+        call = Call(request.method, parts.path + ('?' + parts.query if parts.query else ''), request.headers.get('Cookie'),
+                    request.body, dict(request.headers), verify, timeout)
+        with self._lock:
+            self.calls.append(call)
+        reply = self.handler(call)
+        if isinstance(reply, BaseException):
+            raise reply
+        return self.build_response(request, _raw_response(reply))
+
+
+def _raw_response(reply: Reply) -> Any:
+    headers = list(reply.headers)
+    if reply.content_type:
+        headers.append(('Content-Type', reply.content_type))
+    headers.append(('Content-Length', str(len(reply.body))))
+    message = http.client.HTTPMessage()
+    for name, value in headers:
+        message[name] = value
+    return urllib3.HTTPResponse(body=io.BytesIO(reply.body), headers=urllib3.HTTPHeaderDict(headers), status=reply.status,
+                                reason=http.client.responses.get(reply.status, 'Unknown'), preload_content=False,
+                                original_response=_OriginalResponse(message))
+
+
+class _OriginalResponse:
+    """The parts of http.client.HTTPResponse that requests (cookies) and urllib3 (release) look at."""
+
+    def __init__(self, msg: http.client.HTTPMessage) -> None:
+        self.msg = msg
+
+    @staticmethod
+    def isclosed() -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+class QueueHandler:
+    """Answers calls with the given replies in order; fails the test when more calls come than replies."""
+
+    def __init__(self, replies: Sequence[Any]) -> None:
+        self.replies = list(replies)
+
+    def __call__(self, call: Call) -> Any:
+        assert self.replies, 'unexpected extra call: %s' % call.line
+        return self.replies.pop(0)
+
+
+class FakeTaskSource:
+    """Stands in for SdmClient in waiter tests: task status follows a timeline on the fake clock.
+
+    ``timelines[task_id]`` is a list of ``(seconds_after_start, update_status)``; the status is the last one
+    whose time has come. ``latency`` is real time spent per read (to make concurrent reads overlap).
+    """
+
+    max_concurrency = 16
+
+    def __init__(self, clock: FakeClock, timelines: Dict[str, List[Tuple[float, str]]], latency: float = 0.0,
+                 rollback: Optional[Dict[str, List[Tuple[float, str]]]] = None) -> None:
+        self.clock = clock
+        self.timelines = timelines
+        self.rollback = rollback or {}
+        self.latency = latency
+        self.reads = []  # type: List[Tuple[float, str]]
+        self.retry_windows = []  # type: List[float]
+        self.failures = {}  # type: Dict[Tuple[str, int], Exception]
+        self.active = 0
+        self.max_active = 0
+        self._lock = threading.Lock()
+
+    def read_task(self, task_id: str, matcher: Any, deadline: Any = None) -> Any:
+        with self._lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+            poll_number = sum(1 for _when, seen in self.reads if seen == task_id) + 1
+            self.reads.append((self.clock.monotonic(), task_id))
+            self.retry_windows.append(deadline.remaining())
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            failure = self.failures.get((task_id, poll_number))
+            if failure is not None:
+                raise failure
+            if task_id not in self.timelines:
+                raise SdmNotFoundError('route update task %s not found' % task_id, 404, '/rest/v1.3/routeSets/routeUpdates/' + task_id)
+            elapsed = self.clock.monotonic() - self.clock.start
+            raw = {'updateStatus': _status_at(self.timelines[task_id], elapsed), 'totalDeviceCount': '1', 'updatedCount': '0'}
+            if task_id in self.rollback:
+                raw['rollbackStatus'] = _status_at(self.rollback[task_id], elapsed)
+            return normalise_task(raw, task_id, matcher)
+        finally:
+            with self._lock:
+                self.active -= 1
+
+    def reads_of(self, task_id: str) -> List[float]:
+        return [when for when, seen in self.reads if seen == task_id]
+
+
+def _status_at(timeline: List[Tuple[float, str]], elapsed: float) -> str:
+    status = timeline[0][1]
+    for when, value in timeline:
+        if when <= elapsed:
+            status = value
+    return status
+
+
+class MiniSdm:
+    """A handler for `FakeTransport` that keeps sessions like SDM: cookie on login, 401 for an unknown one."""
+
+    def __init__(self, statuses: Optional[Dict[str, str]] = None) -> None:
+        self.statuses = statuses or {}
+        self.valid = set()  # type: set
+        self.logins = 0
+        self.logouts = 0
+        self._lock = threading.Lock()
+
+    def expire_sessions(self) -> None:
+        with self._lock:
+            self.valid.clear()
+
+    def __call__(self, call: Call) -> Reply:
+        if call.path.endswith('/admin/login'):
+            with self._lock:
+                self.logins += 1
+                session_id = 'SESSION%d.tomcat1' % self.logins
+                self.valid.add(session_id)
+            return login_reply(session_id)
+        session_id = (call.cookie or '').partition('JSESSIONID=')[2].partition(';')[0]
+        with self._lock:
+            known = session_id in self.valid
+            if known and call.path.endswith('/admin/logout'):
+                self.logouts += 1
+                self.valid.discard(session_id)
+                return Reply(204, content_type=None)
+        if not known:
+            return Reply(401, b'The session ID is invalid', 'text/plain')
+        task_id = call.path.rpartition('/')[2]
+        if task_id not in self.statuses:
+            return Reply(404, b'', None)
+        return task_reply(self.statuses[task_id])
