@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright: ocsdm.route_manager contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+    """Connection options shared by every module of the action group C(ocsdm.route_manager.sdm)."""
+
+    DOCUMENTATION = r"""
+options:
+  url:
+    description:
+      - Base URL of the Session Delivery Manager, scheme, host and port only, for example V(https://sdm.example.com:8443).
+      - The REST path C(/rest/<api_version>/...) is added by the module.
+      - If not set, the value of the E(SDM_URL) environment variable is used.
+    type: str
+    required: true
+  username:
+    description:
+      - SDM user that logs in. The user's group needs route-management rights.
+      - If not set, the value of the E(SDM_USERNAME) environment variable is used.
+    type: str
+    required: true
+  password:
+    description:
+      - Password of O(username).
+      - If not set, the value of the E(SDM_PASSWORD) environment variable is used.
+    type: str
+    required: true
+  validate_certs:
+    description:
+      - Verify the server's TLS certificate.
+      - Turn this off only for a throw-away lab server; the module warns when it is off.
+        To trust a private certification authority, keep it on and set O(ca_path).
+      - If not set, the value of the E(SDM_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file with the certification authority (or authorities) that signed the server's certificate.
+      - Used instead of the system trust store when O(validate_certs=true).
+      - If not set, the value of the E(SDM_CA_PATH) environment variable is used.
+    type: path
+  request_timeout:
+    description:
+      - Seconds to wait for the server to accept a connection and for each answer.
+      - A request that times out is retried while the overall deadline allows.
+    type: float
+    default: 30
+  api_version:
+    description:
+      - Version segment of the REST path. Every route-set call of SDM 8.2 to 9.0.1 uses V(v1.3).
+    type: str
+    default: v1.3
+  body_format:
+    description:
+      - Format of the request and answer bodies exchanged with SDM.
+      - Both give the same result; V(json) needs no XML parsing, V(xml) is the format of Oracle's examples.
+    type: str
+    choices: [xml, json]
+    default: xml
+notes:
+  - The connection options can be set once for a play or a block with
+    C(module_defaults) and the action group C(group/ocsdm.route_manager.sdm).
+  - The module logs in once per run, reuses that session for every request, and logs out on every path,
+    also when it fails or times out.
+  - The password, the session cookie and the session ID never appear in results, warnings or error messages.
+requirements:
+  - requests
+  - lxml
+"""
+
+    WAIT = r"""
+options:
+  wait:
+    description:
+      - Wait until every selected task has finished (see O(wait_for)) before returning.
+      - When V(false), the tasks are read once and returned as they are.
+    type: bool
+    default: false
+  wait_for:
+    description:
+      - What to wait for when O(wait=true).
+      - V(update) waits until the update status of each task is a word of O(success_states) or O(failure_states).
+      - V(rollback) waits until the rollback status of each task is a word of O(rollback_success_states)
+        or O(rollback_failure_states).
+    type: str
+    choices: [update, rollback]
+    default: update
+  wait_timeout:
+    description:
+      - Maximum number of seconds to wait when O(wait=true), measured with a monotonic clock.
+      - What happens when the deadline passes depends on O(fail_on_timeout).
+    type: int
+    default: 600
+  wait_sleep:
+    description:
+      - Seconds between the first polls when O(wait=true).
+      - The interval grows up to O(wait_sleep_max); the last sleep is trimmed so the wait never overshoots O(wait_timeout).
+    type: float
+    default: 5
+  wait_sleep_max:
+    description:
+      - Longest interval in seconds between two polls when O(wait=true). Must not be smaller than O(wait_sleep).
+    type: float
+    default: 30
+  fail_on_timeout:
+    description:
+      - When V(true), a wait that reaches O(wait_timeout) fails the module. The last state of every task is still
+        returned in RV(route_updates).
+      - When V(false), such a wait returns normally with RV(timed_out=true) and the last state of every task.
+        Use this to wait in slices, for example to show progress once a minute.
+    type: bool
+    default: true
+  success_states:
+    description:
+      - Update status words that mean the update finished successfully.
+      - Status words are compared case-insensitively, ignoring spaces, V(_) and V(-).
+      - A status word that is in none of the lists is treated as not finished and reported in a warning.
+    type: list
+    elements: str
+    default: [Completed, Complete, Success, Succeeded]
+  failure_states:
+    description:
+      - Update status words that mean the update finished and failed.
+      - A task that finished in failure is returned as data (RV(route_updates[].succeeded=false)); it does not fail the module.
+    type: list
+    elements: str
+    default: [Failed, Failure, PartiallyCompleted, PartiallyFailed, Cancelled, Canceled, Aborted, Error]
+  rollback_success_states:
+    description:
+      - Rollback status words that mean the rollback finished successfully.
+    type: list
+    elements: str
+    default: [Completed, Complete, Success, Succeeded, RolledBack]
+  rollback_failure_states:
+    description:
+      - Rollback status words that mean the rollback finished and failed.
+    type: list
+    elements: str
+    default: [Failed, Failure, PartiallyCompleted, PartiallyFailed, Error]
+"""
