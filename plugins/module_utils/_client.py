@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape as xml_escape
 from ._clock import Clock, Deadline
 from ._decode import DEFAULT_MAX_BODY_BYTES, JSON, XML, decode_body, text_excerpt
 from ._errors import (
+    SdmActionRefusedError,
     SdmAuthError,
     SdmBadAnswerError,
     SdmError,
@@ -33,6 +34,7 @@ from ._errors import (
     SdmNotFoundError,
     SdmPermissionError,
     SdmTransportError,
+    SdmUnconfirmedError,
 )
 from ._normalise import TASK_FIELDS, normalise_task, pending_task_ids
 from ._retry import RetryPolicy, parse_retry_after
@@ -54,6 +56,11 @@ SESSION_COOKIE = 'JSESSIONID'
 LOGIN_PATH = '/admin/login'
 LOGOUT_PATH = '/admin/logout'
 TASKS_PATH = '/routeSets/routeUpdates'
+ACTION_TYPES = ('Commit', 'Rollback', 'Cancel')
+# How SDM refuses an action in the task's present state (400 as inferred; 409 is the usual alternative).
+REFUSED_ACTION_STATUSES = frozenset((400, 409))
+# Busy answers that come before the request is processed: an action may be sent again after them.
+UNPROCESSED_STATUSES = frozenset((429, 503))
 MAX_TASK_ID_LENGTH = 256
 # Connections kept per host: enough for the waiter's concurrent polls.
 POOL_SIZE = 16
@@ -152,6 +159,20 @@ def task_path(task_id: Any) -> str:
     return '%s/%s' % (TASKS_PATH, quote(task_id, safe=''))
 
 
+def action_path(task_id: Any) -> str:
+    """The API path of a task's action endpoint."""
+    return task_path(task_id) + '/action'
+
+
+def action_body(action: str, body_format: str) -> bytes:
+    """The ``<routeUpdateAction>`` document (or its JSON form) for ``Commit``, ``Rollback`` or ``Cancel``."""
+    if action not in ACTION_TYPES:
+        raise SdmInputError('the action must be one of %s, got %r' % (', '.join(ACTION_TYPES), action))
+    if body_format == JSON:
+        return json.dumps({'type': action}).encode('utf-8')
+    return ('<?xml version="1.0" encoding="UTF-8"?><routeUpdateAction><type>%s</type></routeUpdateAction>' % action).encode('utf-8')
+
+
 def login_body(username: str, password: str, body_format: str) -> bytes:
     """The login document (``<session>`` or its JSON form)."""
     if body_format == JSON:
@@ -176,12 +197,16 @@ class _Answer:
 
 
 class _TransientFault(Exception):
-    """One attempt failed in a way a later attempt may not: carries the error to raise if none is left."""
+    """One attempt failed in a way a later attempt may not: carries the error to raise if none is left.
 
-    def __init__(self, error: SdmError, retry_after: Optional[float] = None) -> None:
+    ``may_have_arrived`` is false only when the request certainly was not processed (no connection, 429, 503).
+    """
+
+    def __init__(self, error: SdmError, retry_after: Optional[float] = None, may_have_arrived: bool = True) -> None:
         super().__init__(error.message)
         self.error = error
         self.retry_after = retry_after
+        self.may_have_arrived = may_have_arrived
 
 
 class SdmClient:
@@ -374,6 +399,28 @@ class SdmClient:
         except SdmBadAnswerError as exc:
             raise SdmBadAnswerError('GET %s: %s' % (self._full_path(TASKS_PATH), exc.message), answer.status, self._full_path(TASKS_PATH))
 
+    # Actions ------------------------------------------------------------------------------------
+
+    def send_action(self, task_id: str, action: str, deadline: Optional[Deadline] = None) -> None:
+        """POST ``Commit``, ``Rollback`` or ``Cancel`` for one task; SDM answers 2xx without a body.
+
+        The request is repeated only after faults that show it was not processed (no connection, 429,
+        503); after any other fault `SdmUnconfirmedError` is raised, since an action that arrived twice
+        would be refused or act twice. A refusal raises `SdmActionRefusedError` with the server's reason.
+        """
+        path = action_path(task_id)
+        body = action_body(action, self.config.body_format)
+        answer = self._call('POST', path, deadline or self._unbounded(), body, repeatable=False)
+        if answer.status in REFUSED_ACTION_STATUSES:
+            reason = self._scrub(text_excerpt(answer.body)) or 'no reason given'
+            raise SdmActionRefusedError('SDM refused the %s of route update task %s: %s (POST %s answered %d%s)'
+                                        % (action, task_id, reason, self._full_path(path), answer.status, _phrase(answer.status)),
+                                        answer.status, self._full_path(path))
+        if answer.status == 404:
+            raise SdmNotFoundError('route update task %s not found (%s)' % (task_id, self._summary('POST', path, answer)),
+                                   404, self._full_path(path))
+        self._raise_for_status('POST', path, answer)
+
     def _decode(self, method: str, path: str, answer: _Answer, root: str, what: str) -> Dict[str, Any]:
         try:
             return decode_body(answer.body, answer.content_type, root, what, self.config.max_body_bytes)
@@ -388,26 +435,34 @@ class SdmClient:
         # Without a caller's deadline only RetryPolicy.max_attempts limits the retries.
         return Deadline(self.clock, None)
 
-    def _call(self, method: str, path: str, deadline: Deadline, body: Optional[bytes] = None) -> _Answer:
-        """A request on the session; after a 401 it logs in again once and repeats the request."""
+    def _call(self, method: str, path: str, deadline: Deadline, body: Optional[bytes] = None, repeatable: bool = True) -> _Answer:
+        """A request on the session; after a 401 it logs in again once and repeats the request.
+
+        A 401 means the request was not processed, so this holds for a request that is not ``repeatable`` too.
+        """
         generation = self._generation
-        answer = self._exchange(method, path, deadline, body)
+        answer = self._exchange(method, path, deadline, body, repeatable)
         if answer.status != 401:
             return answer
         self._relogin(generation, deadline)
-        answer = self._exchange(method, path, deadline, body)
+        answer = self._exchange(method, path, deadline, body, repeatable)
         if answer.status == 401:
             raise SdmAuthError('%s; it still did after a fresh login' % self._summary(method, path, answer), 401, self._full_path(path))
         return answer
 
-    def _exchange(self, method: str, path: str, deadline: Deadline, body: Optional[bytes] = None) -> _Answer:
-        """One logical request: transient faults are retried as the policy and the deadline allow."""
+    def _exchange(self, method: str, path: str, deadline: Deadline, body: Optional[bytes] = None, repeatable: bool = True) -> _Answer:
+        """One logical request: transient faults are retried as the policy and the deadline allow.
+
+        A request that is not ``repeatable`` is only retried when the fault shows it was not processed.
+        """
         attempts = 0
         while True:
             attempts += 1
             try:
                 return self._attempt(method, path, body)
             except _TransientFault as fault:
+                if not repeatable and fault.may_have_arrived:
+                    raise SdmUnconfirmedError(_after_attempts(fault.error, attempts))
                 delay = self.config.retry.backoff_delay(attempts, deadline, fault.retry_after)
                 if delay is None:
                     raise _after_attempts(fault.error, attempts)
@@ -434,7 +489,8 @@ class SdmClient:
                                     % (method, self._full_path(path), self.config.host, _exception_reason(exc)), path=self._full_path(path))
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             raise _TransientFault(SdmTransportError('%s %s failed: %s' % (method, self._full_path(path), self._transport_reason(exc)),
-                                                    path=self._full_path(path), transient=True))
+                                                    path=self._full_path(path), transient=True),
+                                  may_have_arrived=not _never_connected(exc))
         except requests.exceptions.ContentDecodingError as exc:
             raise SdmBadAnswerError('%s %s answered a body that cannot be decompressed: %s'
                                     % (method, self._full_path(path), _exception_reason(exc)), path=self._full_path(path))
@@ -443,7 +499,8 @@ class SdmClient:
         if self.config.retry.is_transient_status(answer.status):
             error = self._status_error(method, path, answer)
             error.transient = True
-            raise _TransientFault(error, parse_retry_after(answer.retry_after, self.clock.time()))
+            raise _TransientFault(error, parse_retry_after(answer.retry_after, self.clock.time()),
+                                  may_have_arrived=answer.status not in UNPROCESSED_STATUSES)
         return answer
 
     def _read_body(self, method: str, path: str, response: Any, limit: int, enforce: bool) -> bytes:
@@ -503,11 +560,7 @@ class SdmClient:
 
     def _summary(self, method: str, path: str, answer: _Answer) -> str:
         """``METHOD /path answered STATUS Phrase: excerpt`` without secrets."""
-        try:
-            phrase = ' ' + http.HTTPStatus(answer.status).phrase
-        except ValueError:
-            phrase = ''
-        text = '%s %s answered %d%s' % (method, self._full_path(path), answer.status, phrase)
+        text = '%s %s answered %d%s' % (method, self._full_path(path), answer.status, _phrase(answer.status))
         excerpt = self._scrub(text_excerpt(answer.body))
         return '%s: %s' % (text, excerpt) if excerpt else text
 
@@ -530,16 +583,41 @@ def _after_attempts(error: SdmError, attempts: int) -> SdmError:
     return error
 
 
+def _phrase(status: int) -> str:
+    """`` Not Found`` for 404: the reason phrase with a leading space, empty for an unknown status."""
+    try:
+        return ' ' + http.HTTPStatus(status).phrase
+    except ValueError:
+        return ''
+
+
+def _causes(exc: BaseException) -> List[BaseException]:
+    """A requests/urllib3 exception and the ones it wraps (``reason`` or first argument), outermost first."""
+    chain = [exc]
+    for _depth in range(5):
+        inner = getattr(chain[-1], 'reason', None)
+        if inner is None and chain[-1].args and isinstance(chain[-1].args[0], BaseException):
+            inner = chain[-1].args[0]
+        if not isinstance(inner, BaseException) or inner in chain:
+            break
+        chain.append(inner)
+    return chain
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """Whether a request failed before any connection existed (refused, unresolved, connect timeout): it never arrived.
+
+    A fault on an open connection (reset, read timeout) leaves open whether the server processed the request.
+    """
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    # urllib3 1.26 and 2.x: NewConnectionError (refused, name resolution) subclasses ConnectTimeoutError.
+    return any(isinstance(cause, urllib3.exceptions.ConnectTimeoutError) for cause in _causes(exc))
+
+
 def _exception_reason(exc: BaseException) -> str:
     """The innermost readable cause of a requests/urllib3 exception, one line, without object reprs."""
-    reason = exc  # type: Any
-    for _depth in range(5):
-        inner = getattr(reason, 'reason', None)
-        if inner is None and reason.args and isinstance(reason.args[0], BaseException):
-            inner = reason.args[0]
-        if not isinstance(inner, BaseException):
-            break
-        reason = inner
+    reason = _causes(exc)[-1]
     text = _OBJECT_REPR.sub('', str(reason)).strip() or type(reason).__name__
     return text_excerpt(text.encode('utf-8'))
 

@@ -59,12 +59,29 @@ class SdmHttpError(SdmError):
     """Any other answer outside 2xx that is not retried."""
 
 
+class SdmActionRefusedError(SdmHttpError):
+    """SDM refused a Commit, Rollback or Cancel in the task's present state (400 or 409); the message quotes its reason."""
+
+
 class SdmBadAnswerError(SdmError):
     """A body that cannot be decoded, or that is not what the call expects."""
 
 
 class SdmTransportError(SdmError):
     """Connection, TLS or timeout failure, after the retries allowed."""
+
+
+class SdmUnconfirmedError(SdmError):
+    """A request that must not be repeated (an action) failed after it may have reached SDM.
+
+    Its answer was lost (read timeout, broken connection, 502, 504), so whether it took effect is unknown;
+    repeating it could act twice. ``cause`` is the error of the attempt. The caller reads the task to find out.
+    """
+
+    def __init__(self, cause: SdmError) -> None:
+        super().__init__('%s; the request may have reached SDM, so it was not repeated' % cause.message,
+                         cause.status, cause.path, transient=True)
+        self.cause = cause
 
 
 class SdmInputError(SdmError):

@@ -1,0 +1,302 @@
+# -*- coding: utf-8 -*-
+# Copyright: ocsdm.route_manager contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Commit, Rollback and Cancel of a route update task, made idempotent.
+
+SDM keeps the devices of a task locked until someone commits or rolls it back. SDM itself refuses an
+action that is already done, so repeating a playbook would fail; here the task is read first and
+`decide` tells whether the action is still needed, already done (``changed`` false), or impossible in
+the task's state (an error before anything is sent, where SDM would refuse it too).
+
+`ActionRunner` does the requests around the decision on one client session: the read, the POST, a
+second read when the POST's answer was lost, and the optional wait for the action's result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional
+
+from ._clock import Clock, Deadline
+from ._errors import SdmError, SdmInputError, SdmNotFoundError, SdmUnconfirmedError, SdmWaitTimeout
+from ._states import FAILURE, RUNNING, SUCCESS, UNKNOWN, StateMatcher, normalise_state
+from ._waiter import GROWTH, Waiter
+
+COMMIT = 'commit'
+ROLLBACK = 'rollback'
+CANCEL = 'cancel'
+# The module's action names and the type words of the SDM API.
+ACTIONS = {COMMIT: 'Commit', ROLLBACK: 'Rollback', CANCEL: 'Cancel'}
+_PAST = {COMMIT: 'committed', ROLLBACK: 'rolled back', CANCEL: 'cancelled'}
+
+# Where a task's rollback stands.
+NO_ROLLBACK = 'none'
+ROLLBACK_RUNNING = 'running'
+ROLLBACK_FINISHED = 'finished'
+ROLLBACK_UNCLEAR = 'unclear'
+
+# Rollback words meaning nobody asked for a rollback: SDM shows Unknown on such a task.
+_ROLLBACK_IDLE = frozenset(normalise_state(word) for word in ('', 'Unknown', 'NotStarted'))
+_CANCELLED = frozenset(normalise_state(word) for word in ('Cancelled', 'Canceled'))
+
+_Task = Dict[str, Any]
+
+
+class SdmActionConflictError(SdmInputError):
+    """The task's state does not allow the action; found before sending, so nothing was sent."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether to send the action; when not, ``reason`` says why it is already done."""
+
+    send: bool
+    reason: str = ''
+    committed: bool = False  # the task is known to be committed (commit only)
+
+
+@dataclass(frozen=True)
+class WaitSettings:
+    """How long to wait for an action's result, and how often to look (seconds)."""
+
+    timeout: float
+    sleep: float
+    sleep_max: float
+
+
+@dataclass
+class ActionOutcome:
+    """What a run did: ``task`` is the last state read (``None`` once a committed task is gone)."""
+
+    changed: bool
+    task: Optional[_Task]
+    message: str
+    committed: bool = False
+    warnings: List[str] = field(default_factory=list)
+
+
+def parse_action(value: Any) -> str:
+    """``commit``, ``rollback`` or ``cancel`` from any letter case (SDM spells them ``Commit``...)."""
+    action = value.strip().lower() if isinstance(value, str) else None
+    if action not in ACTIONS:
+        raise SdmInputError('action must be one of %s (in any letter case), got %r' % (', '.join(ACTIONS), value))
+    return action
+
+
+def rollback_phase(task: _Task, matcher: StateMatcher) -> str:
+    """`NO_ROLLBACK`, `ROLLBACK_RUNNING`, `ROLLBACK_FINISHED`, or `ROLLBACK_UNCLEAR` for a word nobody knows."""
+    word = task.get('rollback_status')
+    kind = matcher.classify_rollback(word)
+    if kind in (SUCCESS, FAILURE):
+        return ROLLBACK_FINISHED
+    if kind == RUNNING:
+        # The matcher counts "not asked for" as running (not finished); here the two differ.
+        return NO_ROLLBACK if normalise_state(word) in _ROLLBACK_IDLE else ROLLBACK_RUNNING
+    return ROLLBACK_UNCLEAR
+
+
+def decide(action: str, task_id: str, task: Optional[_Task], matcher: StateMatcher, is_pending: Callable[[], bool]) -> Decision:
+    """Whether ``action`` must be sent for ``task`` (``None``: SDM answered 404); raises `SdmActionConflictError`.
+
+    ``is_pending`` tells whether the task is still in the pending list; it is only called when that
+    decides the answer (a committed task may stay readable, with its final status). A status word that
+    nobody knows never blocks an action: SDM decides, and its refusal is reported.
+    """
+    if action == COMMIT:
+        return _decide_commit(task_id, task, matcher, is_pending)
+    if task is None:
+        raise SdmNotFoundError('route update task %s not found' % task_id, 404)
+    if action == ROLLBACK:
+        return _decide_rollback(task, matcher, is_pending)
+    if action == CANCEL:
+        return _decide_cancel(task, matcher)
+    raise SdmInputError('unknown action %r' % (action,))
+
+
+def _decide_commit(task_id: str, task: Optional[_Task], matcher: StateMatcher, is_pending: Callable[[], bool]) -> Decision:
+    if task is None:
+        # SDM forgets a committed task (by default): a second commit finds nothing, which is the goal.
+        return Decision(False, 'SDM no longer knows route update task %s (404): taken as committed earlier' % task_id, committed=True)
+    _refuse_while_updating(task, matcher, COMMIT, 'SDM commits a task only after its update has finished')
+    phase = rollback_phase(task, matcher)
+    if phase == ROLLBACK_FINISHED:
+        raise _conflict(task, COMMIT, 'it was rolled back (rollback status %s), and SDM does not commit a rolled-back task'
+                        % _word(task['rollback_status']))
+    if phase == ROLLBACK_RUNNING:
+        raise _conflict(task, COMMIT, 'its rollback is running (rollback status %s)' % _word(task['rollback_status']))
+    if not is_pending():
+        return Decision(False, 'route update task %s is already committed: it is no longer in the pending list' % task['task_id'],
+                        committed=True)
+    return Decision(True)
+
+
+def _decide_rollback(task: _Task, matcher: StateMatcher, is_pending: Callable[[], bool]) -> Decision:
+    phase = rollback_phase(task, matcher)
+    if phase == ROLLBACK_FINISHED:
+        return Decision(False, 'route update task %s is already rolled back (rollback status %s)' % (task['task_id'], _word(task['rollback_status'])))
+    if phase == ROLLBACK_RUNNING:
+        return Decision(False, 'the rollback of route update task %s is already running (rollback status %s)'
+                        % (task['task_id'], _word(task['rollback_status'])))
+    _refuse_while_updating(task, matcher, ROLLBACK, 'SDM rolls back only a finished update. Wait for it to finish, or stop it with action=cancel')
+    if phase == NO_ROLLBACK and not is_pending():
+        # Readable, never rolled back, yet no longer pending: it was committed.
+        raise _conflict(task, ROLLBACK, 'it is no longer in the pending list, so it was committed')
+    return Decision(True)
+
+
+def _decide_cancel(task: _Task, matcher: StateMatcher) -> Decision:
+    kind = matcher.classify_update(task['update_status'])
+    if kind in (RUNNING, UNKNOWN):
+        return Decision(True)
+    if normalise_state(task['update_status']) in _CANCELLED:
+        return Decision(False, 'route update task %s is already cancelled (update status %s)' % (task['task_id'], _word(task['update_status'])))
+    # A finished update has nothing left to stop; SDM would refuse the Cancel.
+    return Decision(False, 'route update task %s has already finished (update status %s): there is nothing to cancel'
+                    % (task['task_id'], _word(task['update_status'])))
+
+
+def _refuse_while_updating(task: _Task, matcher: StateMatcher, action: str, why: str) -> None:
+    if matcher.classify_update(task['update_status']) == RUNNING:
+        raise _conflict(task, action, 'its update is still running (update status %s); %s' % (_word(task['update_status']), why))
+
+
+def _conflict(task: _Task, action: str, why: str) -> SdmActionConflictError:
+    return SdmActionConflictError('route update task %s cannot be %s: %s. Nothing was sent to SDM'
+                                  % (task['task_id'], _PAST[action], why))
+
+
+def _word(value: Any) -> str:
+    return 'empty' if value in (None, '') else str(value)
+
+
+class ActionRunner:
+    """Reads a task, decides, sends the action unless it is done, and waits for its result.
+
+    After a failure, `sent` tells whether the action may have reached SDM and `last_task` holds the
+    last state read, so the caller can report both.
+    """
+
+    def __init__(self, client: Any, matcher: StateMatcher, clock: Optional[Clock] = None) -> None:
+        self.client = client
+        self.matcher = matcher
+        self.clock = clock or getattr(client, 'clock', None) or Clock()
+        self.sent = False
+        self.last_task = None  # type: Optional[_Task]
+        self.warnings = []  # type: List[str]
+
+    def run(self, task_id: str, action: str, check_mode: bool = False, wait: Optional[WaitSettings] = None) -> ActionOutcome:
+        """One action on one task; ``wait`` (ignored in check mode) waits for its result."""
+        decision = self._decide(task_id, action)
+        if not decision.send:
+            task = self._settle(task_id, action, None if check_mode else wait)
+            return self._outcome(False, task, _sentence(decision.reason), decision.committed)
+        word = ACTIONS[action]
+        if check_mode:
+            return self._outcome(True, self.last_task, 'Check mode: the %s of route update task %s would be sent.' % (word, task_id), False)
+        self._send(task_id, action)
+        task = self._settle(task_id, action, wait)
+        return self._outcome(True, task, 'SDM accepted the %s of route update task %s.' % (word, task_id), action == COMMIT)
+
+    def _outcome(self, changed: bool, task: Optional[_Task], message: str, committed: bool) -> ActionOutcome:
+        return ActionOutcome(changed, task, message, committed, list(self.warnings))
+
+    # Reading and deciding ------------------------------------------------------------------------
+
+    def _decide(self, task_id: str, action: str) -> Decision:
+        self.last_task = self._read(task_id, action)
+        return decide(action, task_id, self.last_task, self.matcher, lambda: task_id in self.client.list_pending_task_ids())
+
+    def _read(self, task_id: str, action: str) -> Optional[_Task]:
+        """The task; for a commit ``None`` when SDM answers 404 (it forgets committed tasks)."""
+        try:
+            return self.client.get_task(task_id, self.matcher)
+        except SdmNotFoundError:
+            if action != COMMIT:
+                raise
+            return None
+
+    # Sending -------------------------------------------------------------------------------------
+
+    def _send(self, task_id: str, action: str) -> None:
+        """POST the action. When its answer is lost, read the task: done means done; else send once more."""
+        word = ACTIONS[action]
+        try:
+            self.client.send_action(task_id, word)
+        except SdmUnconfirmedError as lost:
+            self.sent = True
+            if not self._decide(task_id, action).send:
+                self._warn('the answer to the %s of route update task %s was lost, but the task shows that it took effect: %s'
+                           % (word, task_id, lost.cause.message))
+                return
+            self.sent = False
+            try:
+                self.client.send_action(task_id, word)
+            except SdmUnconfirmedError as again:
+                self.sent = True
+                raise _rerun_hint(again)
+        self.sent = True
+
+    # Waiting -------------------------------------------------------------------------------------
+
+    def _settle(self, task_id: str, action: str, wait: Optional[WaitSettings]) -> Optional[_Task]:
+        """The task after the action (read again once it was sent) or, with ``wait``, once its result shows."""
+        if wait is None:
+            return self._read(task_id, action) if self.sent else self.last_task
+        if action == COMMIT:
+            if not self.sent:
+                return self.last_task  # already committed: nothing left to wait for
+            self._wait_released(task_id, wait)
+            return self._read(task_id, action)
+        key, target = ('rollback_finished', 'rollback') if action == ROLLBACK else ('finished', 'update')
+        if not self.sent and self.last_task is not None and self.last_task.get(key):
+            return self.last_task
+        waiter = Waiter(self.client, self.matcher, timeout=wait.timeout, sleep=wait.sleep, sleep_max=wait.sleep_max,
+                        target=target, clock=self.clock)
+        try:
+            result = waiter.wait([task_id])
+        except SdmWaitTimeout as timeout:
+            self.last_task = timeout.tasks[0] if timeout.tasks else self.last_task
+            raise
+        for message in result.warnings:
+            self._warn(message)
+        self.last_task = result.tasks[0]
+        return self.last_task
+
+    def _wait_released(self, task_id: str, wait: WaitSettings) -> None:
+        """Wait until a committed task has left the pending list: SDM has released its devices."""
+        deadline = Deadline(self.clock, wait.timeout)
+        interval = wait.sleep
+        polls = 0
+        while True:
+            polls += 1
+            if task_id not in self.client.list_pending_task_ids():
+                return
+            remaining = deadline.remaining()
+            if remaining <= 0:
+                raise SdmWaitTimeout('timed out after %s seconds waiting for route update task %s to leave the pending list after its Commit'
+                                     % (_seconds(wait.timeout), task_id), [self.last_task] if self.last_task else [], polls,
+                                     deadline.elapsed(), self.warnings)
+            self.clock.sleep(min(interval, remaining))
+            interval = min(interval * GROWTH, wait.sleep_max)
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+
+def _rerun_hint(lost: SdmUnconfirmedError) -> SdmError:
+    """The error of a lost answer, typed as its cause, with what to do next."""
+    error = lost.cause
+    error.message = '%s; run the module again: it reads the task first and does not repeat an action that took effect' % lost.message
+    error.args = (error.message,)
+    return error
+
+
+def _sentence(text: str) -> str:
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith('.') else text + '.'
+
+
+def _seconds(value: float) -> str:
+    return '%d' % value if value == int(value) else '%.1f' % value

@@ -1,0 +1,378 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ocsdm.route_manager contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: route_update_action
+short_description: Commit, roll back or cancel an SDM route update task
+version_added: 0.1.0
+description:
+  - Sends a V(Commit), V(Rollback) or V(Cancel) action for one route update task to Oracle Communications
+    Session Delivery Manager (SDM).
+  - SDM keeps the devices of a task locked until the task is committed or rolled back, whatever the outcome of the
+    update. A commit releases the locks and moves the task out of the pending list; a rollback undoes the update on
+    the devices and also releases them; a cancel stops an update that is still running.
+  - The module reads the task first and sends the action only when it is still needed. An action that is already
+    done reports RV(ignore:changed=false) (see the notes for each action). An action that the task's state does not
+    allow, such as a rollback while the update still runs, fails before anything is sent.
+  - With O(wait=true), waits for the result of the action on the same login session.
+  - Logs in once per run and logs out on every path, also on failure and timeout.
+author:
+  - ocsdm.route_manager developers (@ocsdm)
+options:
+  task_id:
+    description:
+      - ID of the route update task, as SDM shows it, for example V(ID33).
+    type: str
+    required: true
+  action:
+    description:
+      - The action to send, one of V(commit), V(rollback) or V(cancel).
+      - The letter case does not matter, so the API's spelling V(Commit) works too.
+      - V(commit) releases the devices of a task whose update has finished, successfully or not, and keeps the update.
+      - V(rollback) undoes the update on the devices that took it. SDM accepts it only once the update has finished.
+      - V(cancel) stops an update that is pending or running. The task then still needs a commit or a rollback.
+    type: str
+    required: true
+  wait:
+    description:
+      - Wait until the result of the action shows before returning.
+      - For V(commit), until the task has left the pending list of SDM.
+      - For V(rollback), until the rollback status is a word of O(rollback_success_states) or O(rollback_failure_states).
+      - For V(cancel), until the update status is a word of O(success_states) or O(failure_states).
+      - Also waits when the action was already done by an earlier run, for example for a rollback that is still running.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Maximum number of seconds to wait when O(wait=true), measured with a monotonic clock.
+      - When the deadline passes, the module fails and returns the last state of the task in RV(route_updates).
+    type: int
+    default: 600
+  wait_sleep:
+    description:
+      - Seconds between the first polls when O(wait=true).
+      - The interval grows up to O(wait_sleep_max); the last sleep is trimmed so the wait never overshoots O(wait_timeout).
+    type: float
+    default: 5
+  wait_sleep_max:
+    description:
+      - Longest interval in seconds between two polls when O(wait=true). Must not be smaller than O(wait_sleep).
+    type: float
+    default: 30
+  success_states:
+    description:
+      - Update status words that mean the update finished successfully.
+      - Status words are compared case-insensitively, ignoring spaces, V(_) and V(-).
+      - The module sends an action whose precondition depends on a status word it does not know, and lets SDM decide.
+    type: list
+    elements: str
+    default: [Completed, Complete, Success, Succeeded]
+  failure_states:
+    description:
+      - Update status words that mean the update finished and failed.
+    type: list
+    elements: str
+    default: [Failed, Failure, PartiallyCompleted, PartiallyFailed, Cancelled, Canceled, Aborted, Error]
+  rollback_success_states:
+    description:
+      - Rollback status words that mean the rollback finished successfully.
+    type: list
+    elements: str
+    default: [Completed, Complete, Success, Succeeded, RolledBack]
+  rollback_failure_states:
+    description:
+      - Rollback status words that mean the rollback finished and failed on some or all devices.
+    type: list
+    elements: str
+    default: [Failed, Failure, PartiallyCompleted, PartiallyFailed, Error]
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ocsdm.route_manager.connection
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode the module reads the task and reports whether it would send the action
+        (RV(ignore:changed=true)), without sending it and without waiting.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+  action_group:
+    support: full
+    membership:
+      - ocsdm.route_manager.sdm
+notes:
+  - V(commit) reports RV(ignore:changed=false) when SDM answers "not found" for the task, because SDM forgets a committed
+    task (the task ID is then not checked), or when the task is still readable but no longer in the pending list.
+    It fails before sending while the update or a rollback is running, and for a task that was rolled back.
+  - V(rollback) reports RV(ignore:changed=false) when a rollback is running or has finished, whatever its outcome.
+    It fails before sending while the update is pending or running, and for a committed task.
+    It fails when SDM does not know the task.
+  - V(cancel) reports RV(ignore:changed=false) when the update has already finished (completed, failed or cancelled),
+    as there is nothing left to stop. Check RV(route_update.update_status) to see how it ended.
+    It fails when SDM does not know the task.
+  - When SDM refuses an action (HTTP 400 or 409), the module fails with the reason SDM gave.
+  - When the module fails after SDM accepted the action, for example when the wait times out, the failure still
+    reports RV(ignore:changed=true) and the last state of the task in RV(route_update).
+  - An action request is never repeated blindly. When its answer is lost (a timeout or a broken connection after
+    sending), the module reads the task again. If the action took effect it reports success with a warning;
+    if not, it sends the action once more.
+  - The module talks to SDM from the host it runs on. Run it on the controller with C(delegate_to) V(localhost)
+    (or C(connection) V(local)), which needs the Python packages C(requests) and C(lxml) there.
+seealso:
+  - module: ocsdm.route_manager.route_update_info
+    description: Read route update tasks and wait until they finish, before deciding on an action.
+  - ref: ansible_collections.ocsdm.route_manager.route_update_wait_role
+    description: The role C(ocsdm.route_manager.route_update_wait) waits for a task and fails the play on a failed update.
+"""
+
+EXAMPLES = r"""
+- name: Close the change window of route update ID33
+  module_defaults:
+    group/ocsdm.route_manager.sdm:
+      url: https://sdm.example.com:8443
+      username: automation
+      password: "{{ sdm_password }}"
+      ca_path: /etc/pki/sdm-ca.pem
+  block:
+    - name: Wait for the update to finish
+      ocsdm.route_manager.route_update_info:
+        task_id: ID33
+        wait: true
+        wait_timeout: 1800
+      delegate_to: localhost
+      register: sdm_update
+
+    - name: Commit the task when every device took the new routes
+      ocsdm.route_manager.route_update_action:
+        task_id: ID33
+        action: commit
+        wait: true
+      delegate_to: localhost
+      when: sdm_update.route_updates[0].succeeded
+
+    - name: Otherwise roll it back and wait for the rollback
+      ocsdm.route_manager.route_update_action:
+        task_id: ID33
+        action: rollback
+        wait: true
+        wait_timeout: 900
+      delegate_to: localhost
+      register: sdm_rollback
+      when: not sdm_update.route_updates[0].succeeded
+
+    - name: Fail the play unless every device was rolled back
+      ansible.builtin.assert:
+        that: sdm_rollback.route_update.rollback_succeeded
+        fail_msg: "Rollback of ID33 ended with {{ sdm_rollback.route_update.rollback_status }}"
+      when: sdm_rollback is not skipped
+
+- name: Stop an update that is still running
+  ocsdm.route_manager.route_update_action:
+    url: https://sdm.example.com:8443
+    username: automation
+    password: "{{ sdm_password }}"
+    task_id: ID35
+    action: cancel
+    wait: true
+  delegate_to: localhost
+
+- name: Show what a commit would do, without sending it
+  ocsdm.route_manager.route_update_action:
+    task_id: ID33
+    action: commit
+  check_mode: true
+  delegate_to: localhost
+  register: sdm_commit_plan
+"""
+
+RETURN = r"""
+action:
+  description: The action, in lower case.
+  returned: success, and on a failure once the module has logged in
+  type: str
+  sample: rollback
+task_id:
+  description: ID of the route update task.
+  returned: success, and on a failure once the module has logged in
+  type: str
+  sample: ID33
+msg:
+  description:
+    - What the module did, or why it sent nothing.
+  returned: always
+  type: str
+  sample: The rollback of route update task ID33 is already running (rollback status InProgress).
+route_update:
+  description:
+    - The route update task after the action, normalised as by M(ocsdm.route_manager.route_update_info)
+      (see RV(ocsdm.route_manager.route_update_info#module:route_updates) for every field).
+    - Read again after the action was sent; the result of the wait with O(wait=true); in check mode, or when nothing
+      was sent, the task as read before deciding.
+    - V(null) when SDM no longer knows a committed task (then RV(committed=true)).
+    - On a failure, the last state of the task read before it, or V(null) when it was not read.
+  returned: success, and on a failure once the module has logged in
+  type: dict
+  contains:
+    task_id:
+      description: ID of the route update task.
+      type: str
+      returned: always
+      sample: ID33
+    update_status:
+      description: Update status word as SDM sent it.
+      type: str
+      returned: always
+      sample: Failed
+    rollback_status:
+      description: Rollback status word of the task as SDM sent it; V(Unknown) for a task that was never rolled back.
+      type: str
+      returned: always
+      sample: Completed
+    rollback_count:
+      description: Number of devices rolled back.
+      type: int
+      returned: always
+      sample: 2
+    finished:
+      description: Whether the update status is a word of O(success_states) or O(failure_states).
+      type: bool
+      returned: always
+      sample: true
+    succeeded:
+      description: Whether the update status is a word of O(success_states).
+      type: bool
+      returned: always
+      sample: false
+    rollback_finished:
+      description: Whether the rollback status is a word of O(rollback_success_states) or O(rollback_failure_states).
+      type: bool
+      returned: always
+      sample: true
+    rollback_succeeded:
+      description: Whether the rollback status is a word of O(rollback_success_states).
+      type: bool
+      returned: always
+      sample: true
+    devices:
+      description: One entry per device, with its update and rollback status, dates and failure messages.
+      type: list
+      elements: dict
+      returned: always
+      sample: []
+    failed_devices:
+      description: The entries of RV(route_update.devices) whose update failed.
+      type: list
+      elements: dict
+      returned: always
+      sample: []
+committed:
+  description:
+    - Whether the task is committed at the end of the run, by this run or an earlier one.
+    - V(false) in check mode when the commit would be sent.
+  returned: when O(action=commit), and the run did not fail
+  type: bool
+  sample: true
+elapsed:
+  description: Seconds the module spent talking to SDM, from login to logout, measured with a monotonic clock.
+  returned: success, and on a failure once the module has started to talk to SDM
+  type: float
+  sample: 3.204
+route_updates:
+  description:
+    - On a wait timeout, the last state of the task, as a list of one task (the same fields as RV(route_update)).
+  returned: on a wait timeout
+  type: list
+  elements: dict
+  sample: []
+timed_out:
+  description: V(true) when the module failed because O(wait_timeout) passed.
+  returned: on a wait timeout
+  type: bool
+  sample: true
+status:
+  description: HTTP status of the answer that made the module fail, for example V(400) when SDM refused the action.
+  returned: on failure, when SDM answered
+  type: int
+  sample: 400
+url_path:
+  description: URL path of the request that made the module fail (never with credentials).
+  returned: on failure, when the request got that far
+  type: str
+  sample: /rest/v1.3/routeSets/routeUpdates/ID33/action
+"""
+
+import time
+from typing import Any, Dict, NoReturn
+
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions import (
+    COMMIT,
+    ActionRunner,
+    WaitSettings,
+    parse_action,
+)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._module import SdmModule, wait_argument_spec
+
+# The wait and state-word options of the glue that apply here: the action decides what is waited for.
+_WAIT_OPTIONS = ('wait', 'wait_timeout', 'wait_sleep', 'wait_sleep_max',
+                 'success_states', 'failure_states', 'rollback_success_states', 'rollback_failure_states')
+
+
+def argument_spec() -> Dict[str, Any]:
+    waits = wait_argument_spec()
+    spec = dict(
+        task_id=dict(type='str', required=True),
+        # No choices: they would be compared case-sensitively, and SDM spells the actions Commit, Rollback, Cancel.
+        action=dict(type='str', required=True),
+    )  # type: Dict[str, Any]
+    spec.update((name, waits[name]) for name in _WAIT_OPTIONS)
+    return spec
+
+
+def fail_after_start(module: SdmModule, runner: ActionRunner, err: SdmError, started: float, **result: Any) -> NoReturn:
+    """Fail through the glue, adding what the run knows: an action that may have reached SDM is a change."""
+    module.warn_once(runner.warnings)
+    module.warn_once(runner.client.warnings)
+    module.fail_from_error(err, changed=runner.sent, route_update=runner.last_task,
+                           elapsed=round(time.monotonic() - started, 3), **result)
+
+
+def main() -> None:
+    module = SdmModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module.check_wait_params()
+    params = module.params
+    task_id = params['task_id']
+    if not task_id.strip():
+        module.fail_json(msg='task_id must not be empty')
+    try:
+        action = parse_action(params['action'])
+    except SdmError as err:
+        module.fail_json(msg=err.message)
+    matcher = module.state_matcher()
+    wait = WaitSettings(params['wait_timeout'], params['wait_sleep'], params['wait_sleep_max']) if params['wait'] else None
+    started = time.monotonic()
+
+    def work(client: Any) -> Dict[str, Any]:
+        runner = ActionRunner(client, matcher)
+        try:
+            outcome = runner.run(task_id, action, check_mode=module.check_mode, wait=wait)
+        except SdmError as err:
+            fail_after_start(module, runner, err, started, action=action, task_id=task_id)
+        module.warn_once(outcome.warnings)
+        result = dict(changed=outcome.changed, action=action, task_id=task_id, route_update=outcome.task, msg=outcome.message)
+        if action == COMMIT:
+            result['committed'] = outcome.committed
+        return result
+
+    module.run(work)
+
+
+if __name__ == '__main__':
+    main()

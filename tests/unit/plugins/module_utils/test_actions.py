@@ -1,0 +1,420 @@
+# -*- coding: utf-8 -*-
+# Copyright: ocsdm.route_manager contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The action decisions (pure) and ActionRunner against a scripted client and a fake clock."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, NoReturn, Optional
+
+import pytest
+
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions import (
+    CANCEL,
+    COMMIT,
+    NO_ROLLBACK,
+    ROLLBACK,
+    ROLLBACK_FINISHED,
+    ROLLBACK_RUNNING,
+    ROLLBACK_UNCLEAR,
+    ActionRunner,
+    SdmActionConflictError,
+    WaitSettings,
+    decide,
+    parse_action,
+    rollback_phase,
+)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
+    SdmActionRefusedError,
+    SdmHttpError,
+    SdmInputError,
+    SdmNotFoundError,
+    SdmTransportError,
+    SdmUnconfirmedError,
+    SdmWaitTimeout,
+)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import normalise_task
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import FakeClock
+
+MATCHER = StateMatcher()
+GONE = object()  # a read answered 404
+
+
+def task(update: str = 'Completed', rollback: str = 'Unknown', task_id: str = 'ID50') -> Dict[str, Any]:
+    return normalise_task({'updateStatus': update, 'rollbackStatus': rollback, 'totalDeviceCount': '1'}, task_id, MATCHER)[0]
+
+
+class Pending:
+    """An ``is_pending`` callback that counts its calls."""
+
+    def __init__(self, answer: bool) -> None:
+        self.answer = answer
+        self.calls = 0
+
+    def __call__(self) -> bool:
+        self.calls += 1
+        return self.answer
+
+
+# parse_action and rollback_phase ---------------------------------------------------------------
+
+@pytest.mark.parametrize('value, expected', [('commit', COMMIT), ('Commit', COMMIT), ('ROLLBACK', ROLLBACK), (' cancel ', CANCEL)])
+def test_actions_are_read_in_any_letter_case(value, expected):
+    assert parse_action(value) == expected
+
+
+@pytest.mark.parametrize('value', ['delete', '', None, 3, 'com mit'])
+def test_an_unknown_action_names_the_choices(value):
+    with pytest.raises(SdmInputError, match=r'action must be one of commit, rollback, cancel \(in any letter case\), got '):
+        parse_action(value)
+
+
+@pytest.mark.parametrize('word, phase', [
+    ('Unknown', NO_ROLLBACK), (None, NO_ROLLBACK), ('', NO_ROLLBACK), ('not_started', NO_ROLLBACK),
+    ('InProgress', ROLLBACK_RUNNING), ('Pending', ROLLBACK_RUNNING), ('RUNNING', ROLLBACK_RUNNING),
+    ('Completed', ROLLBACK_FINISHED), ('Failed', ROLLBACK_FINISHED), ('Partially Completed', ROLLBACK_FINISHED),
+    ('Reverting', ROLLBACK_UNCLEAR),
+])
+def test_rollback_phase(word, phase):
+    assert rollback_phase(task(rollback=word), MATCHER) == phase
+
+
+# decide: commit --------------------------------------------------------------------------------
+
+def test_commit_of_a_finished_pending_task_is_sent():
+    pending = Pending(True)
+    for update in ('Completed', 'Failed', 'PartiallyCompleted', 'Cancelled'):
+        assert decide(COMMIT, 'ID50', task(update), MATCHER, pending).send is True
+    assert pending.calls == 4
+
+
+def test_commit_of_a_task_sdm_no_longer_knows_is_done():
+    pending = Pending(True)
+    decision = decide(COMMIT, 'ID50', None, MATCHER, pending)
+    assert (decision.send, decision.committed) == (False, True)
+    assert decision.reason == 'SDM no longer knows route update task ID50 (404): taken as committed earlier'
+    assert pending.calls == 0
+
+
+def test_commit_of_a_readable_task_that_left_the_pending_list_is_done():
+    decision = decide(COMMIT, 'ID50', task('Completed'), MATCHER, Pending(False))
+    assert (decision.send, decision.committed) == (False, True)
+    assert decision.reason == 'route update task ID50 is already committed: it is no longer in the pending list'
+
+
+@pytest.mark.parametrize('update, rollback, why', [
+    ('InProgress', 'Unknown', 'its update is still running (update status InProgress); SDM commits a task only after its update has finished'),
+    ('Pending', 'Unknown', 'its update is still running (update status Pending)'),
+    ('Failed', 'InProgress', 'its rollback is running (rollback status InProgress)'),
+    ('Failed', 'Completed', 'it was rolled back (rollback status Completed), and SDM does not commit a rolled-back task'),
+    ('Failed', 'PartiallyCompleted', 'it was rolled back (rollback status PartiallyCompleted)'),
+])
+def test_commit_refused_before_sending(update, rollback, why):
+    pending = Pending(True)
+    with pytest.raises(SdmActionConflictError) as caught:
+        decide(COMMIT, 'ID50', task(update, rollback), MATCHER, pending)
+    assert caught.value.message.startswith('route update task ID50 cannot be committed: ' + why)
+    assert caught.value.message.endswith('. Nothing was sent to SDM')
+    assert caught.value.status is None and isinstance(caught.value, SdmInputError)
+    assert pending.calls == 0
+
+
+def test_commit_with_an_update_word_nobody_knows_is_left_to_sdm():
+    assert decide(COMMIT, 'ID50', task('Deploying'), MATCHER, Pending(True)).send is True
+
+
+# decide: rollback ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('update', ['Failed', 'Completed', 'Cancelled', 'Deploying'])
+def test_rollback_of_a_pending_task_without_rollback_is_sent(update):
+    assert decide(ROLLBACK, 'ID51', task(update), MATCHER, Pending(True)).send is True
+
+
+@pytest.mark.parametrize('rollback, reason', [
+    ('Completed', 'route update task ID51 is already rolled back (rollback status Completed)'),
+    ('Failed', 'route update task ID51 is already rolled back (rollback status Failed)'),
+    ('InProgress', 'the rollback of route update task ID51 is already running (rollback status InProgress)'),
+])
+def test_rollback_done_or_running_is_not_sent_again(rollback, reason):
+    pending = Pending(False)
+    decision = decide(ROLLBACK, 'ID51', task('Failed', rollback, 'ID51'), MATCHER, pending)
+    assert (decision.send, decision.reason, decision.committed) == (False, reason, False)
+    assert pending.calls == 0
+
+
+@pytest.mark.parametrize('update', ['InProgress', 'Pending', 'in_progress'])
+def test_rollback_while_the_update_runs_is_refused_before_sending(update):
+    with pytest.raises(SdmActionConflictError) as caught:
+        decide(ROLLBACK, 'ID53', task(update, task_id='ID53'), MATCHER, Pending(True))
+    assert caught.value.message == (
+        'route update task ID53 cannot be rolled back: its update is still running (update status %s); SDM rolls back only a '
+        'finished update. Wait for it to finish, or stop it with action=cancel. Nothing was sent to SDM' % update)
+
+
+def test_rollback_of_a_committed_task_is_refused_before_sending():
+    with pytest.raises(SdmActionConflictError, match='cannot be rolled back: it is no longer in the pending list, so it was committed'):
+        decide(ROLLBACK, 'ID50', task('Completed'), MATCHER, Pending(False))
+
+
+def test_rollback_with_a_rollback_word_nobody_knows_is_left_to_sdm():
+    pending = Pending(False)
+    assert decide(ROLLBACK, 'ID51', task('Failed', 'Reverting'), MATCHER, pending).send is True
+    assert pending.calls == 0
+
+
+def test_rollback_of_an_unknown_task_is_not_found():
+    with pytest.raises(SdmNotFoundError, match='route update task ID99 not found'):
+        decide(ROLLBACK, 'ID99', None, MATCHER, Pending(True))
+
+
+# decide: cancel --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('update', ['InProgress', 'Pending', 'Deploying'])
+def test_cancel_of_a_running_task_is_sent(update):
+    pending = Pending(True)
+    assert decide(CANCEL, 'ID53', task(update), MATCHER, pending).send is True
+    assert pending.calls == 0
+
+
+@pytest.mark.parametrize('update, reason', [
+    ('Cancelled', 'route update task ID53 is already cancelled (update status Cancelled)'),
+    ('canceled', 'route update task ID53 is already cancelled (update status canceled)'),
+    ('Completed', 'route update task ID53 has already finished (update status Completed): there is nothing to cancel'),
+    ('Failed', 'route update task ID53 has already finished (update status Failed): there is nothing to cancel'),
+])
+def test_cancel_of_a_finished_task_changes_nothing(update, reason):
+    decision = decide(CANCEL, 'ID53', task(update, task_id='ID53'), MATCHER, Pending(True))
+    assert (decision.send, decision.reason) == (False, reason)
+
+
+def test_decisions_follow_the_configured_words():
+    matcher = StateMatcher(success_states=['Done'], failure_states=['Broken'], rollback_success_states=['Reverted'])
+    done = normalise_task({'updateStatus': 'Done', 'rollbackStatus': 'Reverted'}, 'ID1', matcher)[0]
+    assert decide(ROLLBACK, 'ID1', done, matcher, Pending(True)).send is False
+    assert decide(CANCEL, 'ID1', done, matcher, Pending(True)).send is False
+
+
+# ActionRunner ----------------------------------------------------------------------------------
+
+def fail_with(error: BaseException) -> NoReturn:
+    """Raise a scripted error (a function, so that linters do not take the script's None for what is raised)."""
+    raise error
+
+
+class ScriptedClient:
+    """Stands in for SdmClient: each read, pending list and send takes the next scripted answer.
+
+    Reads are normalised dicts, `GONE` (404) or exceptions; the last answer repeats.
+    """
+
+    def __init__(self, reads: List[Any], pending: Optional[List[List[str]]] = None, sends: Optional[List[Any]] = None) -> None:
+        self.clock = FakeClock()
+        self.max_concurrency = 1
+        self.warnings = []  # type: List[str]
+        self.reads = list(reads)
+        self.pending = list(pending or [['ID50']])
+        self.sends = list(sends or [None])
+        self.calls = []  # type: List[str]
+
+    @staticmethod
+    def _next(script: List[Any]) -> Any:
+        return script.pop(0) if len(script) > 1 else script[0]
+
+    def read_task(self, task_id: str, matcher: Any, deadline: Any = None) -> Any:
+        self.calls.append('read %s' % task_id)
+        answer = self._next(self.reads)
+        if answer is GONE:
+            raise SdmNotFoundError('route update task %s not found' % task_id, 404, '/rest/v1.3/routeSets/routeUpdates/' + task_id)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer, ['warning about %s' % task_id] if answer.get('update_status') == 'Deploying' else []
+
+    def get_task(self, task_id: str, matcher: Any, deadline: Any = None) -> Dict[str, Any]:
+        answer, warnings = self.read_task(task_id, matcher, deadline)
+        self.warnings.extend(warnings)
+        return answer
+
+    def list_pending_task_ids(self, deadline: Any = None) -> List[str]:
+        self.calls.append('pending')
+        return list(self._next(self.pending))
+
+    def send_action(self, task_id: str, action: str, deadline: Any = None) -> None:
+        self.calls.append('send %s %s' % (action, task_id))
+        error = self._next(self.sends)  # None: accepted
+        if error is not None:
+            fail_with(error)
+
+
+WAIT = WaitSettings(timeout=60, sleep=2, sleep_max=5)
+
+
+def lost(message: str = 'POST /rest/v1.3/routeSets/routeUpdates/ID50/action failed: no answer within 30 seconds') -> SdmUnconfirmedError:
+    return SdmUnconfirmedError(SdmTransportError(message, path='/rest/v1.3/routeSets/routeUpdates/ID50/action', transient=True))
+
+
+def test_commit_reads_decides_sends_and_reads_again():
+    client = ScriptedClient([task('Completed'), GONE])
+    runner = ActionRunner(client, MATCHER)
+    outcome = runner.run('ID50', COMMIT)
+    assert client.calls == ['read ID50', 'pending', 'send Commit ID50', 'read ID50']
+    assert (outcome.changed, outcome.task, outcome.committed) == (True, None, True)
+    assert outcome.message == 'SDM accepted the Commit of route update task ID50.'
+    assert runner.sent is True
+
+
+def test_check_mode_reads_and_predicts_without_sending_or_waiting():
+    before = task('Failed', task_id='ID51')
+    client = ScriptedClient([before], pending=[['ID51']])
+    outcome = ActionRunner(client, MATCHER).run('ID51', ROLLBACK, check_mode=True, wait=WAIT)
+    assert client.calls == ['read ID51', 'pending']
+    assert (outcome.changed, outcome.task, outcome.committed) == (True, before, False)
+    assert outcome.message == 'Check mode: the Rollback of route update task ID51 would be sent.'
+    assert client.clock.sleeps == []
+
+
+def test_an_action_already_done_sends_nothing():
+    client = ScriptedClient([GONE])
+    outcome = ActionRunner(client, MATCHER).run('ID50', COMMIT, wait=WAIT)
+    assert client.calls == ['read ID50']
+    assert (outcome.changed, outcome.task, outcome.committed) == (False, None, True)
+    assert outcome.message == 'SDM no longer knows route update task ID50 (404): taken as committed earlier.'
+
+
+def test_a_conflict_sends_nothing_and_keeps_the_task_read():
+    running = task('InProgress', task_id='ID53')
+    client = ScriptedClient([running])
+    runner = ActionRunner(client, MATCHER)
+    with pytest.raises(SdmActionConflictError):
+        runner.run('ID53', ROLLBACK)
+    assert client.calls == ['read ID53']
+    assert (runner.sent, runner.last_task) == (False, running)
+
+
+def test_a_refusal_by_sdm_is_raised_and_nothing_counts_as_sent():
+    refusal = SdmActionRefusedError('SDM refused the Rollback of route update task ID51: no', 400, '/x/action')
+    client = ScriptedClient([task('Deploying', task_id='ID51')], pending=[['ID51']], sends=[refusal])
+    runner = ActionRunner(client, MATCHER)
+    with pytest.raises(SdmActionRefusedError):
+        runner.run('ID51', ROLLBACK)
+    assert runner.sent is False and runner.last_task['update_status'] == 'Deploying'
+
+
+def test_rollback_waits_until_the_rollback_has_finished():
+    reads = [task('Failed', task_id='ID51'), task('Failed', 'InProgress', 'ID51'), task('Failed', 'InProgress', 'ID51'),
+             task('Failed', 'PartiallyCompleted', 'ID51')]
+    client = ScriptedClient(reads, pending=[['ID51']])
+    outcome = ActionRunner(client, MATCHER).run('ID51', ROLLBACK, wait=WAIT)
+    assert client.calls == ['read ID51', 'pending', 'send Rollback ID51', 'read ID51', 'read ID51', 'read ID51']
+    assert client.clock.sleeps == [2, 3]
+    assert outcome.changed is True and outcome.task['rollback_status'] == 'PartiallyCompleted'
+
+
+def test_a_running_rollback_is_waited_for_without_sending():
+    client = ScriptedClient([task('Failed', 'InProgress', 'ID51'), task('Failed', 'Completed', 'ID51')])
+    outcome = ActionRunner(client, MATCHER).run('ID51', ROLLBACK, wait=WAIT)
+    assert client.calls == ['read ID51', 'read ID51']
+    assert outcome.changed is False and outcome.task['rollback_succeeded'] is True
+
+
+def test_a_finished_rollback_is_not_read_again_when_waiting():
+    client = ScriptedClient([task('Failed', 'Completed', 'ID51')])
+    outcome = ActionRunner(client, MATCHER).run('ID51', ROLLBACK, wait=WAIT)
+    assert client.calls == ['read ID51']
+    assert outcome.changed is False
+
+
+def test_cancel_waits_until_the_update_has_finished():
+    client = ScriptedClient([task('InProgress', task_id='ID53'), task('InProgress', task_id='ID53'), task('Cancelled', task_id='ID53')])
+    outcome = ActionRunner(client, MATCHER).run('ID53', CANCEL, wait=WAIT)
+    assert client.calls == ['read ID53', 'send Cancel ID53', 'read ID53', 'read ID53']
+    assert outcome.task['update_status'] == 'Cancelled'
+
+
+def test_commit_waits_until_the_task_left_the_pending_list():
+    client = ScriptedClient([task('Completed'), task('Completed')], pending=[['ID50'], ['ID50', 'ID9'], ['ID50'], ['ID9']])
+    outcome = ActionRunner(client, MATCHER).run('ID50', COMMIT, wait=WAIT)
+    assert client.calls == ['read ID50', 'pending', 'send Commit ID50', 'pending', 'pending', 'pending', 'read ID50']
+    assert client.clock.sleeps == [2, 3]
+    # A task that stays readable after its commit (SDM keeping history) is returned as read.
+    assert (outcome.changed, outcome.committed, outcome.task['update_status']) == (True, True, 'Completed')
+
+
+def test_a_commit_wait_that_times_out_carries_the_last_task():
+    client = ScriptedClient([task('Completed')], pending=[['ID50']])
+    with pytest.raises(SdmWaitTimeout) as caught:
+        ActionRunner(client, MATCHER).run('ID50', COMMIT, wait=WaitSettings(timeout=10, sleep=4, sleep_max=4))
+    assert client.clock.sleeps == [4, 4, 2]  # the last sleep is trimmed to the deadline
+    assert caught.value.message == 'timed out after 10 seconds waiting for route update task ID50 to leave the pending list after its Commit'
+    assert caught.value.tasks == [task('Completed')] and caught.value.polls == 4
+
+
+def test_a_rollback_wait_that_times_out_raises_with_the_last_state():
+    client = ScriptedClient([task('Failed', task_id='ID51'), task('Failed', 'InProgress', 'ID51')], pending=[['ID51']])
+    runner = ActionRunner(client, MATCHER)
+    with pytest.raises(SdmWaitTimeout) as caught:
+        runner.run('ID51', ROLLBACK, wait=WaitSettings(timeout=5, sleep=2, sleep_max=2))
+    assert caught.value.tasks[0]['rollback_status'] == 'InProgress'
+    assert runner.last_task['rollback_status'] == 'InProgress'
+    assert runner.sent is True  # the failure still reports the change
+
+
+def test_a_lost_answer_with_the_action_visible_counts_as_done_with_a_warning():
+    client = ScriptedClient([task('Completed'), GONE], sends=[lost()])
+    runner = ActionRunner(client, MATCHER)
+    outcome = runner.run('ID50', COMMIT)
+    assert client.calls == ['read ID50', 'pending', 'send Commit ID50', 'read ID50', 'read ID50']
+    assert (outcome.changed, outcome.committed, runner.sent) == (True, True, True)
+    assert outcome.warnings == ['the answer to the Commit of route update task ID50 was lost, but the task shows that it took effect: '
+                                'POST /rest/v1.3/routeSets/routeUpdates/ID50/action failed: no answer within 30 seconds']
+
+
+def test_a_lost_answer_without_effect_sends_once_more():
+    client = ScriptedClient([task('Completed'), task('Completed'), GONE], sends=[lost(), None])
+    outcome = ActionRunner(client, MATCHER).run('ID50', COMMIT)
+    assert client.calls == ['read ID50', 'pending', 'send Commit ID50', 'read ID50', 'pending', 'send Commit ID50', 'read ID50']
+    assert outcome.changed is True and outcome.warnings == []
+
+
+def test_two_lost_answers_fail_with_the_typed_cause_and_what_to_do():
+    client = ScriptedClient([task('Completed')], sends=[lost()])
+    runner = ActionRunner(client, MATCHER)
+    with pytest.raises(SdmTransportError) as caught:
+        runner.run('ID50', COMMIT)
+    assert client.calls.count('send Commit ID50') == 2
+    assert caught.value.message.endswith('; the request may have reached SDM, so it was not repeated; run the module again: '
+                                         'it reads the task first and does not repeat an action that took effect')
+    assert runner.sent is True
+
+
+def test_a_lost_answer_of_a_gateway_keeps_its_http_type():
+    gateway = SdmUnconfirmedError(SdmHttpError('POST /x/action answered 504 Gateway Timeout', 504, '/x/action', transient=True))
+    client = ScriptedClient([task('Failed', task_id='ID51')], pending=[['ID51']], sends=[gateway])
+    with pytest.raises(SdmHttpError) as caught:
+        ActionRunner(client, MATCHER).run('ID51', ROLLBACK)
+    assert caught.value.status == 504
+
+
+def test_rollback_and_cancel_of_an_unknown_task_fail_with_not_found():
+    for action in (ROLLBACK, CANCEL):
+        client = ScriptedClient([GONE])
+        with pytest.raises(SdmNotFoundError):
+            ActionRunner(client, MATCHER).run('ID99', action)
+        assert client.calls == ['read ID99']
+
+
+def test_read_warnings_reach_the_client():
+    client = ScriptedClient([task('Deploying', task_id='ID53')])
+    ActionRunner(client, MATCHER).run('ID53', CANCEL, check_mode=True)
+    assert client.warnings == ['warning about ID53']
+
+
+def test_a_refusal_after_a_lost_answer_without_effect_counts_as_nothing_sent():
+    refusal = SdmActionRefusedError('SDM refused the Commit of route update task ID50: busy', 400, '/x/action')
+    client = ScriptedClient([task('Completed')], sends=[lost(), refusal])
+    runner = ActionRunner(client, MATCHER)
+    with pytest.raises(SdmActionRefusedError):
+        runner.run('ID50', COMMIT)
+    # The task showed that the first request did not arrive, and SDM refused the second.
+    assert runner.sent is False

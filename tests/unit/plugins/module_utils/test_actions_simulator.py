@@ -1,0 +1,198 @@
+# -*- coding: utf-8 -*-
+# Copyright: ocsdm.route_manager contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""ActionRunner and SdmClient.send_action against the SDM simulator over real HTTP.
+
+The simulator implements SDM's action rules on its own (refusals, rollback per device group,
+commit releasing the task); these tests check that the collection's decisions agree with them and
+that what reached the server is exactly what should have: the simulator counts accepted and
+refused actions.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions import (
+    CANCEL,
+    COMMIT,
+    ROLLBACK,
+    ActionRunner,
+    SdmActionConflictError,
+    WaitSettings,
+)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import ConnectionConfig, SdmClient
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmActionRefusedError, SdmNotFoundError
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._retry import RetryPolicy
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import PASSWORD
+
+# tests/unit/plugins/module_utils/<this file> -> tests/simulator
+SIMULATOR_DIR = Path(__file__).resolve().parents[3] / 'simulator'
+if str(SIMULATOR_DIR) not in sys.path:
+    sys.path.insert(0, str(SIMULATOR_DIR))
+sdm_simulator = importlib.import_module('sdm_simulator')
+
+MATCHER = StateMatcher()
+TASKS = '/rest/v1.3/routeSets/routeUpdates'
+WAIT = WaitSettings(timeout=20, sleep=0.05, sleep_max=0.2)
+NO_ACTIONS = {'accepted': {}, 'refused': {}}
+
+# Speed 20: a scenario second lasts 50 ms, so rollbacks finish quickly; every update ends at second 0.
+TASK_LIST = [
+    {'id': 'ID50', 'error_handling': 'rollback', 'devices': [
+        {'object_id': 'ID501', 'device_group_id': 'ID21', 'at': 0}, {'object_id': 'ID502', 'device_group_id': 'ID22', 'at': 0}]},
+    {'id': 'ID52', 'error_handling': 'rollback', 'devices': [
+        {'object_id': 'ID521', 'device_group_id': 'ID21', 'at': 0},
+        {'object_id': 'ID522', 'device_group_id': 'ID22', 'at': 0, 'rollback': 'failure', 'rollback_failure_msg': 'Device ID522 unreachable'},
+        {'object_id': 'ID523', 'device_group_id': 'ID23', 'at': 0, 'outcome': 'failure'}]},
+    {'id': 'ID53', 'devices': [{'object_id': 'ID531', 'at': 0}, {'object_id': 'ID532', 'outcome': 'never'}]},
+    # Its running word is unknown to the collection, so only SDM can refuse a rollback.
+    {'id': 'ID56', 'status_words': {'update.in_progress': 'Deploying'}, 'devices': [{'object_id': 'ID561', 'outcome': 'never'}]},
+]
+
+
+def scenario(**options):
+    data = {'name': 'action-tests', 'speed': 20, 'users': [{'username': 'admin', 'password': PASSWORD}], 'tasks': TASK_LIST}
+    data.update(options)
+    return data
+
+
+class Sim:
+    """The running simulator and its control API."""
+
+    def __init__(self, server):
+        self.url = server.url
+
+    def control(self, method, path, data=None):
+        response = requests.request(method, '%s/_sim%s' % (self.url, path), json=data, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def counters(self):
+        return self.control('GET', '/counters')
+
+    def task_state(self, task_id):
+        return self.control('GET', '/tasks')[task_id]
+
+    def run(self, task_id, action, check_mode=False, wait=None, **config):
+        """One module-like run: one session, one action."""
+        settings = dict(url=self.url, username='admin', password=PASSWORD, request_timeout=5.0,
+                        retry=RetryPolicy(max_attempts=3, backoff_initial=0.01, backoff_max=0.05, jitter=0))
+        settings.update(config)
+        with SdmClient(ConnectionConfig(**settings)) as client:
+            return ActionRunner(client, MATCHER).run(task_id, action, check_mode, wait)
+
+    def assert_sessions(self, runs, actions):
+        counters = self.counters()
+        assert (counters['logins'], counters['logouts'], counters['sessions_open']) == (runs, runs, 0), counters
+        assert counters['actions'] == actions
+
+
+@pytest.fixture(scope='module')
+def simulator_server():
+    server = sdm_simulator.SimulatorServer(sdm_simulator.parse_scenario(scenario()), '127.0.0.1', 0).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sim(simulator_server):
+    handle = Sim(simulator_server)
+    handle.control('POST', '/scenario', scenario())
+    return handle
+
+
+@pytest.mark.parametrize('body_format', ['xml', 'json'])
+def test_commit_releases_the_task_and_a_repeat_changes_nothing(sim, body_format):
+    first = sim.run('ID50', COMMIT, body_format=body_format)
+    assert (first.changed, first.committed, first.task) == (True, True, None)
+    state = sim.task_state('ID50')
+    assert (state['committed'], state['pending']) == (True, False)
+    second = sim.run('ID50', COMMIT, body_format=body_format)
+    assert (second.changed, second.committed) == (False, True)
+    sim.assert_sessions(2, {'accepted': {'Commit': 1}, 'refused': {}})
+
+
+def test_commit_with_wait_on_a_server_that_keeps_history(sim):
+    sim.control('POST', '/scenario', scenario(server={'after_commit': 'history'}))
+    first = sim.run('ID50', COMMIT, wait=WAIT)
+    assert (first.changed, first.committed, first.task['update_status']) == (True, True, 'Completed')
+    second = sim.run('ID50', COMMIT)
+    assert (second.changed, second.committed) == (False, True)
+    assert second.message == 'Route update task ID50 is already committed: it is no longer in the pending list.'
+    with pytest.raises(SdmActionConflictError, match='cannot be rolled back: it is no longer in the pending list, so it was committed'):
+        sim.run('ID50', ROLLBACK)
+    sim.assert_sessions(3, {'accepted': {'Commit': 1}, 'refused': {}})
+
+
+@pytest.mark.parametrize('body_format', ['xml', 'json'])
+def test_a_rollback_that_fails_on_one_device_group_is_waited_for(sim, body_format):
+    outcome = sim.run('ID52', ROLLBACK, wait=WAIT, body_format=body_format)
+    task = outcome.task
+    assert outcome.changed is True
+    assert (task['rollback_status'], task['rollback_finished'], task['rollback_succeeded']) == ('PartiallyCompleted', True, False)
+    assert task['rollback_count'] == 1
+    by_device = dict((device['object_id'], device) for device in task['devices'])
+    assert by_device['ID521']['rollback_status'] == 'Completed'
+    assert (by_device['ID522']['rollback_status'], by_device['ID522']['rollback_failure_msg']) == ('Failed', 'Device ID522 unreachable')
+    again = sim.run('ID52', ROLLBACK)
+    assert (again.changed, again.message) == (False, 'Route update task ID52 is already rolled back (rollback status PartiallyCompleted).')
+    # Commit after a rollback is refused before sending, as SDM would.
+    with pytest.raises(SdmActionConflictError, match='it was rolled back'):
+        sim.run('ID52', COMMIT)
+    sim.assert_sessions(3, {'accepted': {'Rollback': 1}, 'refused': {}})
+
+
+def test_a_rollback_while_the_update_runs_is_refused_before_sending(sim):
+    with pytest.raises(SdmActionConflictError, match='its update is still running'):
+        sim.run('ID53', ROLLBACK)
+    counters = sim.counters()
+    assert 'POST %s/ID53/action' % TASKS not in counters['requests']
+    sim.assert_sessions(1, NO_ACTIONS)
+
+
+def test_sdm_refusing_an_action_is_reported_with_its_reason(sim):
+    with pytest.raises(SdmActionRefusedError) as caught:
+        sim.run('ID56', ROLLBACK)
+    assert caught.value.message == ('SDM refused the Rollback of route update task ID56: Task ID56: cannot be rolled back while its '
+                                    'update is Deploying (POST %s/ID56/action answered 400 Bad Request)' % TASKS)
+    sim.assert_sessions(1, {'accepted': {}, 'refused': {'Rollback': 1}})
+
+
+def test_cancel_stops_a_running_update_and_a_repeat_changes_nothing(sim):
+    outcome = sim.run('ID53', CANCEL, wait=WAIT)
+    assert outcome.changed is True and outcome.task['update_status'] == 'Cancelled'
+    again = sim.run('ID53', CANCEL)
+    assert again.changed is False
+    sim.assert_sessions(2, {'accepted': {'Cancel': 1}, 'refused': {}})
+
+
+@pytest.mark.parametrize('task_id, action', [('ID50', COMMIT), ('ID52', ROLLBACK), ('ID53', CANCEL)])
+def test_check_mode_changes_nothing_on_the_server(sim, task_id, action):
+    outcome = sim.run(task_id, action, check_mode=True, wait=WAIT)
+    assert outcome.changed is True
+    sim.assert_sessions(1, NO_ACTIONS)
+    assert not any(line.startswith('POST %s/' % TASKS) for line in sim.counters()['requests'])
+
+
+def test_an_unknown_task_is_not_found_for_rollback_and_cancel(sim):
+    for action in (ROLLBACK, CANCEL):
+        with pytest.raises(SdmNotFoundError, match='route update task ID99 not found'):
+            sim.run('ID99', action)
+    sim.assert_sessions(2, NO_ACTIONS)
+
+
+def test_a_lost_answer_is_checked_before_the_action_is_sent_again(sim):
+    # The gateway answers 504 without passing the request on: the task shows no commit, so it is sent once more.
+    sim.control('POST', '/faults', {'kind': 'status', 'status': 504, 'method': 'POST', 'path': '*/ID50/action'})
+    outcome = sim.run('ID50', COMMIT)
+    assert (outcome.changed, outcome.committed, outcome.warnings) == (True, True, [])
+    assert sim.counters()['requests']['POST %s/ID50/action' % TASKS] == 2
+    sim.assert_sessions(1, {'accepted': {'Commit': 1}, 'refused': {}})

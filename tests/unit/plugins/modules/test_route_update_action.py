@@ -1,0 +1,360 @@
+# -*- coding: utf-8 -*-
+# Copyright: ocsdm.route_manager contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The module route_update_action with a scripted client.
+
+The module runs for real (argument parsing, no_log, exit_json/fail_json through the glue); only the
+client is replaced, so every answer SDM can give is scripted where the real client would see it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+from typing import Any, Dict, List, NoReturn, Optional
+from unittest import mock
+
+import pytest
+import yaml
+
+from ansible.module_utils import basic
+from ansible.module_utils.common import warnings as module_warnings
+
+from ansible_collections.ocsdm.route_manager.plugins.doc_fragments.connection import ModuleDocFragment
+from ansible_collections.ocsdm.route_manager.plugins.module_utils import _module
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
+    SdmActionRefusedError,
+    SdmAuthError,
+    SdmNotFoundError,
+    SdmTransportError,
+    SdmUnconfirmedError,
+)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import normalise_task
+from ansible_collections.ocsdm.route_manager.plugins.modules import route_update_action
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19 reads the arguments from basic._ANSIBLE_ARGS
+    @contextlib.contextmanager
+    def patch_module_args(args=None):
+        serialized = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode('utf-8')
+        with mock.patch.object(basic, '_ANSIBLE_ARGS', serialized):
+            yield
+
+URL = 'https://sdm.example.com:8443'
+PASSWORD = 'Unit-Test-Pa55word!'
+CONNECTION = {'url': URL, 'username': 'automation', 'password': PASSWORD}
+TASKS_PATH = '/rest/v1.3/routeSets/routeUpdates'
+GONE = 'gone'  # a read answered 404
+
+
+def raw(update: str = 'Completed', rollback: str = 'Unknown') -> Dict[str, Any]:
+    """A decoded SDM answer with one device (JSON style: strings only)."""
+    return {'updateStatus': update, 'rollbackStatus': rollback, 'errorHandling': 'rollback', 'rollbackCount': '0',
+            'totalDeviceCount': '1', 'updatedCount': '1',
+            'deviceStatusList': [{'objectId': 'D1', 'deviceGroupId': 'ID11', 'status': 'Completed', 'rollBackStatus': rollback}]}
+
+
+def fail_with(error: BaseException) -> NoReturn:
+    """Raise a scripted error (a function, so that linters do not take the script's None for what is raised)."""
+    raise error
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps = []  # type: List[float]
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return 1.7e9 + self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(seconds, 0)
+
+
+class FakeClient:
+    """Stands in for SdmClient: scripted reads, pending lists and action answers (the last one repeats)."""
+
+    instances = []  # type: List[FakeClient]
+
+    def __init__(self, config: Any, reads: Optional[List[Any]] = None, pending: Optional[List[List[str]]] = None,
+                 sends: Optional[List[Any]] = None, login_error: Optional[BaseException] = None) -> None:
+        self.config = config
+        self.reads = list(reads or [raw()])
+        self.pending = list(pending or [['ID50']])
+        self.sends = list(sends or [None])
+        self.login_error = login_error
+        self.warnings = []  # type: List[str]
+        self.clock = FakeClock()
+        self.max_concurrency = 1
+        self.logins = 0
+        self.logouts = 0
+        self.sent = []  # type: List[str]
+        FakeClient.instances.append(self)
+
+    def __enter__(self) -> 'FakeClient':
+        if self.login_error is not None:
+            raise self.login_error
+        self.logins += 1
+        return self
+
+    def __exit__(self, *exc_info: Any) -> bool:
+        self.logouts += 1
+        return False
+
+    @staticmethod
+    def _next(script: List[Any]) -> Any:
+        return script.pop(0) if len(script) > 1 else script[0]
+
+    def read_task(self, task_id: str, matcher: Any, deadline: Any = None) -> Any:
+        answer = self._next(self.reads)
+        if answer == GONE:
+            raise SdmNotFoundError('route update task %s not found (GET %s/%s answered 404 Not Found)' % (task_id, TASKS_PATH, task_id),
+                                   404, '%s/%s' % (TASKS_PATH, task_id))
+        return normalise_task(answer, task_id, matcher)
+
+    def get_task(self, task_id: str, matcher: Any, deadline: Any = None) -> Dict[str, Any]:
+        task, warnings = self.read_task(task_id, matcher, deadline)
+        self.warnings.extend(warnings)
+        return task
+
+    def list_pending_task_ids(self, deadline: Any = None) -> List[str]:
+        return list(self._next(self.pending))
+
+    def send_action(self, task_id: str, action: str, deadline: Any = None) -> None:
+        self.sent.append('%s %s' % (action, task_id))
+        error = self._next(self.sends)  # None: accepted
+        if error is not None:
+            fail_with(error)
+
+
+@pytest.fixture(autouse=True)
+def isolated_run(monkeypatch):
+    for name in ('SDM_URL', 'SDM_USERNAME', 'SDM_PASSWORD', 'SDM_VALIDATE_CERTS', 'SDM_CA_PATH'):
+        monkeypatch.delenv(name, raising=False)
+    FakeClient.instances = []
+    for name in ('_global_warnings', '_global_deprecations'):
+        getattr(module_warnings, name).clear()
+
+
+@pytest.fixture
+def fake_client(monkeypatch):
+    def install(**kwargs: Any) -> None:
+        monkeypatch.setattr(_module, 'SdmClient', functools.partial(FakeClient, **kwargs))
+    return install
+
+
+def run_module(capsys, args: Dict[str, Any]) -> Any:
+    """Run route_update_action.main(); returns (exit code, parsed result, raw stdout)."""
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exit_info:
+            route_update_action.main()
+    out = capsys.readouterr().out
+    return exit_info.value.code, json.loads(out), out
+
+
+def warnings_of(result: Dict[str, Any]) -> List[str]:
+    return [warning['event']['msg'] if isinstance(warning, dict) else warning for warning in result.get('warnings', [])]
+
+
+def client() -> FakeClient:
+    assert len(FakeClient.instances) == 1, 'expected exactly one client (one session) per module run'
+    return FakeClient.instances[0]
+
+
+def args(**kwargs: Any) -> Dict[str, Any]:
+    return dict(CONNECTION, **kwargs)
+
+
+# --- argument spec and documentation ------------------------------------------------------------
+
+def test_documentation_matches_the_argument_spec():
+    documented = yaml.safe_load(route_update_action.DOCUMENTATION)['options']
+    documented.update(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
+    spec = _module.connection_argument_spec()
+    spec.update(route_update_action.argument_spec())
+    assert sorted(documented) == sorted(spec)
+    for name, option in spec.items():
+        assert documented[name]['type'] == option['type'], name
+        assert documented[name].get('default') == option.get('default'), name
+        assert documented[name].get('choices') == option.get('choices'), name
+        assert documented[name].get('elements') == option.get('elements'), name
+        assert documented[name].get('required', False) == option.get('required', False), name
+
+
+def test_wait_and_state_options_come_from_the_glue():
+    waits = _module.wait_argument_spec()
+    spec = route_update_action.argument_spec()
+    for name in ('wait', 'wait_timeout', 'wait_sleep', 'wait_sleep_max', 'success_states', 'failure_states',
+                 'rollback_success_states', 'rollback_failure_states'):
+        assert spec[name] == waits[name], name
+    assert 'wait_for' not in spec and 'fail_on_timeout' not in spec
+
+
+def test_the_examples_and_return_values_are_yaml():
+    assert isinstance(yaml.safe_load(route_update_action.EXAMPLES), list)
+    returned = yaml.safe_load(route_update_action.RETURN)
+    assert {'action', 'task_id', 'msg', 'route_update', 'committed', 'elapsed'} <= set(returned)
+
+
+# --- successful runs ----------------------------------------------------------------------------
+
+def test_commit_sends_and_reports_the_task_gone(fake_client, capsys):
+    fake_client(reads=[raw('Completed'), GONE])
+    code, result, _out = run_module(capsys, args(task_id='ID50', action='commit'))
+    assert code == 0
+    assert client().sent == ['Commit ID50']
+    assert result['changed'] is True
+    assert (result['action'], result['task_id'], result['route_update'], result['committed']) == ('commit', 'ID50', None, True)
+    assert result['msg'] == 'SDM accepted the Commit of route update task ID50.'
+    assert isinstance(result['elapsed'], float)
+    assert (client().logins, client().logouts) == (1, 1)
+    assert 'warnings' not in result
+
+
+@pytest.mark.parametrize('spelling', ['Rollback', 'ROLLBACK', 'rollback'])
+def test_the_action_is_read_in_any_letter_case(fake_client, capsys, spelling):
+    fake_client(reads=[raw('Failed'), raw('Failed', 'InProgress')])
+    code, result, _out = run_module(capsys, args(task_id='ID50', action=spelling))
+    assert code == 0
+    assert result['action'] == 'rollback' and client().sent == ['Rollback ID50']
+    assert result['route_update']['rollback_status'] == 'InProgress'
+    assert 'committed' not in result
+
+
+def test_rollback_waits_for_its_result(fake_client, capsys):
+    fake_client(reads=[raw('Failed'), raw('Failed', 'InProgress'), raw('Failed', 'Completed')])
+    code, result, _out = run_module(capsys, args(task_id='ID50', action='rollback', wait=True, wait_sleep=2, wait_sleep_max=2))
+    assert code == 0
+    assert result['route_update']['rollback_succeeded'] is True
+    assert client().clock.sleeps == [2.0]
+
+
+def test_an_action_already_done_is_not_a_change(fake_client, capsys):
+    fake_client(reads=[GONE])
+    code, result, _out = run_module(capsys, args(task_id='ID50', action='commit', wait=True))
+    assert code == 0
+    assert (result['changed'], result['committed'], result['route_update']) == (False, True, None)
+    assert result['msg'] == 'SDM no longer knows route update task ID50 (404): taken as committed earlier.'
+    assert client().sent == []
+
+
+def test_check_mode_predicts_without_sending(fake_client, capsys):
+    fake_client(reads=[raw('Completed')])
+    code, result, _out = run_module(capsys, args(task_id='ID50', action='commit', wait=True, _ansible_check_mode=True))
+    assert code == 0
+    assert (result['changed'], result['committed']) == (True, False)
+    assert result['route_update']['update_status'] == 'Completed'
+    assert result['msg'] == 'Check mode: the Commit of route update task ID50 would be sent.'
+    assert client().sent == [] and client().clock.sleeps == []
+
+
+def test_custom_state_words_drive_the_decision(fake_client, capsys):
+    fake_client(reads=[raw('Done')])
+    code, result, _out = run_module(capsys, args(task_id='ID50', action='cancel', success_states=['done']))
+    assert code == 0
+    assert result['changed'] is False and client().sent == []
+    assert result['msg'] == 'Route update task ID50 has already finished (update status Done): there is nothing to cancel.'
+
+
+def test_a_lost_answer_with_the_action_visible_is_a_change_with_a_warning(fake_client, capsys):
+    lost = SdmUnconfirmedError(SdmTransportError('POST %s/ID50/action failed: no answer within 30 seconds' % TASKS_PATH))
+    fake_client(reads=[raw('Completed'), GONE], sends=[lost])
+    code, result, _out = run_module(capsys, args(task_id='ID50', action='commit'))
+    assert code == 0
+    assert result['changed'] is True and result['committed'] is True
+    assert warnings_of(result) == ['the answer to the Commit of route update task ID50 was lost, but the task shows that it took effect: '
+                                   'POST %s/ID50/action failed: no answer within 30 seconds' % TASKS_PATH]
+
+
+# --- failures -----------------------------------------------------------------------------------
+
+def test_an_action_the_state_does_not_allow_fails_before_sending(fake_client, capsys):
+    fake_client(reads=[raw('InProgress')])
+    code, result, _out = run_module(capsys, args(task_id='ID53', action='rollback'))
+    assert code == 1 and result['failed'] is True
+    assert result['msg'] == ('Invalid argument: route update task ID53 cannot be rolled back: its update is still running '
+                             '(update status InProgress); SDM rolls back only a finished update. Wait for it to finish, '
+                             'or stop it with action=cancel. Nothing was sent to SDM.')
+    assert result['changed'] is False
+    assert (result['action'], result['task_id'], result['route_update']['update_status']) == ('rollback', 'ID53', 'InProgress')
+    assert 'status' not in result and 'exception' not in result
+    assert client().sent == [] and (client().logins, client().logouts) == (1, 1)
+
+
+def test_a_refusal_by_sdm_quotes_its_reason(fake_client, capsys):
+    path = TASKS_PATH + '/ID56/action'
+    refusal = SdmActionRefusedError('SDM refused the Rollback of route update task ID56: Task ID56: cannot be rolled back while its update '
+                                    'is Deploying (POST %s answered 400 Bad Request)' % path, 400, path)
+    fake_client(reads=[raw('Deploying')], pending=[['ID56']], sends=[refusal])
+    code, result, _out = run_module(capsys, args(task_id='ID56', action='rollback'))
+    assert code == 1
+    assert result['msg'] == ('SDM sdm.example.com:8443 refused the request. Details: SDM refused the Rollback of route update task ID56: '
+                             'Task ID56: cannot be rolled back while its update is Deploying (POST %s answered 400 Bad Request).' % path)
+    assert (result['status'], result['url_path'], result['changed']) == (400, path, False)
+    assert result['route_update']['update_status'] == 'Deploying'
+    assert any("unknown update status 'Deploying'" in warning for warning in warnings_of(result))
+
+
+def test_a_wait_timeout_after_sending_is_a_failed_change(fake_client, capsys):
+    fake_client(reads=[raw('Failed'), raw('Failed', 'InProgress')], pending=[['ID51']])
+    code, result, _out = run_module(capsys, args(task_id='ID51', action='rollback', wait=True, wait_timeout=4, wait_sleep=2))
+    assert code == 1
+    assert result['msg'].startswith('Timed out after 4 seconds waiting for the rollback of 1 of 1 route update task to finish')
+    assert result['changed'] is True  # the rollback was accepted: the failure must not hide the change
+    assert result['timed_out'] is True
+    assert result['route_updates'][0]['rollback_status'] == 'InProgress'
+    assert result['route_update']['rollback_status'] == 'InProgress'
+    assert (client().logins, client().logouts) == (1, 1)
+
+
+def test_an_unknown_task_is_named(fake_client, capsys):
+    fake_client(reads=[GONE])
+    code, result, _out = run_module(capsys, args(task_id='ID99', action='cancel'))
+    assert code == 1
+    assert result['msg'].startswith("Route update task 'ID99' was not found on SDM sdm.example.com:8443")
+    assert (result['status'], result['route_update'], result['changed']) == (404, None, False)
+
+
+def test_a_login_failure_goes_through_the_glue(fake_client, capsys):
+    fake_client(login_error=SdmAuthError('login refused', 401, '/rest/v1.3/admin/login'))
+    code, result, out = run_module(capsys, args(task_id='ID50', action='commit'))
+    assert code == 1
+    assert result['msg'].startswith("Authentication failed for user 'automation' at SDM sdm.example.com:8443")
+    assert PASSWORD not in out
+
+
+def test_no_secret_and_no_traceback_in_a_failure(fake_client, capsys):
+    refusal = SdmActionRefusedError('SDM refused the Commit of route update task ID50: password=%s' % PASSWORD, 400, TASKS_PATH + '/ID50/action')
+    fake_client(reads=[raw('Completed')], sends=[refusal])
+    code, result, out = run_module(capsys, args(task_id='ID50', action='commit'))
+    assert code == 1
+    assert PASSWORD not in out
+    assert 'exception' not in result and 'Traceback' not in out
+
+
+@pytest.mark.parametrize('extra, message', [
+    (dict(task_id='ID50', action='delete'), "action must be one of commit, rollback, cancel (in any letter case), got 'delete'"),
+    (dict(task_id='  ', action='commit'), 'task_id must not be empty'),
+    (dict(task_id='ID50', action='commit', wait_sleep=0), 'wait_sleep must be greater than 0, got 0.0'),
+    (dict(task_id='ID50', action='commit', wait_timeout=-1), 'wait_timeout must not be negative, got -1'),
+])
+def test_bad_arguments_fail_before_connecting(fake_client, capsys, extra, message):
+    fake_client()
+    code, result, _out = run_module(capsys, args(**extra))
+    assert code == 1
+    assert result['msg'] == message
+    assert FakeClient.instances == []
+
+
+def test_required_options(fake_client, capsys):
+    fake_client()
+    code, result, _out = run_module(capsys, dict(CONNECTION))
+    assert code == 1
+    assert result['msg'] == 'missing required arguments: action, task_id'
