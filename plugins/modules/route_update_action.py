@@ -128,8 +128,10 @@ notes:
 seealso:
   - module: ocsdm.route_manager.route_update_info
     description: Read route update tasks and wait until they finish, before deciding on an action.
-  - ref: ansible_collections.ocsdm.route_manager.route_update_wait_role
-    description: The role C(ocsdm.route_manager.route_update_wait) waits for a task and fails the play on a failed update.
+  - ref: ansible_collections.ocsdm.route_manager.docsite.guide
+    description: >-
+      The user guide: a complete change window with the role C(ocsdm.route_manager.route_update_wait),
+      which waits for a task and fails the play on a failed update.
 """
 
 EXAMPLES = r"""

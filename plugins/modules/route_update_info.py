@@ -59,9 +59,12 @@ notes:
   - A status word that is in none of the state lists is treated as not finished and reported in a warning,
     so a new SDM release with new words never ends a wait early.
 seealso:
-  - ref: ansible_collections.ocsdm.route_manager.route_update_wait_role
+  - module: ocsdm.route_manager.route_update_action
+    description: Commit, roll back or cancel a route update task once it has finished.
+  - ref: ansible_collections.ocsdm.route_manager.docsite.guide
     description: >-
-      The role C(ocsdm.route_manager.route_update_wait) waits for a task with this module, reports progress,
+      The user guide: connection settings, a complete change window with the role
+      C(ocsdm.route_manager.route_update_wait), which waits for a task with this module, reports progress,
       and fails the play with a message a human can act on.
 """
 
