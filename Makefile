@@ -23,7 +23,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make demo   - start the bundled SDM simulator and run the demo change window against it"
 	@echo "make test   - every check (sanity, units, integration, lint, docs, build, galaxy-importer)"
-	@echo "steps: venv simulator-tests sanity units integration lint changelog-lint docs-lint docs build ee-introspect importer matrix-2.16 matrix-2.21"
+	@echo "steps: venv simulator-tests sanity units integration matrix-2.16 matrix-2.21 lint changelog-lint docs-lint docs build ee-introspect importer bench-smoke"
+	@echo "also: make bench (benchmarks), make docs (HTML docs in build/docs/html)"
 
 # --- environments -------------------------------------------------------------------------------
 
@@ -49,7 +50,7 @@ worktree: venv
 .PHONY: test
 test:
 	@tools/run-checks venv simulator-tests sanity units integration+matrix-2.16+matrix-2.21 \
-	  lint changelog-lint docs-lint docs build ee-introspect importer
+	  lint changelog-lint docs-lint docs build ee-introspect importer bench-smoke
 
 .PHONY: simulator-tests
 simulator-tests: venv
@@ -109,6 +110,23 @@ matrix-2.21:
 docs: worktree .venv-docs/bin/sphinx-build
 	tools/build-docs .venv-docs $(WORK) build/docs
 
+# --- benchmarks (not part of make test; bench-smoke is) -----------------------------------------
+
+.venv-bench/bin/python: requirements/bench.txt
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet -r requirements/bench.txt
+	touch $@
+
+.PHONY: bench
+# The benchmarks, about 2 minutes: prints the table, writes benchmarks/results/ (see benchmarks/README.md).
+bench: venv .venv-bench/bin/python
+	$(BIN)/python benchmarks/run.py --chart-python .venv-bench/bin/python
+
+.PHONY: bench-smoke
+# Every benchmark at tiny sizes (results in build/bench-smoke/), so they cannot rot.
+bench-smoke: venv .venv-bench/bin/python
+	$(BIN)/python benchmarks/run.py --smoke --chart-python .venv-bench/bin/python
+
 # --- the demo -----------------------------------------------------------------------------------
 
 .PHONY: demo
@@ -117,4 +135,4 @@ demo: venv worktree
 
 .PHONY: clean
 clean:
-	rm -rf build $(VENV) .venv-importer .venv-docs .venv-core-* tests/output
+	rm -rf build $(VENV) .venv-importer .venv-docs .venv-bench .venv-core-* tests/output

@@ -14,7 +14,7 @@ from .api import SdmApi
 from .control import ControlApi
 from .messages import RESET, SHORT_READ, Reply, Request, reason, text_reply
 from .scenario import Scenario
-from .state import SimulatorState
+from .state import RequestRecord, SimulatorState
 
 GARBAGE = b"\x00\x1f\x8b\x08 \xff\xfe<routeUpdate{\"not\": xml or json \x89PNG\r\n"
 PROXY_ERROR_PAGE = (
@@ -38,14 +38,18 @@ class Simulator:
     def handle(self, request: Request) -> Reply:
         if request.is_control:
             return self._control.handle(request)
+        arrived = time.time()
         with self.state.lock:
             self.state.counters.requests[f"{request.method} {request.path}"] += 1
-            rule = self.state.faults.pick(request.method, request.path, self.state.now())
+            at = self.state.now()
+            rule = self.state.faults.pick(request.method, request.path, at)
             if rule is not None:
                 self.state.counters.faults[rule.kind] += 1
         reply = self._answer(request, rule)
+        status = "reset" if reply.transport == RESET else str(reply.status)
         with self.state.lock:
-            self.state.counters.statuses["reset" if reply.transport == RESET else str(reply.status)] += 1
+            self.state.counters.statuses[status] += 1
+            self.state.requests.append(RequestRecord(round(at, 3), round(arrived, 3), request.method, request.path, status))
         return reply
 
     def _answer(self, request: Request, rule: Optional[f.FaultRule]) -> Reply:

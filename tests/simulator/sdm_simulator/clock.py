@@ -20,6 +20,7 @@ class SimClock:
         self.origin = origin if origin is not None else datetime.now().replace(microsecond=0)
         self._monotonic = monotonic
         self._started = monotonic()
+        self._started_wall = time.time()
         self._offset = 0.0
 
     def now(self) -> float:
@@ -29,6 +30,13 @@ class SimClock:
         """Jump ahead without waiting, so tests need not sleep through a timeline."""
         self._offset += seconds
         return self.now()
+
+    def wall_time(self, scenario_seconds: float) -> float:
+        """The Unix time at which this clock reads ``scenario_seconds`` (as it runs now: speed and jumps so far).
+
+        Scripts compare it with their own ``time.time()``, e.g. to measure how long a client took to notice an event.
+        """
+        return self._started_wall + (scenario_seconds - self._offset) / self.speed
 
     def date(self, scenario_seconds: float) -> str:
         return (self.origin + timedelta(seconds=scenario_seconds)).strftime(DATE_FORMAT)

@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, List, Tuple
 
 from . import words as w
 from ._fields import Fields, ScenarioError
+from .clock import SimClock
 from .faults import parse_faults
 from .messages import Reply, Request, json_reply
 from .scenario import parse_json, parse_scenario, parse_session_policy, parse_yaml
@@ -37,6 +38,7 @@ class ControlApi:
             ("tasks",): {"GET": self._tasks},
             ("tasks", "*", "vanish"): {"POST": self._vanish_task},
             ("actions",): {"GET": self._actions},
+            ("requests",): {"GET": self._requests},
         }
 
     def handle(self, request: Request) -> Reply:
@@ -99,7 +101,7 @@ class ControlApi:
 
     def _tasks(self, request: Request, route: Tuple[str, ...]) -> Reply:
         now = self.state.now()
-        return json_reply(200, {task_id: _task_state(run.view(now)) for task_id, run in self.state.tasks.items()})
+        return json_reply(200, {task_id: _task_state(run.view(now), self.state.clock) for task_id, run in self.state.tasks.items()})
 
     def _vanish_task(self, request: Request, route: Tuple[str, ...]) -> Reply:
         run = self.state.tasks.get(route[1])
@@ -111,9 +113,13 @@ class ControlApi:
     def _actions(self, request: Request, route: Tuple[str, ...]) -> Reply:
         return json_reply(200, {"actions": [vars(record) for record in self.state.actions]})
 
+    def _requests(self, request: Request, route: Tuple[str, ...]) -> Reply:
+        return json_reply(200, {"requests": [vars(record) for record in self.state.requests]})
 
-def _task_state(view: TaskView) -> Dict[str, Any]:
+
+def _task_state(view: TaskView, clock: SimClock) -> Dict[str, Any]:
     """The simulator's own view of a task, with internal state names next to the words it speaks."""
+    ended = view.update_ended_at
     return {
         "update": view.update,
         "update_word": view.word(w.UPDATE, view.update),
@@ -124,6 +130,8 @@ def _task_state(view: TaskView) -> Dict[str, Any]:
         "pending": view.pending,
         "committed": view.committed,
         "vanished": view.vanished,
+        "update_ended_at": ended,
+        "update_ended_wall": round(clock.wall_time(ended), 3) if ended is not None else None,
     }
 
 

@@ -9,6 +9,7 @@ was loaded; the speed factor makes scenario time run faster than real time.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,8 @@ AFTER_COMMIT_NOT_FOUND = "not_found"
 AFTER_COMMIT_HISTORY = "history"
 
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
+# a bound for one device entry's ``count``, so a typo cannot exhaust the memory
+MAX_DEVICE_COUNT = 1_000_000
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 
@@ -248,10 +251,9 @@ def _task(fields: Fields, words: StatusWords) -> TaskSpec:
         raise ScenarioError(f"{fields.path('id')}: must be a non-empty id without '/', got {task_id!r}")
     start = fields.number("start", 0.0)
     route_set_id = fields.text("route_set_id", "1")
-    devices = tuple(
-        _device(device_fields, index, task_id, start, route_set_id)
-        for index, device_fields in enumerate(fields.sections("devices", []))
-    )
+    devices: List[DeviceSpec] = []
+    for device_fields in fields.sections("devices", []):
+        devices.extend(_device_entry(device_fields, len(devices), task_id, start, route_set_id))
     task = TaskSpec(
         task_id=task_id,
         name=fields.text("name", f"Route update {task_id}"),
@@ -262,12 +264,27 @@ def _task(fields: Fields, words: StatusWords) -> TaskSpec:
         start=start,
         vanish_at=fields.optional_number("vanish_at"),
         words=words.merged(check_word_keys(fields.string_map("status_words"), fields.path("status_words"))),
-        devices=devices,
+        devices=tuple(devices),
         extra_fields=fields.string_map("extra_fields"),
     )
     _refuse_duplicates([device.object_id for device in devices], fields.path("devices"), "object_id")
     fields.finish()
     return task
+
+
+def _device_entry(fields: Fields, index: int, task_id: str, start: float, route_set_id: str) -> List[DeviceSpec]:
+    """One device, or ``count`` alike devices (for scale tests), numbered from position ``index``."""
+    count = fields.integer("count", 1, minimum=1, maximum=MAX_DEVICE_COUNT)
+    if count > 1 and fields.has("object_id"):
+        raise ScenarioError(f"{fields.path('object_id')}: names one device; leave it out with count (ids are <task id>-D<n>)")
+    shared_at = fields.has("at")
+    first = _device(fields, index, task_id, start, route_set_id)
+    # one parse, then cheap copies: 100,000 devices load in under a second
+    copies = (
+        dataclasses.replace(first, object_id=f"{task_id}-D{position}", at=first.at if shared_at else start + position)
+        for position in range(index + 2, index + count + 1)
+    )
+    return [first, *copies]
 
 
 def _device(fields: Fields, index: int, task_id: str, start: float, route_set_id: str) -> DeviceSpec:

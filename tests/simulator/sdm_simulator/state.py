@@ -8,15 +8,18 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Deque, Dict, List, Optional
 
 from .clock import SimClock
 from .faults import FaultBook
 from .scenario import AFTER_COMMIT_NOT_FOUND, Scenario
 from .sessions import SessionStats, SessionStore
 from .timeline import TaskRun
+
+# the newest requests kept for GET /_sim/requests: enough for a test or a benchmark, bounded for a long demo
+REQUEST_LOG_SIZE = 1000
 
 
 @dataclass
@@ -30,6 +33,16 @@ class Counters:
     faults: Counter[str] = field(default_factory=Counter)
     actions_accepted: Counter[str] = field(default_factory=Counter)
     actions_refused: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One SDM request, when it arrived: scenario seconds and Unix time (to compare with a client's own clock)."""
+    at: float
+    wall: float
+    method: str
+    path: str
+    status: str  # "200", ... or "reset"
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,7 @@ class SimulatorState:
             self.tasks: Dict[str, TaskRun] = {spec.task_id: TaskRun(spec) for spec in scenario.tasks}
             self.counters = Counters()
             self.actions: List[ActionRecord] = []
+            self.requests: Deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
 
     def now(self) -> float:
         return self.clock.now()
@@ -82,6 +96,7 @@ class SimulatorState:
         with self.lock:
             self.counters = Counters()
             self.actions = []
+            self.requests.clear()
             self.sessions.stats = SessionStats(max_open=self.sessions.open_count(self.now()))
 
     def counters_document(self) -> Dict[str, Any]:

@@ -58,6 +58,7 @@ class TaskView:
     devices: Tuple[DeviceView, ...]
     committed: bool
     vanished: bool
+    update_ended_at: Optional[float]  # the scenario second the update reached its final state; None while it runs
 
     @property
     def updated_count(self) -> int:
@@ -101,6 +102,7 @@ class TaskRun:
             devices=tuple(devices),
             committed=self.events.committed_at is not None and self.events.committed_at <= now,
             vanished=self._vanished(now),
+            update_ended_at=end if end <= now else None,
         )
 
     def apply(self, action: str, now: float) -> None:

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import time
+
 import requests
 
 from simulator_helpers import JSON, Control, SdmSession, minimal_scenario
@@ -77,6 +79,41 @@ def test_tasks_view_and_clock(control: Control) -> None:
     assert control.advance(1) >= 1
     task = control.get("/tasks")["ID1"]
     assert (task["update"], task["update_word"], task["updated_count"], task["pending"]) == ("completed", "Completed", 1, True)
+
+
+def test_tasks_tell_when_the_update_ended_in_wall_time(control: Control) -> None:
+    """Benchmarks compare it with the moment a play moved on: the client's detection latency."""
+    before = time.time()
+    control.post("/scenario", minimal_scenario(tasks=[{"id": "T", "devices": [{"at": 0.3}]}]))
+    after = time.time()
+    task = control.get("/tasks")["T"]
+    assert (task["update_ended_at"], task["update_ended_wall"]) == (None, None)
+    for _attempt in range(50):  # the task ends 0.3 s after the load: give it at most 5 s
+        task = control.get("/tasks")["T"]
+        if task["update"] == "completed":
+            break
+        time.sleep(0.1)
+    assert task["update_ended_at"] == 0.3
+    assert before + 0.3 - 0.002 <= task["update_ended_wall"] <= after + 0.3 + 0.002
+
+
+def test_request_log_tells_when_each_request_arrived(sim: SimulatorServer, control: Control) -> None:
+    before = time.time()
+    client = SdmSession(sim.url)
+    client.login()
+    client.task("ID1")
+    client.task("ID404")
+    log = control.get("/requests")["requests"]
+    assert [(entry["method"], entry["path"], entry["status"]) for entry in log] == [
+        ("POST", "/rest/v1.3/admin/login", "200"),
+        ("GET", "/rest/v1.3/routeSets/routeUpdates/ID1", "200"),
+        ("GET", "/rest/v1.3/routeSets/routeUpdates/ID404", "404"),
+    ]
+    walls = [entry["wall"] for entry in log]
+    assert before - 0.001 <= walls[0] <= walls[1] <= walls[2] <= time.time() + 0.001
+    assert log[0]["at"] <= log[2]["at"]
+    control.post("/counters/reset")
+    assert control.get("/requests") == {"requests": []}
 
 
 def test_unknown_endpoint_and_method(control: Control) -> None:

@@ -34,6 +34,17 @@ def test_defaults() -> None:
     assert scenario.speed == 1.0
 
 
+def test_count_makes_many_alike_devices() -> None:
+    """Scale tests need tasks with 100,000 devices without a 100,000-entry scenario."""
+    devices = [{"object_id": "ONE"}, {"count": 3, "device_group_id": "G7"}, {"count": 2, "at": 19, "outcome": "failure"}]
+    task = parse_scenario(minimal_scenario(tasks=[{"id": "T", "start": 10, "devices": devices}])).tasks[0]
+    assert [device.object_id for device in task.devices] == ["ONE", "T-D2", "T-D3", "T-D4", "T-D5", "T-D6"]
+    assert [device.at for device in task.devices] == [11, 12, 13, 14, 19, 19]  # by position unless at is given
+    assert {device.device_group_id for device in task.devices[1:4]} == {"G7"}
+    assert [device.outcome for device in task.devices[4:]] == ["failure", "failure"]
+    assert len(parse_scenario(minimal_scenario(tasks=[{"id": "B", "devices": [{"count": 100_000}]}])).tasks[0].devices) == 100_000
+
+
 def test_values_templated_into_text_are_read_as_numbers_and_booleans() -> None:
     """Ansible templating may hand numbers and booleans over as text ("{{ speed }}" -> "10")."""
     scenario = parse_scenario(minimal_scenario(
@@ -69,6 +80,9 @@ def test_json_file(tmp_path: Path) -> None:
     ({"tasks": [{"id": "A", "start": 5, "devices": [{"at": 1}]}]}, "tasks[0].devices[0].at: 1.0 is before the task starts (5.0)"),
     ({"tasks": [{"id": "A", "devices": [{"object_id": "X"}, {"object_id": "X"}]}]}, "tasks[0].devices: object_id 'X' appears more than once"),
     ({"tasks": [{"id": "A", "devices": [{"at": "soon"}]}]}, "tasks[0].devices[0].at: expected a number, got a string"),
+    ({"tasks": [{"id": "A", "devices": [{"count": 0}]}]}, "tasks[0].devices[0].count: must be between 1 and 1000000, got 0"),
+    ({"tasks": [{"id": "A", "devices": [{"count": 2, "object_id": "X"}]}]}, "tasks[0].devices[0].object_id: names one device"),
+    ({"tasks": [{"id": "A", "devices": [{"count": 2}, {"object_id": "A-D2"}]}]}, "tasks[0].devices: object_id 'A-D2' appears more than once"),
     ({"tasks": [{"id": "A", "devices": [{"outcom": "failure"}]}]}, "tasks[0].devices[0]: unknown key(s) outcom"),
     ({"tasks": [{"id": "A", "auto_rollback": "yes"}]}, "tasks[0].auto_rollback: expected true or false, got a string"),
     ({"tasks": {"id": "A"}}, "tasks: expected a list, got a mapping"),

@@ -73,6 +73,17 @@ def test_a_device_that_never_answers_keeps_the_task_running() -> None:
     assert device_states(run, 10_000) == [w.COMPLETED, w.IN_PROGRESS]
 
 
+def test_the_view_tells_when_the_update_ended() -> None:
+    """Scripts measure how long a client took to notice the end (benchmarks/)."""
+    assert run_of([{"at": 1}, {"at": 3}]).view(2.9).update_ended_at is None
+    assert run_of([{"at": 1}, {"at": 3}]).view(7).update_ended_at == 3
+    assert run_of([{"at": 2, "outcome": "failure"}, {"at": 5}]).view(7).update_ended_at == 2  # abort: at the failure
+    assert run_of([{"outcome": "never"}]).view(10_000).update_ended_at is None
+    cancelled = run_of([{"at": 5}])
+    cancelled.apply(CANCEL_ACTION, 1.5)
+    assert cancelled.view(2).update_ended_at == 1.5
+
+
 def test_rollback_undoes_updated_devices_each_on_its_own() -> None:
     run = run_of([
         {"at": 1, "device_group_id": "G1", "rollback_after": 1},

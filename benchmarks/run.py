@@ -1,0 +1,139 @@
+# Copyright: ocsdm.route_manager contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run the three benchmarks of the collection against the SDM simulator; print and write the results.
+
+    python benchmarks/run.py [--smoke] [--out DIR] [--chart-python PYTHON]
+
+The full run (``make bench``, about 2 minutes) writes benchmarks/results/. ``--smoke`` runs every
+benchmark end to end at tiny sizes in a few seconds (``make test``), so the benchmarks cannot rot;
+its targets are printed but not judged. Exit status: 1 when a benchmark could not run (for example
+a playbook failed), else 0, also when a target is missed: the table says which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import many_tasks
+import report
+import targets
+import task_scale
+import wait_one
+from sim import Simulator
+
+TOP = Path(__file__).resolve().parent.parent
+COLLECTIONS = TOP / "build" / "bench"
+LOGS = TOP / "build" / "bench-logs"
+RESULTS = TOP / "benchmarks" / "results"
+README = TOP / "benchmarks" / "README.md"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The sizes of one run."""
+
+    mode: str
+    finish_after: float
+    poll_interval: float
+    with_growth: bool
+    device_counts: Tuple[int, ...]  # the middle one is the checkpoint of the targets, the last the largest
+    task_counts: Tuple[int, ...]
+    latency: float = 0.05  # added to every SDM answer in benchmark 3
+    rounds: int = 3
+
+
+FULL = Plan("full", finish_after=20, poll_interval=2, with_growth=True, device_counts=(1_000, 10_000, 100_000), task_counts=(1, 10, 100))
+SMOKE = Plan("smoke", finish_after=2, poll_interval=0.5, with_growth=False, device_counts=(100, 1_000, 2_000), task_counts=(1, 5, 10),
+             rounds=1)
+
+
+def parse_args(argv: List[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python benchmarks/run.py", description=(__doc__ or "").strip().splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds: checks that every benchmark still runs")
+    parser.add_argument("--out", type=Path, help="results folder (default: benchmarks/results, or build/bench-smoke with --smoke)")
+    parser.add_argument("--chart-python", help="a Python with matplotlib (.venv-bench/bin/python) to draw chart.png; without it no chart")
+    return parser.parse_args(argv)
+
+
+def sync_collection() -> Path:
+    """A fresh copy of the collection for ansible-playbook and the imports (tools/sync_worktree.py)."""
+    subprocess.run([sys.executable, str(TOP / "tools" / "sync_worktree.py"), str(COLLECTIONS)], check=True, stdout=subprocess.DEVNULL)
+    return COLLECTIONS
+
+
+@contextmanager
+def step(title: str) -> Iterator[None]:
+    """Print what runs now, then how long it took."""
+    print(f"==> {title}", flush=True)
+    started = time.monotonic()
+    yield
+    print(f"    took {time.monotonic() - started:.0f} s", flush=True)
+
+
+def measure(plan: Plan, collections: Path) -> Dict[str, Any]:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    with Simulator() as sim:
+        with step(f"1. waiting for one task that finishes after {plan.finish_after:g} s (logs in build/bench-logs/)"):
+            waits = wait_one.run(sim, collections, LOGS, plan.finish_after, plan.poll_interval, plan.with_growth)
+        with step(f"2. decoding and normalising {', '.join(f'{count:,}' for count in plan.device_counts)} devices"):
+            scale = task_scale.run(sim, collections, plan.device_counts)
+        with step(f"3. one poll round over {', '.join(map(str, plan.task_counts))} tasks, {plan.latency * 1000:g} ms per answer"):
+            rounds = many_tasks.run(sim, collections, plan.task_counts, plan.latency, plan.rounds)
+    checkpoint, largest = plan.device_counts[len(plan.device_counts) // 2], plan.device_counts[-1]
+    return {
+        "plan": asdict(plan),
+        "wait_one": wait_one.as_dicts(waits),
+        "task_scale": task_scale.as_dicts(scale),
+        "growth": {body_format: dict(task_scale.growth(scale, body_format, checkpoint, largest), **{"from": checkpoint, "to": largest})
+                   for body_format in task_scale.FORMATS},
+        "many_tasks": many_tasks.as_dicts(rounds),
+        "targets": targets.as_dicts(targets.evaluate(waits, plan.poll_interval, scale, rounds)),
+    }
+
+
+def draw_chart(chart_python: Optional[str], out: Path) -> bool:
+    if not chart_python or not Path(chart_python).exists():
+        print("no chart: give --chart-python with a Python that has matplotlib (make bench uses .venv-bench)")
+        return False
+    subprocess.run([chart_python, str(Path(__file__).with_name("chart.py")), str(out / "results.json"), str(out / "chart.png")], check=True)
+    return True
+
+
+def broken_benchmarks(results: Dict[str, Any]) -> List[str]:
+    """Problems that mean a benchmark did not run as designed (as opposed to a missed target)."""
+    return [f"the playbook of '{item['label']}' failed: see build/bench-logs/wait_one_{item['key']}.log"
+            for item in results["wait_one"] if not item["succeeded"]]
+
+
+def main(argv: List[str]) -> int:
+    args = parse_args(argv)
+    plan = SMOKE if args.smoke else FULL
+    out = (args.out or (TOP / "build" / "bench-smoke" if args.smoke else RESULTS)).resolve()
+    started, load_before = time.monotonic(), report.load_average()
+    results = measure(plan, sync_collection())
+    results["machine"] = report.machine()
+    results["run"] = report.run_header(plan.mode, time.monotonic() - started, load_before)
+    report.write(results, out, chart=False)  # chart.py reads results.json
+    chart = draw_chart(args.chart_python, out)
+    report.write(results, out, chart)
+    if out == RESULTS:
+        report.update_readme(README, results, chart)
+    print()
+    print(report.page(results, chart=None))
+    print(f"Written to {out.relative_to(TOP) if out.is_relative_to(TOP) else out}/ (results.md, results.json, machine.json"
+          f"{', chart.png' if chart else ''})")
+    problems = broken_benchmarks(results)
+    for problem in problems:
+        print(f"ERROR: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

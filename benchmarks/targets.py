@@ -1,0 +1,103 @@
+# Copyright: ocsdm.route_manager contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The targets of issue 6, checked against the measured figures."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Dict, List
+
+from many_tasks import RoundFigures
+from task_scale import ScaleFigures, growth
+from wait_one import WaitFigures
+
+LATENCY_SLACK = 0.5
+REQUEST_SHARE = 0.5
+SCALE_SECONDS = 0.5
+SCALE_MB = 150.0
+# "linear": per device, the largest task costs at most this much more than the checkpoint (time and added memory)
+LINEAR_SLACK = 1.3
+ROUND_SECONDS = 1.5
+
+
+@dataclass
+class Target:
+    name: str
+    limit: str
+    measured: str
+    passed: bool
+
+
+def evaluate(waits: List[WaitFigures], poll_interval: float, scale: List[ScaleFigures], rounds: List[RoundFigures]) -> List[Target]:
+    """Every target; the scale targets at the middle size (10,000) and the largest (100,000) measured."""
+    by_key = {item.key: item for item in waits}
+    role, uri = by_key["role"], by_key["uri"]
+    sizes = sorted({item.devices for item in scale})
+    checkpoint, largest = sizes[len(sizes) // 2], sizes[-1]
+    return [
+        _latency(role, poll_interval),
+        _worst_latency(role, poll_interval),
+        _requests(role, uri, poll_interval),
+        _sessions(role),
+        *[_scale(scale, body_format, checkpoint) for body_format in ("xml", "json")],
+        *[_linear(scale, body_format, checkpoint, largest) for body_format in ("xml", "json")],
+        _round(max(rounds, key=lambda entry: entry.tasks)),
+    ]
+
+
+def _latency(role: WaitFigures, poll_interval: float) -> Target:
+    limit = poll_interval + LATENCY_SLACK
+    latency = role.detection_latency
+    return Target("detection latency (role), this run", f"<= {limit:g} s (poll interval + {LATENCY_SLACK:g} s)",
+                  "no finish seen" if latency is None else f"{latency:.2f} s",
+                  role.succeeded and latency is not None and latency <= limit)
+
+
+def _worst_latency(role: WaitFigures, poll_interval: float) -> Target:
+    """The same bound for a finish just after a poll: a whole interval to the next poll, then the measured moving on."""
+    limit = poll_interval + LATENCY_SLACK
+    worst = None if role.moving_on is None else poll_interval + role.moving_on
+    return Target("detection latency (role), worst phase", f"<= {limit:g} s",
+                  "no finish seen" if worst is None else f"{worst:.2f} s = {poll_interval:g} s + {role.moving_on:.2f} s moving on",
+                  role.succeeded and worst is not None and worst <= limit)
+
+
+def _requests(role: WaitFigures, uri: WaitFigures, poll_interval: float) -> Target:
+    limit = uri.requests * REQUEST_SHARE
+    return Target("HTTP requests per wait (role)", f"<= {limit:g} (half of uri + until's {uri.requests}, {poll_interval:g} s interval)",
+                  f"{role.requests}", role.succeeded and role.requests <= limit)
+
+
+def _sessions(role: WaitFigures) -> Target:
+    return Target("logins per wait, sessions left open (role)", "1 login, 0 open",
+                  f"{role.logins} login{'s' if role.logins != 1 else ''}, {role.sessions_open} open",
+                  role.succeeded and role.logins == 1 and role.sessions_open == 0)
+
+
+def _scale(scale: List[ScaleFigures], body_format: str, devices: int) -> Target:
+    item = _find(scale, body_format, devices)
+    return Target(f"{devices:,} devices, {body_format.upper()}: decode + normalise",
+                  f"<= {SCALE_SECONDS:g} s and <= {SCALE_MB:g} MiB peak",
+                  f"{item.seconds:.3f} s, {item.peak_rss_mb:.0f} MiB",
+                  item.seconds <= SCALE_SECONDS and item.peak_rss_mb <= SCALE_MB)
+
+
+def _linear(scale: List[ScaleFigures], body_format: str, checkpoint: int, largest: int) -> Target:
+    ratios = growth(scale, body_format, checkpoint, largest)
+    return Target(f"linear growth to {largest:,} devices, {body_format.upper()}",
+                  f"per device <= {LINEAR_SLACK:g}x the cost at {checkpoint:,} (time, added memory)",
+                  f"time x{ratios['time_per_device_ratio']:.2f}, memory x{ratios['memory_per_device_ratio']:.2f}",
+                  max(ratios["time_per_device_ratio"], ratios["memory_per_device_ratio"]) <= LINEAR_SLACK)
+
+
+def _round(item: RoundFigures) -> Target:
+    return Target(f"one poll round over {item.tasks} tasks, {item.latency_ms} ms latency", f"<= {ROUND_SECONDS:g} s",
+                  f"{item.round_seconds:.2f} s", item.round_seconds <= ROUND_SECONDS)
+
+
+def _find(scale: List[ScaleFigures], body_format: str, devices: int) -> ScaleFigures:
+    return next(item for item in scale if item.body_format == body_format and item.devices == devices)
+
+
+def as_dicts(targets: List[Target]) -> List[Dict[str, Any]]:
+    return [asdict(item) for item in targets]
