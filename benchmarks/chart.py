@@ -1,6 +1,6 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Draw results.json as one PNG: four panels, each target as a dashed line.
+"""Draw results.json as one PNG: four panels (benchmark 1 across the top), each target as a dashed line.
 
 Runs in its own venv (.venv-bench, from requirements/bench.txt), so matplotlib stays out of the
 collection's tools. Usage: python benchmarks/chart.py RESULTS_JSON PNG
@@ -32,28 +32,49 @@ def plain_ticks(axes: Any) -> None:
 
 
 def wait_panel(axes: Any, results: Dict[str, Any]) -> None:
-    """Benchmark 1: requests and detection latency of each way, side by side, with both targets."""
+    """Benchmark 1: requests and detection latency of each way, lasting sessions then expiring ones, with both targets."""
     waits: List[Dict[str, Any]] = results["wait_one"]
-    uri = next(item for item in waits if item["key"] == "uri")
     positions = list(range(len(waits)))
     width = 0.38
-    requests = axes.bar([x - width / 2 for x in positions], [item["requests"] for item in waits], width, label="HTTP requests", color="tab:blue")
+    failed = [not item["succeeded"] for item in waits]
+    requests = axes.bar([x - width / 2 for x in positions], [item["requests"] for item in waits], width, label="HTTP requests",
+                        color=["lightgrey" if fail else "tab:blue" for fail in failed], hatch=["//" if fail else "" for fail in failed])
     axes.bar_label(requests, fontsize=8)
-    axes.axhline(uri["requests"] / 2, color="tab:blue", linestyle=":", linewidth=1, label="requests target (half of uri)")
-    axes.set_xticks(positions, [item["label"].replace(", ", "\n", 1) for item in waits], fontsize=8)
+    expiring = [x for x, item in zip(positions, waits) if item["sessions"] == "expiring"]
+    baseline = next((item for item in waits if item["sessions"] == "expiring" and item["key"] == "uri_relogin"), None)
+    if baseline is not None and expiring:
+        axes.hlines(baseline["requests"] / 2, min(expiring) - 0.5, max(expiring) + 0.5, color="tab:blue", linestyle=":", linewidth=1,
+                    label="requests target (half of the uri loop with a session per poll)")
+    axes.set_xticks(positions, [item["label"].replace(", ", "\n", 1) + ("\n(failed)" if fail else "") for item, fail in zip(waits, failed)],
+                    fontsize=8)
     axes.set_ylabel("HTTP requests per wait")
     axes.set_ylim(0, max(item["requests"] for item in waits) * 1.45)
     latency_axes = axes.twinx()
     latencies = [item["detection_latency"] or 0 for item in waits]
     bars = latency_axes.bar([x + width / 2 for x in positions], latencies, width, label="detection latency, s", color="tab:green")
-    latency_axes.bar_label(bars, fmt="%.2f s", fontsize=8)
+    latency_axes.bar_label(bars, labels=["" if fail else f"{value:.2f} s" for value, fail in zip(latencies, failed)], fontsize=8)
     latency_axes.axhline(results["plan"]["poll_interval"] + 0.5, label="latency target", **TARGET_STYLE)
     latency_axes.set_ylabel("detection latency, s")
     latency_axes.set_ylim(0, max(latencies + [results["plan"]["poll_interval"] + 0.5]) * 1.45)
+    _session_groups(axes, waits)
     handles = axes.get_legend_handles_labels()[0] + latency_axes.get_legend_handles_labels()[0]
-    axes.legend(handles=handles, fontsize=7, loc="upper center", ncol=2)
+    axes.legend(handles=handles, fontsize=7, loc="upper left", ncol=2)
     axes.set_title(f"1. One task finishing after {results['plan']['finish_after']:g} s, "
                    f"poll interval {results['plan']['poll_interval']:g} s", fontsize=10)
+
+
+def _session_groups(axes: Any, waits: List[Dict[str, Any]]) -> None:
+    """A line between the runs with lasting and expiring sessions, and the name of each run above it."""
+    for sessions in ("lasting", "expiring"):
+        group = [x for x, item in enumerate(waits) if item["sessions"] == sessions]
+        if not group:
+            continue
+        lifetime = waits[group[0]]["session_lifetime"]
+        name = "sessions last until the logout" if lifetime is None else f"sessions expire {lifetime:g} s after the login"
+        axes.text((min(group) + max(group)) / 2, 0.8, name, transform=axes.get_xaxis_transform(), ha="center", va="top", fontsize=8,
+                  style="italic")
+        if min(group) > 0:
+            axes.axvline(min(group) - 0.5, color="grey", linewidth=1)
 
 
 def scale_panel(axes: Any, results: Dict[str, Any], key: str, label: str, target: float) -> None:
@@ -103,11 +124,12 @@ def rounds_panel(axes: Any, results: Dict[str, Any]) -> None:
 
 
 def draw(results: Dict[str, Any], png: Path) -> None:
-    figure, grid = plt.subplots(2, 2, figsize=(12, 8.5))
-    wait_panel(grid[0][0], results)
-    scale_panel(grid[0][1], results, "seconds", "seconds", 0.5)
-    scale_panel(grid[1][0], results, "peak_rss_mb", "peak memory (process), MiB", 150)
-    rounds_panel(grid[1][1], results)
+    figure = plt.figure(figsize=(15, 9.5))
+    grid = figure.add_gridspec(2, 3)
+    wait_panel(figure.add_subplot(grid[0, :]), results)
+    scale_panel(figure.add_subplot(grid[1, 0]), results, "seconds", "seconds", 0.5)
+    scale_panel(figure.add_subplot(grid[1, 1]), results, "peak_rss_mb", "peak memory (process), MiB", 150)
+    rounds_panel(figure.add_subplot(grid[1, 2]), results)
     facts = results["machine"]
     figure.suptitle(f"ocsdm.route_manager benchmarks ({results['run']['mode']} run, {results['run']['date']}): "
                     f"{facts['cpu']}, {facts['cores']} cores, Python {facts['python']}, ansible-core {facts['ansible_core']}",

@@ -97,15 +97,38 @@ def targets_section(targets: List[Dict[str, Any]]) -> List[str]:
 
 
 def wait_section(results: Dict[str, Any]) -> List[str]:
+    """Benchmark 1: one table per session run (lasting, expiring), then why a way failed."""
     plan = results["plan"]
-    rows = [[item["label"], "yes" if item["succeeded"] else "NO", f"{item['wall_seconds']:.1f} s", item["requests"], item["polls"],
-             item["logins"], item["logouts"], item["sessions_open"], _optional(item["detection_latency"], " s"),
-             f"{_optional(item['wait_for_poll'], ' s')} + {_optional(item['moving_on'], ' s')}"]
-            for item in results["wait_one"]]
-    headers = ["way", "succeeded", "wall time", "HTTP requests", "polls (GET)", "logins", "logouts", "sessions left open",
-               "detection latency", "= to the next poll + moving on"]
     title = f"## 1. Waiting for one task (finishes {plan['finish_after']:g} s after the start, poll interval {plan['poll_interval']:g} s)"
-    return [title, "", *table(headers, rows)]
+    lines = [title]
+    for sessions in ("lasting", "expiring"):
+        items = [item for item in results["wait_one"] if item["sessions"] == sessions]
+        if not items:
+            continue
+        lifetime = items[0]["session_lifetime"]
+        heading = "Sessions last until the logout" if lifetime is None else f"Sessions expire {lifetime:g} s after their login"
+        lines += ["", f"{heading}:", "", *_wait_table(items, with_expiry=lifetime is not None)]
+        failures = [f"- {item['label']}: {item['reason']}" for item in items if not item["succeeded"]]
+        if failures:
+            lines += ["", "Why it failed (its figures cover the wait up to the failure):", "", *failures]
+    return lines
+
+
+def _wait_table(items: List[Dict[str, Any]], with_expiry: bool) -> List[str]:
+    headers = ["way", "succeeded", "wall time", "HTTP requests", "polls (GET)", "logins", "logouts", "sessions left open",
+               *(["sessions expired", "401 answers"] if with_expiry else []), "detection latency", "= to the next poll + moving on"]
+    rows = [[item["label"], _outcome(item), f"{item['wall_seconds']:.1f} s", item["requests"], item["polls"],
+             item["logins"], item["logouts"], item["sessions_open"],
+             *([item["sessions_expired"], item["refused"]] if with_expiry else []),
+             _optional(item["detection_latency"], " s"), f"{_optional(item['wait_for_poll'], ' s')} + {_optional(item['moving_on'], ' s')}"]
+            for item in items]
+    return table(headers, rows)
+
+
+def _outcome(item: Dict[str, Any]) -> str:
+    if item["succeeded"]:
+        return "yes" if item["expected_to_succeed"] else "yes (unexpected)"
+    return "no, as expected" if not item["expected_to_succeed"] else "NO"
 
 
 def scale_section(results: Dict[str, Any]) -> List[str]:

@@ -4,10 +4,11 @@
 
     python benchmarks/run.py [--smoke] [--out DIR] [--chart-python PYTHON]
 
-The full run (``make bench``, about 2 minutes) writes benchmarks/results/. ``--smoke`` runs every
-benchmark end to end at tiny sizes in a few seconds (``make test``), so the benchmarks cannot rot;
+The full run (``make bench``, about 3 minutes) writes benchmarks/results/. ``--smoke`` runs every
+benchmark end to end at tiny sizes in about half a minute (``make test``), so the benchmarks cannot rot;
 its targets are printed but not judged. Exit status: 1 when a benchmark could not run (for example
-a playbook failed), else 0, also when a target is missed: the table says which.
+a playbook failed where it should succeed), else 0, also when a target is missed: the table says
+which. The one-session uri loop failing when its session expires is a result, not a problem.
 """
 
 from __future__ import annotations
@@ -41,17 +42,24 @@ class Plan:
 
     mode: str
     finish_after: float
-    poll_interval: float
+    poll_interval: float  # whole seconds: the uri loop with a session per poll sleeps with ansible.builtin.pause
+    # benchmark 1's second run: sessions expire this long after their login, once during the role's wait
+    session_lifetime: float
     with_growth: bool
+    every_way_lasting: bool  # False: with lasting sessions only the role (the targets' figures), to save time
     device_counts: Tuple[int, ...]  # the middle one is the checkpoint of the targets, the last the largest
     task_counts: Tuple[int, ...]
     latency: float = 0.05  # added to every SDM answer in benchmark 3
     rounds: int = 3
 
 
-FULL = Plan("full", finish_after=20, poll_interval=2, with_growth=True, device_counts=(1_000, 10_000, 100_000), task_counts=(1, 10, 100))
-SMOKE = Plan("smoke", finish_after=2, poll_interval=0.5, with_growth=False, device_counts=(100, 1_000, 2_000), task_counts=(1, 5, 10),
-             rounds=1)
+FULL = Plan("full", finish_after=20, poll_interval=2, session_lifetime=12, with_growth=True, every_way_lasting=True,
+            device_counts=(1_000, 10_000, 100_000), task_counts=(1, 10, 100))
+# The one-session uri loop's second read comes at least the interval and two uri runs after its login, later than 1.5 s:
+# its session has expired by then, whatever the machine's speed; its first read sees the task (3 s) running unless
+# Ansible took over 2.5 s to start (then the run only warns). A session per poll lives well under 1.5 s.
+SMOKE = Plan("smoke", finish_after=3, poll_interval=1, session_lifetime=1.5, with_growth=False, every_way_lasting=False,
+             device_counts=(100, 1_000, 2_000), task_counts=(1, 5, 10), rounds=1)
 
 
 def parse_args(argv: List[str]) -> argparse.Namespace:
@@ -81,7 +89,8 @@ def measure(plan: Plan, collections: Path) -> Dict[str, Any]:
     LOGS.mkdir(parents=True, exist_ok=True)
     with Simulator() as sim:
         with step(f"1. waiting for one task that finishes after {plan.finish_after:g} s (logs in build/bench-logs/)"):
-            waits = wait_one.run(sim, collections, LOGS, plan.finish_after, plan.poll_interval, plan.with_growth)
+            waits = wait_one.run(sim, collections, LOGS, plan.finish_after, plan.poll_interval, plan.session_lifetime,
+                                 with_growth=plan.with_growth, every_way_lasting=plan.every_way_lasting)
         with step(f"2. decoding and normalising {', '.join(f'{count:,}' for count in plan.device_counts)} devices"):
             scale = task_scale.run(sim, collections, plan.device_counts)
         with step(f"3. one poll round over {', '.join(map(str, plan.task_counts))} tasks, {plan.latency * 1000:g} ms per answer"):
@@ -106,10 +115,26 @@ def draw_chart(chart_python: Optional[str], out: Path) -> bool:
     return True
 
 
-def broken_benchmarks(results: Dict[str, Any]) -> List[str]:
-    """Problems that mean a benchmark did not run as designed (as opposed to a missed target)."""
-    return [f"the playbook of '{item['label']}' failed: see build/bench-logs/wait_one_{item['key']}.log"
-            for item in results["wait_one"] if not item["succeeded"]]
+def broken_benchmarks(results: Dict[str, Any]) -> Tuple[List[str], List[str]]:
+    """Problems that mean a benchmark did not run as designed (as opposed to a missed target), and warnings.
+
+    A way of benchmark 1 that fails where it is expected to fail (one session, and it expires) is a result. One that
+    succeeds there did not meet an expiry: a problem in the full run, a warning in the smoke run, whose tiny wait
+    depends more on how fast Ansible starts.
+    """
+    problems: List[str] = []
+    warnings: List[str] = []
+    for item in results["wait_one"]:
+        where = f"'{item['label']}' ({item['sessions']} sessions)"
+        log = f"build/bench-logs/{wait_one.log_name(item['sessions'], item['key'])}"
+        if item["timed_out"]:
+            problems.append(f"the playbook of {where} did not end in time: see {log}")
+        elif item["expected_to_succeed"] and not item["succeeded"]:
+            problems.append(f"the playbook of {where} failed ({item['reason']}): see {log}")
+        elif item["succeeded"] and not item["expected_to_succeed"]:
+            message = f"{where} succeeded although its session should have expired during the wait: see {log}"
+            (warnings if results["plan"]["mode"] == "smoke" else problems).append(message)
+    return problems, warnings
 
 
 def main(argv: List[str]) -> int:
@@ -129,7 +154,9 @@ def main(argv: List[str]) -> int:
     print(report.page(results, chart=None))
     print(f"Written to {out.relative_to(TOP) if out.is_relative_to(TOP) else out}/ (results.md, results.json, machine.json"
           f"{', chart.png' if chart else ''})")
-    problems = broken_benchmarks(results)
+    problems, warnings = broken_benchmarks(results)
+    for warning in warnings:
+        print(f"WARNING: {warning}", file=sys.stderr)
     for problem in problems:
         print(f"ERROR: {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 USERNAME = "bench"
 # A local simulator's account, made up for the benchmarks: not a secret.
@@ -25,10 +25,17 @@ def _scenario(name: str, tasks: List[Dict[str, Any]], faults: List[Dict[str, Any
     }
 
 
-def one_task(finish_after: float) -> Dict[str, Any]:
-    """Benchmark 1: one task whose only device completes ``finish_after`` seconds after the load."""
+def one_task(finish_after: float, session_lifetime: Optional[float] = None) -> Dict[str, Any]:
+    """Benchmark 1: one task whose only device completes ``finish_after`` seconds after the load.
+
+    With ``session_lifetime``, every SDM session expires that many seconds after its login (SDM's
+    sessions are time-limited); without it, sessions last until logout.
+    """
     task = {"id": WAIT_TASK_ID, "error_handling": "rollback", "devices": [{"object_id": "SBC1", "at": finish_after}]}
-    return _scenario("bench-wait-one", [task], [])
+    scenario = _scenario("bench-wait-one" if session_lifetime is None else "bench-wait-one-expiring-sessions", [task], [])
+    if session_lifetime is not None:
+        scenario["sessions"] = {"expire_after_seconds": session_lifetime}
+    return scenario
 
 
 def big_task(devices: int) -> Dict[str, Any]:
