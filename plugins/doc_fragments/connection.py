@@ -114,10 +114,18 @@ options:
         Use this to wait in slices, for example to show progress once a minute.
     type: bool
     default: true
+"""
+
+    # The state words, apart from the wait options: every module that classifies tasks uses them,
+    # also those that wait in their own way (route_update_action).
+    STATES = r"""
+options:
   success_states:
     description:
       - Update status words that mean the update finished successfully.
       - Status words are compared case-insensitively, ignoring spaces, V(_) and V(-).
+        A word may not be in both O(success_states) and O(failure_states), nor in both O(rollback_success_states)
+        and O(rollback_failure_states).
       - A status word that is in none of the lists is treated as not finished and reported in a warning.
     type: list
     elements: str
@@ -125,7 +133,6 @@ options:
   failure_states:
     description:
       - Update status words that mean the update finished and failed.
-      - A task that finished in failure is returned as data (RV(route_updates[].succeeded=false)); it does not fail the module.
     type: list
     elements: str
     default: [Failed, Failure, PartiallyCompleted, PartiallyFailed, Cancelled, Canceled, Aborted, Error]
@@ -137,7 +144,7 @@ options:
     default: [Completed, Complete, Success, Succeeded, RolledBack]
   rollback_failure_states:
     description:
-      - Rollback status words that mean the rollback finished and failed.
+      - Rollback status words that mean the rollback finished and failed on some or all devices.
     type: list
     elements: str
     default: [Failed, Failure, PartiallyCompleted, PartiallyFailed, Error]

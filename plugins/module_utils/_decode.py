@@ -16,7 +16,7 @@ import html
 import json
 import re
 import traceback
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from ._errors import SdmBadAnswerError
 
@@ -41,6 +41,8 @@ XML = 'xml'
 JSON = 'json'
 HTML = 'html'
 
+# The types json.loads builds containers of.
+_JSON_CONTAINERS = frozenset((dict, list))
 _XSI_NIL = '{http://www.w3.org/2001/XMLSchema-instance}nil'
 _BOMS = (b'\xef\xbb\xbf', b'\xff\xfe', b'\xfe\xff')
 _HTML_START = re.compile(br'<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])', re.IGNORECASE)
@@ -106,7 +108,7 @@ def decode_body(body: Optional[bytes], content_type: Optional[str], root: str, w
     if body_format == XML:
         return decode_xml(body, root, what, max_depth)
     if body_format == JSON:
-        return decode_json(body, root, what)
+        return decode_json(body, root, what, max_depth)
     if body_format == HTML:
         raise SdmBadAnswerError('expected %s, got an HTML page: %s' % (expected, text_excerpt(body)))
     raise SdmBadAnswerError('expected %s, got neither XML nor JSON: %s' % (expected, text_excerpt(body)))
@@ -134,9 +136,14 @@ def decode_xml(body: bytes, root: str, what: str, max_depth: int = DEFAULT_MAX_D
         raise SdmBadAnswerError('refused the XML answer (%s): it contains a DOCTYPE or entity declaration' % what)
     name = _local_name(element.tag)
     if name != root:
-        raise SdmBadAnswerError('expected %s as XML <%s>, got the root element <%s>' % (what, root, name))
+        raise SdmBadAnswerError('expected %s as XML <%s>, got the root element <%s>' % (what, root, _shortened(name)))
     value = _Converter(max_depth, b'XMLSchema-instance' in body).value(element, 1)
     return value if isinstance(value, dict) else {}
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    """A name from the answer, short enough for a message (XML names have no length limit)."""
+    return text if len(text) <= limit else text[:limit - 3] + '...'
 
 
 def _first_line(exc: Exception) -> str:
@@ -184,19 +191,49 @@ class _Converter:
         return result
 
 
-def decode_json(body: bytes, root: str, what: str) -> Dict[str, Any]:
-    """Parse a JSON object; an object wrapped in the XML root name (``{"root": {...}}``) is unwrapped."""
+def decode_json(body: bytes, root: str, what: str, max_depth: int = DEFAULT_MAX_DEPTH) -> Dict[str, Any]:
+    """Parse a JSON object; an object wrapped in the XML root name (``{"root": {...}}``) is unwrapped.
+
+    Like XML, JSON may nest at most ``max_depth`` levels: deeper data would exhaust the recursion of the
+    code that reads it.
+    """
     try:
-        data = json.loads(body)
+        # JSON between systems is UTF-8 (RFC 8259); json.loads would guess UTF-16 or UTF-32 from zero bytes and
+        # report garbage as a codec error.
+        data = json.loads(body.decode('utf-8-sig') if isinstance(body, bytes) else body)
+    except UnicodeDecodeError as exc:
+        raise SdmBadAnswerError('expected %s as a JSON object, got bytes that are not UTF-8 text (byte %d)' % (what, exc.start))
     except ValueError as exc:
         raise SdmBadAnswerError('expected %s as a JSON object, got invalid JSON: %s' % (what, _first_line(exc)))
     except RecursionError:
         raise SdmBadAnswerError('refused the JSON answer (%s): it nests too deep' % what)
+    if _nests_deeper(data, max_depth):
+        raise SdmBadAnswerError('refused the JSON answer (%s): objects and arrays nest deeper than %d levels' % (what, max_depth))
     if isinstance(data, dict) and len(data) == 1 and isinstance(data.get(root), dict):
         data = data[root]
     if not isinstance(data, dict):
         raise SdmBadAnswerError('expected %s as a JSON object, got a JSON %s' % (what, _json_type(data)))
     return data
+
+
+def _nests_deeper(data: Any, max_depth: int) -> bool:
+    """Whether JSON containers nest deeper than ``max_depth`` (the top level is 1); level by level, without recursion.
+
+    A container whose items are all scalars (a device entry) is checked at C speed by ``isdisjoint``.
+    """
+    level = [data] if type(data) in _JSON_CONTAINERS else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > max_depth:
+            return True
+        deeper = []  # type: List[Any]
+        for container in level:
+            items = container.values() if isinstance(container, dict) else container
+            if not _JSON_CONTAINERS.isdisjoint(map(type, items)):
+                deeper.extend(item for item in items if type(item) in _JSON_CONTAINERS)
+        level = deeper
+    return False
 
 
 def _json_type(value: Any) -> str:

@@ -30,9 +30,11 @@ from urllib.parse import unquote, urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ConnectionConfig, SdmClient
+from ._actions import SdmActionConflictError
+from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ConnectionConfig, SdmClient, task_path
 from ._decode import HAS_LXML, LXML_IMPORT_ERROR
 from ._errors import (
+    SdmActionRefusedError,
     SdmAuthError,
     SdmBadAnswerError,
     SdmError,
@@ -63,7 +65,8 @@ CONNECTION_ARGUMENT_SPEC = dict(
     body_format=dict(type='str', default='xml', choices=['xml', 'json']),
 )  # type: Dict[str, Dict[str, Any]]
 
-# Options documented in the doc fragment ocsdm.route_manager.connection.wait.
+# Options documented in the doc fragments ocsdm.route_manager.connection.wait (wait*, fail_on_timeout)
+# and ocsdm.route_manager.connection.states (the four *_states lists).
 WAIT_ARGUMENT_SPEC = dict(
     wait=dict(type='bool', default=False),
     wait_for=dict(type='str', default='update', choices=['update', 'rollback']),
@@ -80,6 +83,13 @@ WAIT_ARGUMENT_SPEC = dict(
 # A session cookie that a lower layer might quote: never let it through.
 _SESSION_SECRET = re.compile(r'(JSESSIONID\s*[=:]\s*)[^;,\s"\']+', re.IGNORECASE)
 _TASK_PATH = re.compile(r'/routeSets/routeUpdates/([^/?#]+)/?(?:action)?$')
+# The message of SdmActionConflictError (module_utils._actions): "route update task ID40 cannot be
+# rolled back: <why>. Nothing was sent to SDM".
+_CONFLICT = re.compile(r'^route update task (?P<task>.+?) cannot be (?P<past>committed|rolled back|cancelled): (?P<why>.+)$', re.DOTALL)
+# "<why>" that starts with a running phase: "its update is still running (update status InProgress); ..."
+_CONFLICT_RUNNING = re.compile(r'^(?P<what>its (?:update|rollback) is (?:still )?running) \((?:update|rollback) status (?P<word>[^)]*)\)(?P<rest>.*)$',
+                               re.DOTALL)
+_VERBS = {'committed': 'commit', 'rolled back': 'roll back', 'cancelled': 'cancel'}
 
 
 def connection_argument_spec() -> Dict[str, Dict[str, Any]]:
@@ -207,6 +217,24 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def describe_conflict(message: str) -> str:
+    """The message of an `SdmActionConflictError`, turned to start with what cannot be done.
+
+    ``route update task ID40 cannot be rolled back: its update is still running (update status InProgress); ...``
+    becomes ``Cannot roll back route update task ID40 while its update is still running (InProgress); ...``.
+    A message in another shape is kept, after a lead-in that names the cause.
+    """
+    match = _CONFLICT.match(message.strip())
+    if match is None:
+        return _join("The task's state does not allow the action: %s" % message)
+    head = 'Cannot %s route update task %s' % (_VERBS[match.group('past')], match.group('task'))
+    why = match.group('why')
+    running = _CONFLICT_RUNNING.match(why)
+    if running is not None:
+        return _join('%s while %s (%s)%s' % (head, running.group('what'), running.group('word'), running.group('rest')))
+    return _join('%s: %s' % (head, why))
+
+
 def describe_error(err: SdmError, params: Dict[str, Any]) -> str:
     """The short message for a failed module run: the cause first, then what SDM or the client said."""
     detail = 'Details: %s' % err.message if err.message else None
@@ -215,6 +243,11 @@ def describe_error(err: SdmError, params: Dict[str, Any]) -> str:
     target = host_port(params.get('url') or '')
     if isinstance(err, SdmWaitTimeout):
         return _join(_capitalised(err.message), 'The last state of every task is in route_updates')
+    if isinstance(err, SdmAuthError) and err.path and not err.path.rstrip('/').endswith('/admin/login'):
+        # A 401 on a later call, repeated after a fresh login: the password is right, the session is not kept.
+        return _join('SDM %s refused the session of user %r right after a fresh login%s' % (target, user, _brackets(where)),
+                     'The login works, but SDM does not accept its session: check that url leads to one SDM node (or to a '
+                     'load balancer with sticky sessions) and that no proxy drops the JSESSIONID cookie', detail)
     if isinstance(err, SdmAuthError):
         return _join('Authentication failed for user %r at SDM %s%s' % (user, target, _brackets(where)),
                      'Check username and password', detail)
@@ -239,10 +272,17 @@ def describe_error(err: SdmError, params: Dict[str, Any]) -> str:
                 detail)
         problem = connection_problem(err)
         return _join('Cannot reach SDM at %s%s' % (target, ': %s' % problem if problem else ''), detail)
+    if isinstance(err, SdmActionRefusedError):
+        # The client's message already says which action SDM refused, for which task, why, and the HTTP status.
+        if err.message.startswith('SDM refused'):
+            return _join(err.message, 'SDM did not act on the task')
+        return _join('SDM %s refused the action%s' % (target, _brackets(where)), detail)
     if isinstance(err, SdmBadAnswerError):
         return _join('SDM at %s sent an answer that cannot be read%s' % (target, _brackets(where)), detail)
     if isinstance(err, SdmHttpError):
         return _join('SDM %s refused the request%s' % (target, _brackets(where)), detail)
+    if isinstance(err, SdmActionConflictError):
+        return describe_conflict(err.message)
     if isinstance(err, SdmInputError):
         return _join('Invalid argument: %s' % err.message)
     return _join('SDM request to %s failed%s' % (target, _brackets(where)), detail)
@@ -274,6 +314,14 @@ class SdmModule(AnsibleModule):
         if self.params['wait_sleep_max'] < self.params['wait_sleep']:
             self.fail_json(msg='wait_sleep_max (%s) must not be smaller than wait_sleep (%s)'
                            % (self.params['wait_sleep_max'], self.params['wait_sleep']))
+
+    def check_task_ids(self, task_ids: Iterable[str], option: str = 'task_id') -> None:
+        """Fail before any login on a task id that cannot name a task (too long, control characters, a dot segment)."""
+        for task_id in task_ids:
+            try:
+                task_path(task_id)
+            except SdmInputError as err:
+                self.fail_json(msg='Invalid %s: %s' % (option, err.message))
 
     def connection_config(self) -> ConnectionConfig:
         params = self.params

@@ -63,36 +63,11 @@ options:
       - Longest interval in seconds between two polls when O(wait=true). Must not be smaller than O(wait_sleep).
     type: float
     default: 30
-  success_states:
-    description:
-      - Update status words that mean the update finished successfully.
-      - Status words are compared case-insensitively, ignoring spaces, V(_) and V(-).
-      - The module sends an action whose precondition depends on a status word it does not know, and lets SDM decide.
-    type: list
-    elements: str
-    default: [Completed, Complete, Success, Succeeded]
-  failure_states:
-    description:
-      - Update status words that mean the update finished and failed.
-    type: list
-    elements: str
-    default: [Failed, Failure, PartiallyCompleted, PartiallyFailed, Cancelled, Canceled, Aborted, Error]
-  rollback_success_states:
-    description:
-      - Rollback status words that mean the rollback finished successfully.
-    type: list
-    elements: str
-    default: [Completed, Complete, Success, Succeeded, RolledBack]
-  rollback_failure_states:
-    description:
-      - Rollback status words that mean the rollback finished and failed on some or all devices.
-    type: list
-    elements: str
-    default: [Failed, Failure, PartiallyCompleted, PartiallyFailed, Error]
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - ocsdm.route_manager.connection
+  - ocsdm.route_manager.connection.states
 attributes:
   check_mode:
     support: full
@@ -117,6 +92,9 @@ notes:
   - V(cancel) reports RV(ignore:changed=false) when the update has already finished (completed, failed or cancelled),
     as there is nothing left to stop. Check RV(route_update.update_status) to see how it ended.
     It fails when SDM does not know the task.
+  - The state words (O(success_states), O(failure_states), O(rollback_success_states), O(rollback_failure_states)) decide
+    whether an action is still needed or already done. When that depends on a status word the module does not know,
+    it sends the action and lets SDM decide.
   - When SDM refuses an action (HTTP 400 or 409), the module fails with the reason SDM gave.
   - When the module fails after SDM accepted the action, for example when the wait times out, the failure still
     reports RV(ignore:changed=true) and the last state of the task in RV(route_update).
@@ -353,6 +331,7 @@ def main() -> None:
     task_id = params['task_id']
     if not task_id.strip():
         module.fail_json(msg='task_id must not be empty')
+    module.check_task_ids([task_id])
     try:
         action = parse_action(params['action'])
     except SdmError as err:

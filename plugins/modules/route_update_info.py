@@ -27,6 +27,8 @@ options:
       - IDs of the route update tasks to read, as SDM shows them, for example V(ID33).
       - When not set, every task in the pending list of SDM is read.
       - A repeated ID is read once.
+      - An ID is sent as one URL path segment, percent-encoded. An empty ID, an ID longer than 256 characters, one with
+        control characters, and V(.) or V(..) fail before the module logs in.
     type: list
     elements: str
 extends_documentation_fragment:
@@ -35,6 +37,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes.facts
   - ocsdm.route_manager.connection
   - ocsdm.route_manager.connection.wait
+  - ocsdm.route_manager.connection.states
 attributes:
   check_mode:
     support: full
@@ -389,6 +392,7 @@ def main() -> None:
         blank = [repr(task_id) for task_id in task_ids if not task_id.strip()]
         if blank:
             module.fail_json(msg='task_id must not contain an empty ID, got %s' % ', '.join(blank))
+        module.check_task_ids(task_ids)
     matcher = module.state_matcher()
 
     def work(client) -> Dict[str, Any]:

@@ -38,9 +38,10 @@ expect_in "$out/progress.log" '"msg": "ID69: InProgress, [0-2] of 3 devices upda
 expect_in "$out/progress.log" '"msg": "ID69: Completed, 3 of 3 devices updated, [0-9]+ s elapsed'
 [ -n "$slices" ] && [ "$lines" -eq "$slices" ] || { echo "runme.sh: $lines progress lines for $slices slices" >&2; exit 1; }
 
-# Check mode: the role says so, and reads and waits as in a normal run.
+# Check mode: the role says so, reads and waits as in a normal run, and sends no commit or rollback.
 ansible-playbook check_mode.yml --check "$@" | tee "$out/check_mode.log"
 expect_in "$out/check_mode.log" 'Check mode: route_update_wait only reads route update task ID90 from SDM'
+expect_in "$out/check_mode.log" 'nothing is changed: no commit or rollback is sent, the role says which one it would send, and no report is written[.]"'
 
 # The collection playbook, as an AWX job template runs it: connection from the environment,
 # options as -e strings.

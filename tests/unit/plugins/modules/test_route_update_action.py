@@ -177,6 +177,7 @@ def args(**kwargs: Any) -> Dict[str, Any]:
 def test_documentation_matches_the_argument_spec():
     documented = yaml.safe_load(route_update_action.DOCUMENTATION)['options']
     documented.update(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
+    documented.update(yaml.safe_load(ModuleDocFragment.STATES)['options'])
     spec = _module.connection_argument_spec()
     spec.update(route_update_action.argument_spec())
     assert sorted(documented) == sorted(spec)
@@ -279,9 +280,9 @@ def test_an_action_the_state_does_not_allow_fails_before_sending(fake_client, ca
     fake_client(reads=[raw('InProgress')])
     code, result, _out = run_module(capsys, args(task_id='ID53', action='rollback'))
     assert code == 1 and result['failed'] is True
-    assert result['msg'] == ('Invalid argument: route update task ID53 cannot be rolled back: its update is still running '
-                             '(update status InProgress); SDM rolls back only a finished update. Wait for it to finish, '
-                             'or stop it with action=cancel. Nothing was sent to SDM.')
+    assert result['msg'] == ('Cannot roll back route update task ID53 while its update is still running (InProgress); '
+                             'SDM rolls back only a finished update. Wait for it to finish, or stop it with action=cancel. '
+                             'Nothing was sent to SDM.')
     assert result['changed'] is False
     assert (result['action'], result['task_id'], result['route_update']['update_status']) == ('rollback', 'ID53', 'InProgress')
     assert 'status' not in result and 'exception' not in result
@@ -295,8 +296,8 @@ def test_a_refusal_by_sdm_quotes_its_reason(fake_client, capsys):
     fake_client(reads=[raw('Deploying')], pending=[['ID56']], sends=[refusal])
     code, result, _out = run_module(capsys, args(task_id='ID56', action='rollback'))
     assert code == 1
-    assert result['msg'] == ('SDM sdm.example.com:8443 refused the request. Details: SDM refused the Rollback of route update task ID56: '
-                             'Task ID56: cannot be rolled back while its update is Deploying (POST %s answered 400 Bad Request).' % path)
+    assert result['msg'] == ('SDM refused the Rollback of route update task ID56: Task ID56: cannot be rolled back while its update '
+                             'is Deploying (POST %s answered 400 Bad Request). SDM did not act on the task.' % path)
     assert (result['status'], result['url_path'], result['changed']) == (400, path, False)
     assert result['route_update']['update_status'] == 'Deploying'
     assert any("unknown update status 'Deploying'" in warning for warning in warnings_of(result))

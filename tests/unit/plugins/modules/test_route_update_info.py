@@ -221,12 +221,16 @@ def test_wait_spec_defaults_are_the_client_defaults():
     assert spec['fail_on_timeout'] == {'type': 'bool', 'default': True}
 
 
-@pytest.mark.parametrize('fragment, spec', [
-    (ModuleDocFragment.DOCUMENTATION, _module.CONNECTION_ARGUMENT_SPEC),
-    (ModuleDocFragment.WAIT, _module.WAIT_ARGUMENT_SPEC),
+@pytest.mark.parametrize('fragments, spec', [
+    ((ModuleDocFragment.DOCUMENTATION,), _module.CONNECTION_ARGUMENT_SPEC),
+    ((ModuleDocFragment.WAIT, ModuleDocFragment.STATES), _module.WAIT_ARGUMENT_SPEC),
 ])
-def test_doc_fragments_document_the_argument_specs(fragment, spec):
-    options = yaml.safe_load(fragment)['options']
+def test_doc_fragments_document_the_argument_specs(fragments, spec):
+    options = {}  # type: Dict[str, Any]
+    for fragment in fragments:
+        more = yaml.safe_load(fragment)['options']
+        assert not set(options) & set(more), 'an option documented in two fragments'
+        options.update(more)
     assert sorted(options) == sorted(spec)
     for name, option in spec.items():
         documented = options[name]
@@ -392,7 +396,9 @@ FAILURES = [
         401, LOGIN_PATH, id='wrong-password'),
     pytest.param(
         SdmAuthError('session refused', 401, TASKS_PATH + '/ID5'),
-        "Authentication failed for user 'automation' at SDM sdm.example.com:8443 (HTTP 401 at %s/ID5)" % TASKS_PATH,
+        # Not "check username and password" (found by the reliability suite): the login itself worked.
+        "SDM sdm.example.com:8443 refused the session of user 'automation' right after a fresh login (HTTP 401 at %s/ID5). "
+        "The login works, but SDM does not accept its session" % TASKS_PATH,
         401, TASKS_PATH + '/ID5', id='session-refused-after-relogin'),
     pytest.param(
         SdmPermissionError('GET %s/ID5 answered 403 Forbidden' % TASKS_PATH, 403, TASKS_PATH + '/ID5'),
@@ -500,6 +506,10 @@ def test_unexpected_exception_is_one_clean_failure(fake_client, capsys):
 
 @pytest.mark.parametrize('args, message', [
     (dict(task_id=['ID5', '']), "task_id must not contain an empty ID, got ''"),
+    # Found by the reliability suite: these logged in (and out) before the client refused the id.
+    (dict(task_id=['ID5', 'A' * 10000]), 'Invalid task_id: a task id is longer than 256 characters'),
+    (dict(task_id=['..']), "Invalid task_id: '..' is not a task id"),
+    (dict(task_id=['ID5\n']), "Invalid task_id: the task id 'ID5\\n' contains control characters"),
     (dict(task_id=['ID5'], wait_sleep=0), 'wait_sleep must be greater than 0, got 0.0'),
     (dict(task_id=['ID5'], wait_sleep=10, wait_sleep_max=5), 'wait_sleep_max (5.0) must not be smaller than wait_sleep (10.0)'),
     (dict(task_id=['ID5'], wait_timeout=-1), 'wait_timeout must not be negative, got -1'),

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Secrets: route_update_info and the role route_update_wait at -vvvv, on success and on every failure path
+# (secrets.yml, vars/main.yml). The passwords, and the session ids the simulator handed out (the values of
+# the JSESSIONID cookies), must appear nowhere in stdout, stderr or the registered results.
+set -euo pipefail
+
+config=../../integration_config.yml
+if [ ! -f "$config" ]; then
+  echo "runme.sh: $config is missing: start the simulators and describe them there (make integration does)" >&2
+  exit 1
+fi
+# ansible-test puts its Python first on PATH as "python"; run from a checkout, python3 will do.
+python=$(command -v python || command -v python3)
+# The simulator's package: next to this target in a checkout, or in the collection ansible-test runs from
+# (it runs a copy of the target elsewhere).
+simulator=
+collections=${ANSIBLE_COLLECTIONS_PATH:-}
+for top in ../../.. ${collections//:/ }; do
+  for dir in "$top/simulator" "$top/ansible_collections/ocsdm/route_manager/tests/simulator"; do
+    if [ -z "$simulator" ] && [ -d "$dir/sdm_simulator" ]; then simulator=$(cd "$dir" && pwd); fi
+  done
+done
+if [ -z "$simulator" ]; then echo "runme.sh: cannot find tests/simulator of the collection" >&2; exit 1; fi
+work=$(mktemp -d)
+sim_pid=
+cleanup() {
+  if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A simulator of its own that writes down every session id it hands out; it stops by itself after 5 minutes.
+# (JSON needs nothing beyond the standard library; secrets.yml loads the real scenario.)
+echo '{"name": "secrets-start", "users": [{"username": "nobody", "password": "nobody-at-all"}]}' >"$work/start.json"
+SDM_SIMULATOR_DIR=$simulator SDM_SESSION_LOG=$work/sessions "$python" files/recording_simulator.py --port 0 \
+  --scenario "$work/start.json" --url-file "$work/url" --lifetime 300 >"$work/simulator.log" 2>&1 &
+sim_pid=$!
+for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.1; done
+if [ ! -s "$work/url" ]; then cat "$work/simulator.log" >&2; exit 1; fi
+
+started=$(date +%s)
+rc=0
+ansible-playbook secrets.yml -vvvv -e "@$config" -e "secret_url=$(cat "$work/url")" \
+  -e "secret_results_file=$work/results.json" >"$work/stdout" 2>"$work/stderr" || rc=$?
+echo "runme.sh: secrets playbook took $(($(date +%s) - started)) s, $(wc -c <"$work/stdout") bytes of -vvvv output"
+if [ "$rc" -ne 0 ]; then tail -n 80 "$work/stdout" "$work/stderr"; exit "$rc"; fi
+
+# Worth something only when there was a lot to look through.
+grep -q 'ESTABLISH LOCAL CONNECTION' "$work/stdout" || { echo "runme.sh: the output is not -vvvv output" >&2; exit 1; }
+sessions=$(sort -u "$work/sessions" | wc -l)
+[ "$sessions" -ge 10 ] || { echo "runme.sh: only $sessions sessions were opened" >&2; exit 1; }
+
+secrets=$(sed -n 's/^secret_\(password\|wrong_password\|viewer_password\): *//p' vars/main.yml)
+[ "$(echo "$secrets" | wc -l)" -eq 3 ] || { echo "runme.sh: cannot read the passwords from vars/main.yml" >&2; exit 1; }
+# Each session id whole (the cookie value) and without its route suffix (the id in the login body).
+secrets=$secrets$'\n'$(sort -u "$work/sessions")$'\n'$(sed 's/\.tomcat1$//' "$work/sessions" | sort -u)
+leaks=0
+while IFS= read -r secret; do
+  [ -n "$secret" ] || continue
+  for file in stdout stderr results.json; do
+    if grep -qF -- "$secret" "$work/$file"; then
+      echo "runme.sh: a secret (${secret:0:4}...) appears in $file:" >&2
+      grep -F -- "$secret" "$work/$file" | sed "s/$secret/<SECRET>/g" | cut -c1-300 | head -n 3 >&2
+      leaks=$((leaks + 1))
+    fi
+  done
+done <<<"$secrets"
+echo "runme.sh: looked for 3 passwords and $sessions session ids in stdout, stderr and the registered results: $leaks found"
+[ "$leaks" -eq 0 ]
