@@ -109,6 +109,7 @@ class SdmApi:
 
     def _task(self, request: Request, route: Route) -> Reply:
         now = self.state.now()
+        self.state.note_task_request(route[2], now)
         run = self.state.visible_task(route[2], now)
         if run is None:
             return text_reply(404, f"Route update task {route[2]} not found")
@@ -123,6 +124,7 @@ class SdmApi:
         if action not in ACTIONS:
             return text_reply(400, f"Invalid action request: type must be one of {', '.join(ACTIONS)}, got {action!r}")
         now = self.state.now()
+        self.state.note_task_request(task_id, now)
         run = self.state.visible_task(task_id, now)
         if run is None:
             return text_reply(404, f"Route update task {task_id} not found")

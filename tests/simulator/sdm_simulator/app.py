@@ -64,12 +64,24 @@ class Simulator:
         elif rule.kind == f.DROP_SESSIONS:
             with self.state.lock:
                 self.state.sessions.drop_all()
+        elif rule.kind == f.VANISH:
+            self._vanish_named_task(request)
         reply = self._api.handle(request)
         if rule.kind == f.SHORT_READ:
             reply.transport = SHORT_READ
         elif rule.kind == f.BODY:
             reply = _spoiled(reply, rule)
         return reply
+
+    def _vanish_named_task(self, request: Request) -> None:
+        """A vanish rule counts the run's own reads, so a task can vanish mid-wait however late the run starts."""
+        route = request.segments[2:]
+        if route[:2] != ("routeSets", "routeUpdates") or len(route) < 3:
+            return
+        with self.state.lock:
+            run = self.state.tasks.get(route[2])
+            if run is not None:
+                run.vanish(self.state.now())
 
 
 def _status_fault(rule: f.FaultRule) -> Reply:

@@ -17,7 +17,8 @@ DELAY = "delay"              # answer normally, but only after some real seconds
 BODY = "body"                # answer with a spoiled body (html, empty, garbage, truncated, text)
 SHORT_READ = "short_read"    # announce the full Content-Length, send half of the body, close
 DROP_SESSIONS = "drop_sessions"  # drop every session, then answer normally (so the request gets 401)
-KINDS = (STATUS, RESET, DELAY, BODY, SHORT_READ, DROP_SESSIONS)
+VANISH = "vanish"            # remove the task the request names, then answer normally (so a read gets 404)
+KINDS = (STATUS, RESET, DELAY, BODY, SHORT_READ, DROP_SESSIONS, VANISH)
 
 BODY_HTML = "html"
 BODY_EMPTY = "empty"

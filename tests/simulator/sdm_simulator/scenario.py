@@ -30,6 +30,10 @@ ROLLBACK = "rollback"
 CONTINUE = "continue"
 POLICIES = (ABORT, ROLLBACK, CONTINUE)
 
+TIMED_FROM_LOAD = "load"                    # a task's seconds count from the scenario load
+TIMED_FROM_FIRST_REQUEST = "first_request"  # ... or from the first read of, or action on, the task
+TIMED_FROM = (TIMED_FROM_LOAD, TIMED_FROM_FIRST_REQUEST)
+
 AFTER_COMMIT_NOT_FOUND = "not_found"
 AFTER_COMMIT_HISTORY = "history"
 
@@ -91,6 +95,7 @@ class TaskSpec:
     initiated_by: str
     error_handling: str
     auto_rollback: bool
+    timed_from: str
     start: float
     vanish_at: Optional[float]
     words: StatusWords
@@ -261,6 +266,7 @@ def _task(fields: Fields, words: StatusWords) -> TaskSpec:
         initiated_by=fields.text("initiated_by", "admin"),
         error_handling=fields.choice("error_handling", POLICIES, ABORT),
         auto_rollback=fields.boolean("auto_rollback", False),
+        timed_from=fields.choice("timed_from", TIMED_FROM, TIMED_FROM_LOAD),
         start=start,
         vanish_at=fields.optional_number("vanish_at"),
         words=words.merged(check_word_keys(fields.string_map("status_words"), fields.path("status_words"))),

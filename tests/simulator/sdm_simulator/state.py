@@ -77,6 +77,11 @@ class SimulatorState:
     def now(self) -> float:
         return self.clock.now()
 
+    def note_task_request(self, task_id: str, now: float) -> None:
+        run = self.tasks.get(task_id)
+        if run is not None:
+            run.note_request(now)
+
     def visible_task(self, task_id: str, now: float) -> Optional[TaskRun]:
         """The task as SDM's GET sees it: None when unknown, vanished, or committed and gone from the server."""
         run = self.tasks.get(task_id)

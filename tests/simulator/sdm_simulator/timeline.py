@@ -12,11 +12,12 @@ rolled-back task releases its devices and leaves the pending list.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 from . import words as w
-from .scenario import CONTINUE, FAILURE, NEVER, ROLLBACK, SUCCESS, DeviceSpec, TaskSpec
+from .scenario import CONTINUE, FAILURE, NEVER, ROLLBACK, SUCCESS, TIMED_FROM_LOAD, DeviceSpec, TaskSpec
 
 COMMIT_ACTION = "Commit"
 ROLLBACK_ACTION = "Rollback"
@@ -86,11 +87,46 @@ class TaskView:
 
 
 class TaskRun:
+    """A task at run time. Its own clock counts from the scenario load, or (``timed_from: first_request``)
+    from the first request about it, so a client that starts late on a busy machine still sees the whole
+    story. Internally every time is on the task's clock; views report scenario seconds."""
+
     def __init__(self, spec: TaskSpec) -> None:
         self.spec = spec
         self.events = TaskEvents()
+        self.origin: Optional[float] = 0.0 if spec.timed_from == TIMED_FROM_LOAD else None
+
+    def note_request(self, now: float) -> None:
+        """A read of or an action on the task: starts a clock timed from the first request."""
+        if self.origin is None:
+            self.origin = now
 
     def view(self, now: float) -> TaskView:
+        local = self._local(now)
+        return _shifted(self._view(local), now - local)
+
+    def apply(self, action: str, now: float) -> None:
+        """Record an accepted action, or raise ActionRefused saying why SDM would refuse it."""
+        local = self._local(now)
+        refusal = _refusal(action, self._view(local))
+        if refusal:
+            raise ActionRefused(f"Task {self.spec.task_id}: {refusal}")
+        if action == COMMIT_ACTION:
+            self.events.committed_at = local
+        elif action == ROLLBACK_ACTION:
+            self.events.rollback_started_at = local
+        else:
+            self.events.cancelled_at = local
+
+    def vanish(self, now: float) -> None:
+        if self.events.vanished_at is None:
+            self.events.vanished_at = self._local(now)
+
+    def _local(self, now: float) -> float:
+        """``now`` on the task's clock; a task timed from its first request stands at second 0 until then."""
+        return now - self.origin if self.origin is not None else 0.0
+
+    def _view(self, now: float) -> TaskView:
         end = self._update_end()
         devices = [self._device_update(device, now, end) for device in self.spec.devices]
         rollback_start = self._rollback_start(end)
@@ -104,23 +140,6 @@ class TaskRun:
             vanished=self._vanished(now),
             update_ended_at=end if end <= now else None,
         )
-
-    def apply(self, action: str, now: float) -> None:
-        """Record an accepted action, or raise ActionRefused saying why SDM would refuse it."""
-        view = self.view(now)
-        refusal = _refusal(action, view)
-        if refusal:
-            raise ActionRefused(f"Task {self.spec.task_id}: {refusal}")
-        if action == COMMIT_ACTION:
-            self.events.committed_at = now
-        elif action == ROLLBACK_ACTION:
-            self.events.rollback_started_at = now
-        else:
-            self.events.cancelled_at = now
-
-    def vanish(self, now: float) -> None:
-        if self.events.vanished_at is None:
-            self.events.vanished_at = now
 
     def _vanished(self, now: float) -> bool:
         times = [self.spec.vanish_at, self.events.vanished_at]
@@ -189,6 +208,21 @@ class TaskRun:
             return DeviceView(device, view.update, view.updated_at, w.IN_PROGRESS, None)
         state = w.COMPLETED if device.rollback == SUCCESS else w.FAILED
         return DeviceView(device, view.update, view.updated_at, state, done)
+
+
+def _shifted(view: TaskView, offset: float) -> TaskView:
+    """The view with its event times moved from the task's clock to scenario seconds."""
+    if not offset:
+        return view  # timed from the load: nothing to move (and 100,000 devices stay cheap)
+    devices = tuple(
+        dataclasses.replace(device, updated_at=_plus(device.updated_at, offset), rolled_back_at=_plus(device.rolled_back_at, offset))
+        for device in view.devices
+    )
+    return dataclasses.replace(view, devices=devices, update_ended_at=_plus(view.update_ended_at, offset))
+
+
+def _plus(time: Optional[float], offset: float) -> Optional[float]:
+    return time + offset if time is not None else None
 
 
 def _rollback_state(devices: List[DeviceView], start: Optional[float], now: float) -> str:

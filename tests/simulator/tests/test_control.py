@@ -62,7 +62,7 @@ def test_malformed_control_bodies_are_400(control: Control) -> None:
     assert response.status_code == 400
     assert response.json()["error"].startswith("request body: not valid JSON")
     response = requests.post(f"{control.url}/faults", json={"kind": "explode"}, timeout=10)
-    assert response.json()["error"] == "faults[0].kind: expected one of status, reset, delay, body, short_read, drop_sessions; got 'explode'"
+    assert response.json()["error"] == "faults[0].kind: expected one of status, reset, delay, body, short_read, drop_sessions, vanish; got 'explode'"
 
 
 def test_counters_reset(sim: SimulatorServer, control: Control) -> None:

@@ -218,6 +218,21 @@ def test_a_task_vanishes_on_request(logged_in: SdmSession, control: Control) -> 
     assert missing.status_code == 404 and "ID9" in missing.json()["error"]
 
 
+def test_a_task_vanishes_after_some_reads_of_it(logged_in: SdmSession, control: Control) -> None:
+    control.add_faults({"kind": "vanish", "path": TASK_PATH, "skip": 2})
+    assert [logged_in.task("ID1").status_code for _attempt in range(4)] == [200, 200, 404, 404]
+    assert control.get("/tasks")["ID1"]["vanished"] is True
+    assert control.counters()["faults"] == {"vanish": 1}
+
+
+def test_a_vanish_fault_on_another_path_removes_no_task(logged_in: SdmSession, control: Control) -> None:
+    control.add_faults({"kind": "vanish", "path": "*/admin/*"})
+    assert logged_in.logout().status_code == 204
+    assert logged_in.login().status_code == 200
+    assert logged_in.task("ID1").status_code == 200
+    assert control.get("/tasks")["ID1"]["vanished"] is False
+
+
 def test_scenario_faults_are_fresh_after_each_load(start_simulator: Callable[..., SimulatorServer]) -> None:
     scenario = minimal_scenario(faults=[{"kind": "status", "status": 500, "path": TASK_PATH}])
     sim = start_simulator(scenario)
@@ -233,3 +248,15 @@ def test_control_api_is_never_faulted_or_counted(logged_in: SdmSession, control:
     control.add_faults({"kind": "status", "status": 503, "count": "always"})
     assert control.get("/health")["status"] == "ok"
     assert control.counters()["requests"] == {"POST /rest/v1.3/admin/login": 1}
+
+
+def test_a_task_timed_from_its_first_read_runs_its_whole_story_for_a_late_client(
+        start_simulator: Callable[..., SimulatorServer]) -> None:
+    sim = start_simulator(minimal_scenario(tasks=[{"id": "ID1", "timed_from": "first_request", "devices": [{"at": 5}]}]))
+    client, control = SdmSession(sim.url, JSON), Control(sim.url)
+    control.advance(60)  # the client comes late
+    client.login()
+    assert client.task("ID1").json()["updateStatus"] == "InProgress"
+    control.advance(5)
+    assert client.task("ID1").json()["updateStatus"] == "Completed"
+    assert control.get("/tasks")["ID1"]["update_ended_at"] == pytest.approx(65, abs=1)  # scenario seconds

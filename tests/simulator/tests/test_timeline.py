@@ -195,3 +195,24 @@ def test_vanishing_tasks_leave_the_pending_list() -> None:
     at_run_time.vanish(1.5)
     assert not at_run_time.view(1.4).vanished
     assert at_run_time.view(1.5).vanished
+
+
+def test_a_task_timed_from_its_first_request_stands_still_until_then() -> None:
+    run = run_of([{"at": 2}], timed_from="first_request")
+    assert run.view(50).update == w.IN_PROGRESS
+    run.note_request(10)
+    run.note_request(11)  # only the first request starts the clock
+    assert run.view(11.5).update == w.IN_PROGRESS
+    final = run.view(12)
+    assert (final.update, final.update_ended_at, final.devices[0].updated_at) == (w.COMPLETED, 12, 12)
+
+
+def test_actions_and_vanishing_follow_the_clock_of_a_task_timed_from_its_first_request() -> None:
+    run = run_of([{"at": 2, "outcome": "failure"}, {"at": 1}], timed_from="first_request")
+    run.note_request(100)
+    with pytest.raises(ActionRefused, match="while its update is"):
+        run.apply(ROLLBACK_ACTION, 100.5)
+    run.apply(ROLLBACK_ACTION, 103)
+    assert run.view(110).devices[1].rolled_back_at == 103 + run.spec.devices[1].rollback_after
+    run.vanish(104)
+    assert (run.view(103.9).vanished, run.view(104).vanished) == (False, True)
