@@ -45,7 +45,8 @@ options:
     type: path
   request_timeout:
     description:
-      - Seconds to wait for the server to accept a connection and for each answer.
+      - Seconds to wait for the server to accept a connection, for each answer to start, and for the whole body of each
+        answer to arrive (a server that sends an answer slowly, byte by byte, cannot hold a request longer).
       - A request that times out is retried while the overall deadline allows.
     type: float
     default: 30
@@ -95,6 +96,19 @@ options:
       - What happens when the deadline passes depends on O(fail_on_timeout).
     type: int
     default: 600
+  fail_on_timeout:
+    description:
+      - When V(true), a wait that reaches O(wait_timeout) fails the module. The last state of every task is still
+        returned in RV(route_updates).
+      - When V(false), such a wait returns normally with RV(timed_out=true) and the last state of every task.
+        Use this to wait in slices, for example to show progress once a minute.
+    type: bool
+    default: true
+"""
+
+    # How often a wait polls: every module that waits (route_update_info, route_update_action).
+    POLLING = r"""
+options:
   wait_sleep:
     description:
       - Seconds between the first polls when O(wait=true).
@@ -106,14 +120,6 @@ options:
       - Longest interval in seconds between two polls when O(wait=true). Must not be smaller than O(wait_sleep).
     type: float
     default: 30
-  fail_on_timeout:
-    description:
-      - When V(true), a wait that reaches O(wait_timeout) fails the module. The last state of every task is still
-        returned in RV(route_updates).
-      - When V(false), such a wait returns normally with RV(timed_out=true) and the last state of every task.
-        Use this to wait in slices, for example to show progress once a minute.
-    type: bool
-    default: true
 """
 
     # The state words, apart from the wait options: every module that classifies tasks uses them,

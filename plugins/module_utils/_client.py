@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
+from ._body import SlowBodyError, iter_body
 from ._clock import Clock, Deadline
 from ._decode import DEFAULT_MAX_BODY_BYTES, JSON, XML, decode_body, text_excerpt
 from ._errors import (
@@ -511,7 +512,7 @@ class SdmClient:
         chunks = []
         size = 0
         try:
-            for chunk in response.iter_content(chunk_size=256 * 1024):
+            for chunk in iter_body(response, self.config.request_timeout):
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > limit:
@@ -530,6 +531,8 @@ class SdmClient:
                                  % (method, self._full_path(path), status, limit, size), status, self._full_path(path))
 
     def _transport_reason(self, exc: Exception) -> str:
+        if isinstance(exc, SlowBodyError):
+            return 'the answer from %s started but did not arrive in full within %s seconds' % (self.config.host, self.config.request_timeout)
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             return 'no connection to %s within %s seconds' % (self.config.host, self.config.request_timeout)
         if isinstance(exc, requests.exceptions.ReadTimeout):

@@ -32,6 +32,10 @@ else:
 
 # 100,000 devices at about 600 bytes each fit with room to spare.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+# Elements (XML) or objects and arrays (JSON) in one answer: 100,000 devices are 1.4 million elements. Bounds
+# memory by what a body holds, not only by its size: a body of tiny elements (<a/><a/>...) costs some 34 times
+# its size in memory, against 13 times for a real answer, so the size limit alone would let 64 MiB cost 2 GB.
+DEFAULT_MAX_ITEMS = 2000000
 # SDM documents nest three levels deep; anything far deeper is not an SDM answer.
 DEFAULT_MAX_DEPTH = 32
 # Repeated elements that are lists by meaning, even with a single item.
@@ -93,7 +97,8 @@ def _sniff_format(body: bytes) -> Optional[str]:
 
 
 def decode_body(body: Optional[bytes], content_type: Optional[str], root: str, what: str,
-                max_bytes: int = DEFAULT_MAX_BODY_BYTES, max_depth: int = DEFAULT_MAX_DEPTH) -> Dict[str, Any]:
+                max_bytes: int = DEFAULT_MAX_BODY_BYTES, max_depth: int = DEFAULT_MAX_DEPTH,
+                max_items: int = DEFAULT_MAX_ITEMS) -> Dict[str, Any]:
     """Decode an answer that should be ``what`` (XML root element ``root``, or a JSON object).
 
     Raises `SdmBadAnswerError` naming what was expected for an empty, oversized, HTML, garbage,
@@ -105,6 +110,8 @@ def decode_body(body: Optional[bytes], content_type: Optional[str], root: str, w
     if len(body) > max_bytes:
         raise SdmBadAnswerError('expected %s, got %d bytes, more than the limit of %d' % (expected, len(body), max_bytes))
     body_format = detect_format(body, content_type)
+    if body_format in (XML, JSON):
+        _check_items(body, body_format, what, max_items)
     if body_format == XML:
         return decode_xml(body, root, what, max_depth)
     if body_format == JSON:
@@ -112,6 +119,21 @@ def decode_body(body: Optional[bytes], content_type: Optional[str], root: str, w
     if body_format == HTML:
         raise SdmBadAnswerError('expected %s, got an HTML page: %s' % (expected, text_excerpt(body)))
     raise SdmBadAnswerError('expected %s, got neither XML nor JSON: %s' % (expected, text_excerpt(body)))
+
+
+def _check_items(body: bytes, body_format: str, what: str, max_items: int) -> None:
+    """Refuse, before parsing, a body with more elements (XML) or objects and arrays (JSON) than ``max_items``.
+
+    Counted from the markup bytes (fast, and never less than the real number): each XML element opens with one
+    '<' that does not start '</'; each JSON container opens with '{' or '['.
+    """
+    if body_format == XML:
+        items, kind = body.count(b'<') - body.count(b'</'), 'elements'
+    else:
+        items, kind = body.count(b'{') + body.count(b'['), 'objects and arrays'
+    if items > max_items:
+        raise SdmBadAnswerError('refused the %s answer (%s): up to %d %s, more than the limit of %d'
+                                % (body_format.upper(), what, items, kind, max_items))
 
 
 def _xml_parser() -> Any:

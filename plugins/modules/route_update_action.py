@@ -52,21 +52,11 @@ options:
       - When the deadline passes, the module fails and returns the last state of the task in RV(route_updates).
     type: int
     default: 600
-  wait_sleep:
-    description:
-      - Seconds between the first polls when O(wait=true).
-      - The interval grows up to O(wait_sleep_max); the last sleep is trimmed so the wait never overshoots O(wait_timeout).
-    type: float
-    default: 5
-  wait_sleep_max:
-    description:
-      - Longest interval in seconds between two polls when O(wait=true). Must not be smaller than O(wait_sleep).
-    type: float
-    default: 30
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - ocsdm.route_manager.connection
+  - ocsdm.route_manager.connection.polling
   - ocsdm.route_manager.connection.states
 attributes:
   check_mode:

@@ -37,6 +37,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes.facts
   - ocsdm.route_manager.connection
   - ocsdm.route_manager.connection.wait
+  - ocsdm.route_manager.connection.polling
   - ocsdm.route_manager.connection.states
 attributes:
   check_mode:

@@ -12,12 +12,7 @@ refused actions.
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
-
 import pytest
-import requests
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions import (
     CANCEL,
@@ -27,17 +22,11 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions impor
     SdmActionConflictError,
     WaitSettings,
 )
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import ConnectionConfig, SdmClient
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmActionRefusedError, SdmNotFoundError
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import PASSWORD
-
-# tests/unit/plugins/module_utils/<this file> -> tests/simulator
-SIMULATOR_DIR = Path(__file__).resolve().parents[3] / 'simulator'
-if str(SIMULATOR_DIR) not in sys.path:
-    sys.path.insert(0, str(SIMULATOR_DIR))
-sdm_simulator = importlib.import_module('sdm_simulator')
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.simulator_setup import SimulatorHandle
 
 MATCHER = StateMatcher()
 TASKS = '/rest/v1.3/routeSets/routeUpdates'
@@ -64,49 +53,21 @@ def scenario(**options):
     return data
 
 
-class Sim:
-    """The running simulator and its control API."""
-
-    def __init__(self, server):
-        self.url = server.url
-
-    def control(self, method, path, data=None):
-        response = requests.request(method, '%s/_sim%s' % (self.url, path), json=data, timeout=10)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def counters(self):
-        return self.control('GET', '/counters')
+class Sim(SimulatorHandle):
+    """The running simulator, its control API, and runs of the action layer against it (fixture ``sim``)."""
 
     def task_state(self, task_id):
         return self.control('GET', '/tasks')[task_id]
 
     def run(self, task_id, action, check_mode=False, wait=None, **config):
         """One module-like run: one session, one action."""
-        settings = dict(url=self.url, username='admin', password=PASSWORD, request_timeout=5.0,
-                        retry=RetryPolicy(max_attempts=3, backoff_initial=0.01, backoff_max=0.05, jitter=0))
-        settings.update(config)
-        with SdmClient(ConnectionConfig(**settings)) as client:
+        with SdmClient(self.config(**config)) as client:
             return ActionRunner(client, MATCHER).run(task_id, action, check_mode, wait)
 
     def assert_sessions(self, runs, actions):
         counters = self.counters()
         assert (counters['logins'], counters['logouts'], counters['sessions_open']) == (runs, runs, 0), counters
         assert counters['actions'] == actions
-
-
-@pytest.fixture(scope='module')
-def simulator_server():
-    server = sdm_simulator.SimulatorServer(sdm_simulator.parse_scenario(scenario()), '127.0.0.1', 0).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def sim(simulator_server):
-    handle = Sim(simulator_server)
-    handle.control('POST', '/scenario', scenario())
-    return handle
 
 
 @pytest.mark.parametrize('body_format', ['xml', 'json'])

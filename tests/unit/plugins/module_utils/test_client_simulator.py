@@ -10,17 +10,13 @@ which also resets the counters, sessions and faults.
 
 from __future__ import annotations
 
-import importlib
 import socket
-import sys
 import time
-from pathlib import Path
 
 import pytest
-import requests
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import ConnectionConfig, SdmClient
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
     SdmAuthError,
     SdmBadAnswerError,
@@ -30,23 +26,21 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import
     SdmTransportError,
     SdmWaitTimeout,
 )
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import EXPECTED_ID33, PASSWORD
-
-# tests/unit/plugins/module_utils/<this file> -> tests/simulator
-SIMULATOR_DIR = Path(__file__).resolve().parents[3] / 'simulator'
-if str(SIMULATOR_DIR) not in sys.path:
-    sys.path.insert(0, str(SIMULATOR_DIR))
-sdm_simulator = importlib.import_module('sdm_simulator')
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.simulator_setup import (
+    SimulatorHandle,
+    client_config,
+    sdm_simulator,
+    start_simulator,
+)
 
 MATCHER = StateMatcher()
 BASE = '/rest/v1.3'
 TASKS = BASE + '/routeSets/routeUpdates'
 LOGIN = 'POST %s/admin/login' % BASE
 LOGOUT = 'POST %s/admin/logout' % BASE
-FAST_RETRY = RetryPolicy(max_attempts=3, backoff_initial=0.01, backoff_max=0.05, jitter=0)
 ID33 = {'id': 'ID33', 'route_set_id': '2', 'error_handling': 'rollback',
         'devices': [{'object_id': 'ID34', 'device_group_id': 'ID11', 'pre_update_version': '0', 'update_version': '1', 'at': 0}]}
 NEVER_ENDS = {'id': 'ID40', 'devices': [{'object_id': 'ID41', 'outcome': 'never'}]}
@@ -64,52 +58,12 @@ def scenario(tasks=None, **options):
     return data
 
 
-class Sim:
-    """The running simulator and its control API."""
-
-    def __init__(self, server):
-        self.server = server
-        self.url = server.url
-
-    def control(self, method, path, data=None):
-        response = requests.request(method, '%s/_sim%s' % (self.url, path), json=data, timeout=10)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def load(self, data):
-        return self.control('POST', '/scenario', data)
-
-    def faults(self, *rules):
-        return self.control('POST', '/faults', list(rules))
-
-    def counters(self):
-        return self.control('GET', '/counters')
-
-    def requests_to(self, line):
-        return self.counters()['requests'].get(line, 0)
-
-    def config(self, **kwargs):
-        settings = dict(url=self.url, username='admin', password=PASSWORD, request_timeout=5.0, retry=FAST_RETRY)
-        settings.update(kwargs)
-        return ConnectionConfig(**settings)
+class Sim(SimulatorHandle):
+    """The running simulator and its control API (fixture ``sim``)."""
 
     def assert_one_session(self, logins=1):
         counters = self.counters()
         assert (counters['logins'], counters['logouts'], counters['sessions_open']) == (logins, 1, 0), counters
-
-
-@pytest.fixture(scope='module')
-def simulator_server():
-    server = sdm_simulator.SimulatorServer(sdm_simulator.parse_scenario(scenario()), '127.0.0.1', 0).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def sim(simulator_server):
-    handle = Sim(simulator_server)
-    handle.load(scenario())
-    return handle
 
 
 # Reading ---------------------------------------------------------------------------------------
@@ -366,7 +320,7 @@ def test_an_unreachable_sdm_is_a_transport_error():
     with socket.socket() as probe:
         probe.bind(('127.0.0.1', 0))
         port = probe.getsockname()[1]
-    config = ConnectionConfig(url='http://127.0.0.1:%d' % port, username='admin', password=PASSWORD, retry=FAST_RETRY)
+    config = client_config('http://127.0.0.1:%d' % port)
     with pytest.raises(SdmTransportError) as caught:
         with SdmClient(config):
             pass
@@ -382,28 +336,28 @@ def test_an_unreachable_sdm_is_a_transport_error():
 def tls_simulator(tmp_path_factory):
     pytest.importorskip('trustme')
     files = sdm_simulator.make_tls_files(tmp_path_factory.mktemp('tls'))
-    server = sdm_simulator.SimulatorServer(sdm_simulator.parse_scenario(scenario()), '127.0.0.1', 0, files).start()
+    server = start_simulator(scenario(), files)
     yield server, files
     server.stop()
 
 
 def test_https_with_the_private_ca(tls_simulator):
     server, files = tls_simulator
-    config = ConnectionConfig(url=server.url, username='admin', password=PASSWORD, ca_path=str(files.ca_certificate), retry=FAST_RETRY)
+    config = client_config(server.url, ca_path=str(files.ca_certificate))
     with SdmClient(config) as client:
         assert client.get_task('ID33', MATCHER)['succeeded'] is True
 
 
 def test_https_without_verification(tls_simulator):
     server, _files = tls_simulator
-    config = ConnectionConfig(url=server.url, username='admin', password=PASSWORD, validate_certs=False, retry=FAST_RETRY)
+    config = client_config(server.url, validate_certs=False)
     with SdmClient(config) as client:
         assert client.get_task('ID33', MATCHER)['succeeded'] is True
 
 
 def test_an_untrusted_certificate_is_named_and_not_retried(tls_simulator):
     server, _files = tls_simulator
-    config = ConnectionConfig(url=server.url, username='admin', password=PASSWORD, retry=FAST_RETRY)
+    config = client_config(server.url)
     before = server.state.counters_document()['connections']
     with pytest.raises(SdmTransportError) as caught:
         with SdmClient(config):
@@ -417,7 +371,7 @@ def test_an_untrusted_certificate_is_named_and_not_retried(tls_simulator):
 def test_a_missing_ca_file_is_named(tls_simulator, tmp_path):
     server, _files = tls_simulator
     missing = tmp_path / 'no-such-ca.pem'
-    config = ConnectionConfig(url=server.url, username='admin', password=PASSWORD, ca_path=str(missing), retry=FAST_RETRY)
+    config = client_config(server.url, ca_path=str(missing))
     with pytest.raises(SdmTransportError, match='invalid path: %s' % missing):
         with SdmClient(config):
             pass

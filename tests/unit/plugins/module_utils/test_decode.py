@@ -214,3 +214,19 @@ def test_any_body_decodes_to_a_dict_or_a_bad_answer(body, content_type):
 def test_every_truncation_of_the_xml_example_is_a_bad_answer(fixture_cut):
     with pytest.raises(SdmBadAnswerError):
         decode(fixture_bytes('task_ID33.xml')[:fixture_cut])
+
+
+@pytest.mark.parametrize('body, content_type, items', [
+    (b'<routeUpdateTaskDetails><a>1</a><b/><!-- x --></routeUpdateTaskDetails>', 'application/xml', 4),
+    (b'{"deviceStatusList": [{"a": "1"}, {"b": "["}]}', 'application/json', 5),
+])
+def test_a_body_with_more_items_than_the_limit_is_refused_before_parsing(body, content_type, items):
+    """The count is taken from the markup bytes, never below the real number (a comment or a '[' in a string count too)."""
+    assert decode(body, content_type, max_items=items)
+    with pytest.raises(SdmBadAnswerError, match='up to %d (elements|objects and arrays), more than the limit of %d' % (items, items - 1)):
+        decode(body, content_type, max_items=items - 1)
+
+
+def test_the_documented_answers_are_far_below_the_item_limit():
+    for name, content_type in (('task_ID33.json', 'application/json'), ('task_ID33.xml', 'application/xml')):
+        assert decode(fixture_bytes(name), content_type, max_items=60)

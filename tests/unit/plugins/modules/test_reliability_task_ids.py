@@ -11,27 +11,14 @@ first; a module that does not call it builds a client here, which fails the test
 
 from __future__ import annotations
 
-import contextlib
 import json
-from unittest import mock
 
 import pytest
 
-from ansible.module_utils import basic
-
 from ansible_collections.ocsdm.route_manager.plugins.module_utils import _module
 from ansible_collections.ocsdm.route_manager.plugins.modules import route_update_action, route_update_info
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.modules.module_helpers import CONNECTION, run_module
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19 reads the arguments from basic._ANSIBLE_ARGS
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        serialized = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode('utf-8')
-        with mock.patch.object(basic, '_ANSIBLE_ARGS', serialized):
-            yield
-
-CONNECTION = {'url': 'https://sdm.example.com:8443', 'username': 'automation', 'password': 'Unit-Test-Pa55word!'}
 MODULES = [
     pytest.param(route_update_info, {'task_id': ['ID5', '{id}']}, id='route_update_info'),
     pytest.param(route_update_action, {'task_id': '{id}', 'action': 'commit'}, id='route_update_action'),
@@ -54,8 +41,5 @@ class _NoLogin:
 def test_an_invalid_task_id_fails_before_login(module, args, task_id, message, capsys, monkeypatch):
     monkeypatch.setattr(_module, 'SdmClient', _NoLogin)
     arguments = dict(CONNECTION, **json.loads(json.dumps(args).replace('{id}', json.dumps(task_id)[1:-1])))
-    with patch_module_args(arguments):
-        with pytest.raises(SystemExit) as exit_info:
-            module.main()
-    result = json.loads(capsys.readouterr().out)
-    assert (exit_info.value.code, result['msg']) == (1, message)
+    code, result, _out = run_module(module, capsys, arguments)
+    assert (code, result['msg']) == (1, message)

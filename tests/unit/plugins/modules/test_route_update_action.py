@@ -10,43 +10,32 @@ client is replaced, so every answer SDM can give is scripted where the real clie
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import json
 from typing import Any, Dict, List, NoReturn, Optional
-from unittest import mock
 
 import pytest
 import yaml
-
-from ansible.module_utils import basic
-from ansible.module_utils.common import warnings as module_warnings
 
 from ansible_collections.ocsdm.route_manager.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.ocsdm.route_manager.plugins.module_utils import _module
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
     SdmActionRefusedError,
     SdmAuthError,
-    SdmNotFoundError,
     SdmTransportError,
     SdmUnconfirmedError,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import normalise_task
 from ansible_collections.ocsdm.route_manager.plugins.modules import route_update_action
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.modules import module_helpers
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.modules.module_helpers import (
+    CONNECTION,
+    PASSWORD,
+    TASKS_PATH,
+    FakeClientBase,
+    client,
+    option_facts,
+    warnings_of,
+)
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19 reads the arguments from basic._ANSIBLE_ARGS
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        serialized = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode('utf-8')
-        with mock.patch.object(basic, '_ANSIBLE_ARGS', serialized):
-            yield
-
-URL = 'https://sdm.example.com:8443'
-PASSWORD = 'Unit-Test-Pa55word!'
-CONNECTION = {'url': URL, 'username': 'automation', 'password': PASSWORD}
-TASKS_PATH = '/rest/v1.3/routeSets/routeUpdates'
 GONE = 'gone'  # a read answered 404
 
 
@@ -62,51 +51,16 @@ def fail_with(error: BaseException) -> NoReturn:
     raise error
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps = []  # type: List[float]
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def time(self) -> float:
-        return 1.7e9 + self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(seconds, 0)
-
-
-class FakeClient:
+class FakeClient(FakeClientBase):
     """Stands in for SdmClient: scripted reads, pending lists and action answers (the last one repeats)."""
-
-    instances = []  # type: List[FakeClient]
 
     def __init__(self, config: Any, reads: Optional[List[Any]] = None, pending: Optional[List[List[str]]] = None,
                  sends: Optional[List[Any]] = None, login_error: Optional[BaseException] = None) -> None:
-        self.config = config
+        super().__init__(config, login_error=login_error)
         self.reads = list(reads or [raw()])
         self.pending = list(pending or [['ID50']])
         self.sends = list(sends or [None])
-        self.login_error = login_error
-        self.warnings = []  # type: List[str]
-        self.clock = FakeClock()
-        self.max_concurrency = 1
-        self.logins = 0
-        self.logouts = 0
         self.sent = []  # type: List[str]
-        FakeClient.instances.append(self)
-
-    def __enter__(self) -> 'FakeClient':
-        if self.login_error is not None:
-            raise self.login_error
-        self.logins += 1
-        return self
-
-    def __exit__(self, *exc_info: Any) -> bool:
-        self.logouts += 1
-        return False
 
     @staticmethod
     def _next(script: List[Any]) -> Any:
@@ -115,14 +69,8 @@ class FakeClient:
     def read_task(self, task_id: str, matcher: Any, deadline: Any = None) -> Any:
         answer = self._next(self.reads)
         if answer == GONE:
-            raise SdmNotFoundError('route update task %s not found (GET %s/%s answered 404 Not Found)' % (task_id, TASKS_PATH, task_id),
-                                   404, '%s/%s' % (TASKS_PATH, task_id))
+            raise self.not_found(task_id)
         return normalise_task(answer, task_id, matcher)
-
-    def get_task(self, task_id: str, matcher: Any, deadline: Any = None) -> Dict[str, Any]:
-        task, warnings = self.read_task(task_id, matcher, deadline)
-        self.warnings.extend(warnings)
-        return task
 
     def list_pending_task_ids(self, deadline: Any = None) -> List[str]:
         return list(self._next(self.pending))
@@ -134,38 +82,9 @@ class FakeClient:
             fail_with(error)
 
 
-@pytest.fixture(autouse=True)
-def isolated_run(monkeypatch):
-    for name in ('SDM_URL', 'SDM_USERNAME', 'SDM_PASSWORD', 'SDM_VALIDATE_CERTS', 'SDM_CA_PATH'):
-        monkeypatch.delenv(name, raising=False)
-    FakeClient.instances = []
-    for name in ('_global_warnings', '_global_deprecations'):
-        getattr(module_warnings, name).clear()
-
-
-@pytest.fixture
-def fake_client(monkeypatch):
-    def install(**kwargs: Any) -> None:
-        monkeypatch.setattr(_module, 'SdmClient', functools.partial(FakeClient, **kwargs))
-    return install
-
-
 def run_module(capsys, args: Dict[str, Any]) -> Any:
     """Run route_update_action.main(); returns (exit code, parsed result, raw stdout)."""
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exit_info:
-            route_update_action.main()
-    out = capsys.readouterr().out
-    return exit_info.value.code, json.loads(out), out
-
-
-def warnings_of(result: Dict[str, Any]) -> List[str]:
-    return [warning['event']['msg'] if isinstance(warning, dict) else warning for warning in result.get('warnings', [])]
-
-
-def client() -> FakeClient:
-    assert len(FakeClient.instances) == 1, 'expected exactly one client (one session) per module run'
-    return FakeClient.instances[0]
+    return module_helpers.run_module(route_update_action, capsys, args)
 
 
 def args(**kwargs: Any) -> Dict[str, Any]:
@@ -178,15 +97,10 @@ def test_documentation_matches_the_argument_spec():
     documented = yaml.safe_load(route_update_action.DOCUMENTATION)['options']
     documented.update(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
     documented.update(yaml.safe_load(ModuleDocFragment.STATES)['options'])
+    documented.update(yaml.safe_load(ModuleDocFragment.POLLING)['options'])
     spec = _module.connection_argument_spec()
     spec.update(route_update_action.argument_spec())
-    assert sorted(documented) == sorted(spec)
-    for name, option in spec.items():
-        assert documented[name]['type'] == option['type'], name
-        assert documented[name].get('default') == option.get('default'), name
-        assert documented[name].get('choices') == option.get('choices'), name
-        assert documented[name].get('elements') == option.get('elements'), name
-        assert documented[name].get('required', False) == option.get('required', False), name
+    assert option_facts(documented) == option_facts(spec)
 
 
 def test_wait_and_state_options_come_from_the_glue():

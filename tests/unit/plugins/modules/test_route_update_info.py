@@ -10,19 +10,14 @@ replaced, so every SdmError subclass can be raised where the real client would r
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import json
 import socket
 import ssl
 from typing import Any, Dict, List, Optional
-from unittest import mock
 
 import pytest
 import yaml
 
 from ansible.module_utils import basic
-from ansible.module_utils.common import warnings as module_warnings
 
 from ansible_collections.ocsdm.route_manager.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.ocsdm.route_manager.plugins.module_utils import _module
@@ -44,22 +39,19 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import
     DEFAULT_SUCCESS_STATES,
 )
 from ansible_collections.ocsdm.route_manager.plugins.modules import route_update_info
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.modules import module_helpers
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.modules.module_helpers import (
+    CONNECTION,
+    PASSWORD,
+    TASKS_PATH,
+    URL,
+    FakeClientBase,
+    client,
+    option_facts,
+    warnings_of,
+)
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19 reads the arguments from basic._ANSIBLE_ARGS
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        serialized = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode('utf-8')
-        with mock.patch.object(basic, '_ANSIBLE_ARGS', serialized):
-            yield
-
-URL = 'https://sdm.example.com:8443'
-USER = 'automation'
-PASSWORD = 'Unit-Test-Pa55word!'
 SESSION = 'F00DFACE1234567890.tomcat1'
-CONNECTION = {'url': URL, 'username': USER, 'password': PASSWORD}
-TASKS_PATH = '/rest/v1.3/routeSets/routeUpdates'
 LOGIN_PATH = '/rest/v1.3/admin/login'
 
 
@@ -79,52 +71,15 @@ def raw_task(status: str, devices: int = 1, failed: int = 0, rollback: str = 'Un
             'totalDeviceCount': str(devices), 'updatedCount': str(devices - failed), 'deviceStatusList': device_list}
 
 
-class FakeClock:
-    """Monotonic time that only moves when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps = []  # type: List[float]
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def time(self) -> float:
-        return 1.7e9 + self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(seconds, 0)
-
-
-class FakeClient:
+class FakeClient(FakeClientBase):
     """Stands in for SdmClient: scripted task answers, counted logins and logouts."""
-
-    instances = []  # type: List[FakeClient]
 
     def __init__(self, config: Any, answers: Optional[Dict[str, List[Any]]] = None, pending: Optional[List[str]] = None,
                  login_error: Optional[BaseException] = None, warnings: Optional[List[str]] = None) -> None:
-        self.config = config
+        super().__init__(config, login_error=login_error, warnings=warnings)
         self.answers = answers or {}
         self.pending = pending if pending is not None else sorted(self.answers)
-        self.login_error = login_error
-        self.warnings = list(warnings or [])
-        self.clock = FakeClock()
-        self.max_concurrency = 1
-        self.logins = 0
-        self.logouts = 0
         self.reads = []  # type: List[str]
-        FakeClient.instances.append(self)
-
-    def __enter__(self) -> 'FakeClient':
-        if self.login_error is not None:
-            raise self.login_error
-        self.logins += 1
-        return self
-
-    def __exit__(self, *exc_info: Any) -> bool:
-        self.logouts += 1
-        return False
 
     def list_pending_task_ids(self, deadline: Any = None) -> List[str]:
         return list(self.pending)
@@ -133,58 +88,16 @@ class FakeClient:
         self.reads.append(task_id)
         script = self.answers.get(task_id)
         if script is None:
-            raise SdmNotFoundError('route update task %s not found (GET %s/%s answered 404 Not Found)' % (task_id, TASKS_PATH, task_id),
-                                   404, '%s/%s' % (TASKS_PATH, task_id))
+            raise self.not_found(task_id)
         answer = script.pop(0) if len(script) > 1 else script[0]
         if isinstance(answer, BaseException):
             raise answer
         return normalise_task(answer, task_id, matcher)
 
-    def get_task(self, task_id: str, matcher: Any, deadline: Any = None) -> Dict[str, Any]:
-        task, warnings = self.read_task(task_id, matcher, deadline)
-        self.warnings.extend(warnings)
-        return task
-
-
-@pytest.fixture(autouse=True)
-def isolated_run(monkeypatch):
-    """No SDM_* variable from the caller's environment, no client and no warning left from another test."""
-    for name in ('SDM_URL', 'SDM_USERNAME', 'SDM_PASSWORD', 'SDM_VALIDATE_CERTS', 'SDM_CA_PATH'):
-        monkeypatch.delenv(name, raising=False)
-    FakeClient.instances = []
-    # AnsibleModule.warn() collects in module-level containers (a list before ansible-core 2.19, a dict since).
-    for name in ('_global_warnings', '_global_deprecations'):
-        getattr(module_warnings, name).clear()
-
-
-@pytest.fixture
-def fake_client(monkeypatch):
-    """Install a FakeClient factory; call it with the FakeClient keyword arguments."""
-    def install(**kwargs: Any) -> None:
-        monkeypatch.setattr(_module, 'SdmClient', functools.partial(FakeClient, **kwargs))
-    return install
-
 
 def run_module(capsys, args: Dict[str, Any]) -> Any:
     """Run route_update_info.main(); returns (exit code, parsed result, raw stdout)."""
-    with patch_module_args(args):
-        with pytest.raises(SystemExit) as exit_info:
-            route_update_info.main()
-    out = capsys.readouterr().out
-    return exit_info.value.code, json.loads(out), out
-
-
-def warnings_of(result: Dict[str, Any]) -> List[str]:
-    """Warning texts of a module result (ansible-core 2.19 returns them as structured events)."""
-    texts = []
-    for warning in result.get('warnings', []):
-        texts.append(warning['event']['msg'] if isinstance(warning, dict) else warning)
-    return texts
-
-
-def client() -> FakeClient:
-    assert len(FakeClient.instances) == 1, 'expected exactly one client (one session) per module run'
-    return FakeClient.instances[0]
+    return module_helpers.run_module(route_update_info, capsys, args)
 
 
 # --- argument spec and documentation ------------------------------------------------------------
@@ -223,7 +136,7 @@ def test_wait_spec_defaults_are_the_client_defaults():
 
 @pytest.mark.parametrize('fragments, spec', [
     ((ModuleDocFragment.DOCUMENTATION,), _module.CONNECTION_ARGUMENT_SPEC),
-    ((ModuleDocFragment.WAIT, ModuleDocFragment.STATES), _module.WAIT_ARGUMENT_SPEC),
+    ((ModuleDocFragment.WAIT, ModuleDocFragment.POLLING, ModuleDocFragment.STATES), _module.WAIT_ARGUMENT_SPEC),
 ])
 def test_doc_fragments_document_the_argument_specs(fragments, spec):
     options = {}  # type: Dict[str, Any]
@@ -231,16 +144,10 @@ def test_doc_fragments_document_the_argument_specs(fragments, spec):
         more = yaml.safe_load(fragment)['options']
         assert not set(options) & set(more), 'an option documented in two fragments'
         options.update(more)
-    assert sorted(options) == sorted(spec)
+    assert option_facts(options) == option_facts(spec)
     for name, option in spec.items():
-        documented = options[name]
-        assert documented['type'] == option['type'], name
-        assert documented.get('default') == option.get('default'), name
-        assert documented.get('choices') == option.get('choices'), name
-        assert documented.get('required', False) == option.get('required', False), name
-        assert documented.get('elements') == option.get('elements'), name
         for variable in option.get('fallback', (None, []))[1]:
-            assert 'E(%s)' % variable in ' '.join(documented['description']), name
+            assert 'E(%s)' % variable in ' '.join(options[name]['description']), name
 
 
 # --- successful runs ----------------------------------------------------------------------------

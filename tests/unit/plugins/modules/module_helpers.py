@@ -1,0 +1,126 @@
+# -*- coding: utf-8 -*-
+# Copyright: ocsdm.route_manager contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What the module tests share: connection arguments, a fake clock and client base, and a way to run a module.
+
+A module runs for real (argument parsing, no_log masking, exit_json/fail_json through the glue); only the
+client is replaced. The fixtures that install a fake client and isolate each run are in conftest.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any, Dict, List, Optional
+from unittest import mock
+
+import pytest
+
+from ansible.module_utils import basic
+
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmNotFoundError
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19 reads the arguments from basic._ANSIBLE_ARGS
+    @contextlib.contextmanager
+    def patch_module_args(args=None):
+        serialized = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode('utf-8')
+        with mock.patch.object(basic, '_ANSIBLE_ARGS', serialized):
+            yield
+
+URL = 'https://sdm.example.com:8443'
+USER = 'automation'
+PASSWORD = 'Unit-Test-Pa55word!'
+CONNECTION = {'url': URL, 'username': USER, 'password': PASSWORD}
+TASKS_PATH = '/rest/v1.3/routeSets/routeUpdates'
+
+
+class FakeClock:
+    """Monotonic time that only moves when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps = []  # type: List[float]
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return 1.7e9 + self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(seconds, 0)
+
+
+class FakeClientBase:
+    """Stands in for SdmClient: counted logins and logouts, a fake clock; subclasses script the reads.
+
+    Every client built goes to ``FakeClientBase.instances`` (emptied before each test by conftest.py).
+    A test module that uses the ``fake_client`` fixture names its subclass ``FakeClient``.
+    """
+
+    instances = []  # type: List[FakeClientBase]
+
+    def __init__(self, config: Any, login_error: Optional[BaseException] = None, warnings: Optional[List[str]] = None) -> None:
+        self.config = config
+        self.login_error = login_error
+        self.warnings = list(warnings or [])
+        self.clock = FakeClock()
+        self.max_concurrency = 1
+        self.logins = 0
+        self.logouts = 0
+        FakeClientBase.instances.append(self)
+
+    def __enter__(self) -> 'FakeClientBase':
+        if self.login_error is not None:
+            raise self.login_error
+        self.logins += 1
+        return self
+
+    def __exit__(self, *exc_info: Any) -> bool:
+        self.logouts += 1
+        return False
+
+    @staticmethod
+    def not_found(task_id: str) -> SdmNotFoundError:
+        """The error the real client raises when SDM answers 404 for a task."""
+        return SdmNotFoundError('route update task %s not found (GET %s/%s answered 404 Not Found)' % (task_id, TASKS_PATH, task_id),
+                                404, '%s/%s' % (TASKS_PATH, task_id))
+
+    def read_task(self, task_id: str, matcher: Any, deadline: Any = None) -> Any:
+        raise NotImplementedError
+
+    def get_task(self, task_id: str, matcher: Any, deadline: Any = None) -> Dict[str, Any]:
+        task, warnings = self.read_task(task_id, matcher, deadline)
+        self.warnings.extend(warnings)
+        return task
+
+
+def client() -> Any:
+    """The one client of the module run (a module run opens exactly one session)."""
+    assert len(FakeClientBase.instances) == 1, 'expected exactly one client (one session) per module run'
+    return FakeClientBase.instances[0]
+
+
+def run_module(module: Any, capsys: Any, args: Dict[str, Any]) -> Any:
+    """Run ``module.main()`` with the arguments; returns (exit code, parsed result, raw stdout)."""
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exit_info:
+            module.main()
+    out = capsys.readouterr().out
+    return exit_info.value.code, json.loads(out), out
+
+
+def warnings_of(result: Dict[str, Any]) -> List[str]:
+    """Warning texts of a module result (ansible-core 2.19 returns them as structured events)."""
+    return [warning['event']['msg'] if isinstance(warning, dict) else warning for warning in result.get('warnings', [])]
+
+
+def option_facts(options: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
+    """What documentation and argument spec must agree on, by option: type, default, choices, elements, required."""
+    return dict((name, {'type': option['type'], 'default': option.get('default'), 'choices': option.get('choices'),
+                        'elements': option.get('elements'), 'required': option.get('required', False)})
+                for name, option in options.items())
