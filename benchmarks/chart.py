@@ -41,10 +41,11 @@ def wait_panel(axes: Any, results: Dict[str, Any]) -> None:
                         color=["lightgrey" if fail else "tab:blue" for fail in failed], hatch=["//" if fail else "" for fail in failed])
     axes.bar_label(requests, fontsize=8)
     expiring = [x for x, item in zip(positions, waits) if item["sessions"] == "expiring"]
-    baseline = next((item for item in waits if item["sessions"] == "expiring" and item["key"] == "uri_relogin"), None)
-    if baseline is not None and expiring:
-        axes.hlines(baseline["requests"] / 2, min(expiring) - 0.5, max(expiring) + 0.5, color="tab:blue", linestyle=":", linewidth=1,
-                    label="requests target (half of the uri loop with a session per poll)")
+    # the limit as targets.py computed it (half of the baseline's requests per poll, at the role's polls)
+    limit = next((item.get("limit_value") for item in results["targets"] if item["name"].startswith("HTTP requests per wait")), None)
+    if limit is not None and expiring:
+        axes.hlines(limit, min(expiring) - 0.5, max(expiring) + 0.5, color="tab:blue", linestyle=":", linewidth=1,
+                    label="requests target (half of the uri loop with a session per poll, at the same interval)")
     axes.set_xticks(positions, [item["label"].replace(", ", "\n", 1) + ("\n(failed)" if fail else "") for item, fail in zip(waits, failed)],
                     fontsize=8)
     axes.set_ylabel("HTTP requests per wait")

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from many_tasks import RoundFigures
 from task_scale import ScaleFigures, growth
@@ -26,6 +26,7 @@ class Target:
     limit: str
     measured: str
     passed: bool
+    limit_value: Optional[float] = None  # the limit as a number, where the chart draws it
 
 
 def evaluate(waits: List[WaitFigures], poll_interval: float, scale: List[ScaleFigures], rounds: List[RoundFigures]) -> List[Target]:
@@ -67,6 +68,9 @@ def _worst_latency(role: WaitFigures, poll_interval: float) -> Target:
                   role.succeeded and worst is not None and worst <= limit)
 
 
+REQUESTS_TARGET = "HTTP requests per wait (role)"
+
+
 def _requests(role: WaitFigures, baseline: WaitFigures, poll_interval: float) -> Target:
     """Against the baseline that does the same job (the uri loop with a session per poll), at the same interval.
 
@@ -74,7 +78,7 @@ def _requests(role: WaitFigures, baseline: WaitFigures, poll_interval: float) ->
     polls less often than the role in the same wait. Its requests per poll, times the role's polls (a read
     repeated after a 401 is part of the same poll), is what it would send polling as often as the role.
     """
-    name = f"HTTP requests per wait (role), sessions expiring after {baseline.session_lifetime:g} s"
+    name = f"{REQUESTS_TARGET}, sessions expiring after {baseline.session_lifetime:g} s"
     if not baseline.succeeded or not baseline.polls:
         return Target(name, f"<= half of the uri loop with a session per poll ({poll_interval:g} s interval)",
                       f"{role.requests}; the baseline failed: {baseline.reason}", False)
@@ -83,7 +87,7 @@ def _requests(role: WaitFigures, baseline: WaitFigures, poll_interval: float) ->
     limit = REQUEST_SHARE * per_poll * role_polls
     return Target(name, f"<= {limit:g} (half of the uri loop with a session per poll, {per_poll:.1f} requests a poll, "
                         f"at the role's {role_polls} polls of {poll_interval:g} s)",
-                  f"{role.requests}", role.succeeded and role.requests <= limit)
+                  f"{role.requests}", role.succeeded and role.requests <= limit, limit_value=limit)
 
 
 def _sessions(role: WaitFigures) -> Target:
