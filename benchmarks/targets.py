@@ -75,8 +75,9 @@ def _requests(role: WaitFigures, baseline: WaitFigures, poll_interval: float) ->
     """Against the baseline that does the same job (the uri loop with a session per poll), at the same interval.
 
     The baseline cannot keep the interval: each of its polls runs three uri modules and a pause, so it
-    polls less often than the role in the same wait. Its requests per poll, times the role's polls (a read
-    repeated after a 401 is part of the same poll), is what it would send polling as often as the role.
+    polls less often than the role in the same wait. Its requests per poll, times the role's polls, is what
+    it would send polling as often as the role. The role's polls leave out its 401 answers (a read refused
+    for an expired session is read again in the same poll; a 401 on a logout makes the limit stricter still).
     """
     name = f"{REQUESTS_TARGET}, sessions expiring after {baseline.session_lifetime:g} s"
     if not baseline.succeeded or not baseline.polls:

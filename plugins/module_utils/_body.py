@@ -5,19 +5,19 @@
 """Reading the body of a streamed ``requests`` answer within one time limit for the whole body.
 
 ``requests`` bounds each socket read by its timeout, not the body: a server (or a broken proxy) that
-sends one byte at a time holds the request, and with it a wait's deadline, as long as it likes. Here
-each read returns whatever has arrived (urllib3 2's ``read1``), the time left is checked between reads,
-and the socket waits at most that long. urllib3 1 has no ``read1``: there only each read is bounded.
+sends one byte at a time, or drips chunk trailers or a gzip header, holds the request, and with it a
+wait's deadline, as long as it likes. Here a watchdog shuts the answer's socket down when the time is
+up (urllib3's ``HTTPResponse.shutdown``, urllib3 2.3 and later), which ends any read blocked on it.
+Older urllib3 has no such call: there only each read is bounded.
 """
 
 from __future__ import annotations
 
-import time
-from typing import Any, Callable, Iterator
+import threading
+from typing import Any, Iterator
 
 try:
     import requests
-    import urllib3
 except ImportError:
     SlowBodyError = None  # _client.py reports the missing library
 else:
@@ -27,51 +27,53 @@ else:
 CHUNK_BYTES = 256 * 1024
 
 
-def iter_body(response: Any, timeout: float, monotonic: Callable[[], float] = time.monotonic) -> Iterator[bytes]:
+def iter_body(response: Any, timeout: float) -> Iterator[bytes]:
     """The body's chunks, all within ``timeout`` seconds from now; ``requests`` exceptions on faults.
 
-    Raises ``SlowBodyError`` (a ``requests.exceptions.ReadTimeout``) when the whole body has not arrived in time.
+    Raises ``SlowBodyError`` (a ``requests.exceptions.ReadTimeout``) when the time was up before the body
+    had arrived; what arrived by then may be cut short, so it is never returned.
     """
-    raw = response.raw
-    if not hasattr(raw, 'read1'):
+    if not callable(getattr(response.raw, 'shutdown', None)):
         yield from response.iter_content(chunk_size=CHUNK_BYTES)
         return
-    deadline = monotonic() + timeout
-    sock = getattr(getattr(raw, 'connection', None), 'sock', None)
-    restore = sock.gettimeout() if sock is not None else None
+    watchdog = _Watchdog(response.raw, timeout)
     try:
-        while True:
-            left = deadline - monotonic()
-            if left <= 0:
-                raise SlowBodyError('the whole answer did not arrive within %s seconds' % timeout)
-            if sock is not None:
-                sock.settimeout(left)
-            chunk = _read1(raw)
-            if not chunk:
-                return
-            yield chunk
+        yield from response.iter_content(chunk_size=CHUNK_BYTES)
+    except requests.exceptions.RequestException as exc:
+        if watchdog.fired:
+            raise SlowBodyError('the whole answer did not arrive within %s seconds' % timeout) from exc
+        raise
     finally:
-        if sock is not None:
-            _set_timeout_quietly(sock, restore)
+        watchdog.stop()
+    # A body without a length ends when the connection does: a shutdown looks like the end of it.
+    if watchdog.fired:
+        raise SlowBodyError('the whole answer did not arrive within %s seconds' % timeout)
 
 
-def _read1(raw: Any) -> bytes:
-    """One read of what has arrived, with urllib3's errors turned into those of ``requests`` (as iter_content does)."""
-    try:
-        return raw.read1(CHUNK_BYTES, decode_content=True)
-    except urllib3.exceptions.ReadTimeoutError as exc:
-        raise requests.exceptions.ReadTimeout(exc)
-    except urllib3.exceptions.SSLError as exc:
-        raise requests.exceptions.SSLError(exc)
-    except urllib3.exceptions.DecodeError as exc:
-        raise requests.exceptions.ContentDecodingError(exc)
-    except urllib3.exceptions.ProtocolError as exc:
-        raise requests.exceptions.ChunkedEncodingError(exc)
+class _Watchdog:
+    """Shuts the answer's socket down after ``seconds``, unless stopped first."""
 
+    def __init__(self, raw: Any, seconds: float) -> None:
+        self._raw = raw
+        self._lock = threading.Lock()
+        self._running = True
+        self.fired = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
 
-def _set_timeout_quietly(sock: Any, timeout: Any) -> None:
-    """Give a pooled connection back with the timeout it had; a socket closed meanwhile needs none."""
-    try:
-        sock.settimeout(timeout)
-    except OSError:
-        pass
+    def stop(self) -> None:
+        with self._lock:
+            self._running = False
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if not self._running:
+                return
+            # set first: the read that the shutdown ends may look at it before shutdown() returns here
+            self.fired = True
+            try:
+                self._raw.shutdown()
+            except (ValueError, RuntimeError, OSError):
+                self.fired = False  # the body was complete (the connection went back to the pool) or the socket is gone

@@ -32,10 +32,11 @@ else:
 
 # 100,000 devices at about 600 bytes each fit with room to spare.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
-# Elements (XML) or objects and arrays (JSON) in one answer: 100,000 devices are 1.4 million elements. Bounds
-# memory by what a body holds, not only by its size: a body of tiny elements (<a/><a/>...) costs some 34 times
-# its size in memory, against 13 times for a real answer, so the size limit alone would let 64 MiB cost 2 GB.
-DEFAULT_MAX_ITEMS = 2000000
+# Elements (XML) or objects and arrays (JSON) in one answer: at most one per ITEM_BYTES of the size limit
+# (2,097,152 at the default; 100,000 devices are 1.4 million elements, some 38 bytes each). Bounds memory by what
+# a body holds, not only by its size: tiny elements (<a/><a/>...) cost some 34 times their size once parsed,
+# against 13 times for a real answer, so the size limit alone would let 64 MiB cost 2 GB.
+ITEM_BYTES = 32
 # SDM documents nest three levels deep; anything far deeper is not an SDM answer.
 DEFAULT_MAX_DEPTH = 32
 # Repeated elements that are lists by meaning, even with a single item.
@@ -51,6 +52,11 @@ _XSI_NIL = '{http://www.w3.org/2001/XMLSchema-instance}nil'
 _BOMS = (b'\xef\xbb\xbf', b'\xff\xfe', b'\xfe\xff')
 _HTML_START = re.compile(br'<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])', re.IGNORECASE)
 _DECLARATION = re.compile(br'<!\s*(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST)', re.IGNORECASE)
+# The XML encodings read: those in which '<' and '/' are the bytes or code units the element count looks for
+# (SDM sends UTF-8). Others, such as UTF-7 or EBCDIC, could hide elements from the count.
+_READABLE_ENCODING = re.compile(r'(?:utf-?(?:8|16|32)(?:le|be)?|(?:us-)?ascii|iso-?8859-\d{1,2}|latin-?1|(?:windows|cp)-?125\d|ucs-?[24])$',
+                                re.IGNORECASE)
+_XML_ENCODING = re.compile(br'<\?xml\b[^>]*?\bencoding\s*=\s*["\']([^"\']{0,40})["\']')
 _SCRIPT_OR_STYLE = re.compile(r'<(script|style)\b.*?</\1\s*>', re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r'<[^>]*>')
 _SPACE = re.compile(r'\s+')
@@ -98,7 +104,7 @@ def _sniff_format(body: bytes) -> Optional[str]:
 
 def decode_body(body: Optional[bytes], content_type: Optional[str], root: str, what: str,
                 max_bytes: int = DEFAULT_MAX_BODY_BYTES, max_depth: int = DEFAULT_MAX_DEPTH,
-                max_items: int = DEFAULT_MAX_ITEMS) -> Dict[str, Any]:
+                max_items: Optional[int] = None) -> Dict[str, Any]:
     """Decode an answer that should be ``what`` (XML root element ``root``, or a JSON object).
 
     Raises `SdmBadAnswerError` naming what was expected for an empty, oversized, HTML, garbage,
@@ -111,7 +117,7 @@ def decode_body(body: Optional[bytes], content_type: Optional[str], root: str, w
         raise SdmBadAnswerError('expected %s, got %d bytes, more than the limit of %d' % (expected, len(body), max_bytes))
     body_format = detect_format(body, content_type)
     if body_format in (XML, JSON):
-        _check_items(body, body_format, what, max_items)
+        _check_items(body, body_format, what, max_bytes // ITEM_BYTES if max_items is None else max_items)
     if body_format == XML:
         return decode_xml(body, root, what, max_depth)
     if body_format == JSON:
@@ -132,8 +138,27 @@ def _check_items(body: bytes, body_format: str, what: str, max_items: int) -> No
     else:
         items, kind = body.count(b'{') + body.count(b'['), 'objects and arrays'
     if items > max_items:
-        raise SdmBadAnswerError('refused the %s answer (%s): up to %d %s, more than the limit of %d'
-                                % (body_format.upper(), what, items, kind, max_items))
+        raise SdmBadAnswerError('refused the %s answer (%s): up to %d %s, more than the limit of %d '
+                                '(one per %d bytes of max_body_bytes)' % (body_format.upper(), what, items, kind, max_items, ITEM_BYTES))
+
+
+def _check_encoding(body: bytes, root: str, what: str) -> None:
+    """Refuse XML in an encoding the element count cannot read, before lxml decodes it.
+
+    The head without its zero bytes shows the declaration and the first character in UTF-8, UTF-16 and UTF-32 alike.
+    """
+    head = body[:512].replace(b'\x00', b'')
+    for bom in _BOMS:
+        if head.startswith(bom):
+            head = head[len(bom):]
+            break
+    if not head.lstrip().startswith(b'<'):
+        raise SdmBadAnswerError('expected %s as XML <%s>, got invalid XML: it does not start with "<" (in UTF-8, UTF-16 or UTF-32)'
+                                % (what, root))
+    declared = _XML_ENCODING.match(head.lstrip())
+    if declared and not _READABLE_ENCODING.match(declared.group(1).decode('ascii', 'replace')):
+        raise SdmBadAnswerError('refused the XML answer (%s): encoding %s; SDM sends UTF-8'
+                                % (what, declared.group(1).decode('ascii', 'replace')))
 
 
 def _xml_parser() -> Any:
@@ -149,6 +174,7 @@ def decode_xml(body: bytes, root: str, what: str, max_depth: int = DEFAULT_MAX_D
                                 'install it or use body_format=json' % what)
     if _DECLARATION.search(body):
         raise SdmBadAnswerError('refused the XML answer (%s): it contains a DOCTYPE or entity declaration' % what)
+    _check_encoding(body, root, what)
     try:
         element = etree.fromstring(body, _xml_parser())
     except etree.XMLSyntaxError as exc:

@@ -69,7 +69,7 @@ def pending_item(task: TaskView, options: ServerOptions, date_of: DateOf) -> Dic
     fields: Dict[str, Any] = {
         "failureAction": spec.error_handling,
         "initiatedBy": spec.initiated_by,
-        "initiatedDate": date_of(spec.start),
+        "initiatedDate": date_of(task.started_at),
         "name": spec.name,
         "notes": spec.notes,
         options.pending_id_field: spec.task_id,

@@ -35,7 +35,7 @@ class ActionRefused(Exception):
 
 @dataclass
 class TaskEvents:
-    """What happened to the task at run time, in scenario seconds."""
+    """What happened to the task at run time, in seconds on the task's clock (see TaskRun)."""
     cancelled_at: Optional[float] = None
     rollback_started_at: Optional[float] = None
     committed_at: Optional[float] = None
@@ -60,6 +60,7 @@ class TaskView:
     committed: bool
     vanished: bool
     update_ended_at: Optional[float]  # the scenario second the update reached its final state; None while it runs
+    started_at: float  # the scenario second the update starts (its start, on the task's clock)
 
     @property
     def updated_count(self) -> int:
@@ -139,6 +140,7 @@ class TaskRun:
             committed=self.events.committed_at is not None and self.events.committed_at <= now,
             vanished=self._vanished(now),
             update_ended_at=end if end <= now else None,
+            started_at=self.spec.start,
         )
 
     def _vanished(self, now: float) -> bool:
@@ -218,7 +220,8 @@ def _shifted(view: TaskView, offset: float) -> TaskView:
         dataclasses.replace(device, updated_at=_plus(device.updated_at, offset), rolled_back_at=_plus(device.rolled_back_at, offset))
         for device in view.devices
     )
-    return dataclasses.replace(view, devices=devices, update_ended_at=_plus(view.update_ended_at, offset))
+    return dataclasses.replace(view, devices=devices, update_ended_at=_plus(view.update_ended_at, offset),
+                               started_at=view.started_at + offset)
 
 
 def _plus(time: Optional[float], offset: float) -> Optional[float]:

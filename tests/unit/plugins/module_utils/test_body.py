@@ -1,110 +1,128 @@
 # -*- coding: utf-8 -*-
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The body reader with one time limit for the whole body. Real slow servers are in test_hostile_xml.py;
-these fakes stand in for what a real server cannot show: urllib3 1 (no read1), each urllib3 error, the
-socket's own timeout before and after."""
+"""The body reader with one time limit for the whole body, against a local server that sends slowly in every
+way a body can be slow: byte by byte with a length, chunked with dripped trailers, a dripped gzip header, and
+without a length until the connection closes. Through the client: test_hostile_xml.py."""
 
 from __future__ import annotations
 
+import gzip
+import socketserver
+import threading
+import time
+
 import pytest
 import requests
-import urllib3
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._body import CHUNK_BYTES, SlowBodyError, iter_body
 
-
-class FakeSocket:
-    def __init__(self, timeout=30.0):
-        self.timeout = timeout
-        self.timeouts_set = []
-
-    def gettimeout(self):
-        return self.timeout
-
-    def settimeout(self, value):
-        self.timeouts_set.append(value)
-        self.timeout = value
+BODY = b'<routeUpdateTaskDetails><updateStatus>Completed</updateStatus></routeUpdateTaskDetails>'
+DRIP_SECONDS = 0.03
+LIMIT = 0.5
 
 
-class FakeRaw:
-    """urllib3 2's HTTPResponse as iter_body uses it: read1 of queued chunks, then an error or the end, and its
-    connection's socket."""
-
-    def __init__(self, chunks, sock=None, error=None):
-        self.chunks = list(chunks)
-        self.error = error
-        self.connection = type('Connection', (), {'sock': sock})()
-        self.calls = []
-
-    def read1(self, amt=None, decode_content=None):
-        self.calls.append((amt, decode_content))
-        if self.chunks:
-            return self.chunks.pop(0)
-        if self.error is not None:
-            raise self.error
-        return b''
+def _head(extra):
+    return b'HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n' + extra + b'\r\n'
 
 
-class FakeResponse:
-    def __init__(self, raw):
-        self.raw = raw
-
-    def iter_content(self, chunk_size):
-        self.chunk_size = chunk_size
-        return iter([b'old', b'style'])
+def _drip(sock, data):
+    for position in range(len(data)):
+        sock.sendall(data[position:position + 1])
+        time.sleep(DRIP_SECONDS)
 
 
-class SteppingClock:
-    """Each call of the clock is ``step`` seconds after the previous one."""
-
-    def __init__(self, step):
-        self.now, self.step = 0.0, step
-
-    def __call__(self):
-        self.now += self.step
-        return self.now
+def _gzipped():
+    # a long file name in the gzip header: bytes that decode to nothing, sent slowly
+    header = b'\x1f\x8b\x08\x08\x00\x00\x00\x00\x00\xff' + b'n' * 60 + b'\x00'
+    return header + gzip.compress(BODY)[10:]
 
 
-def test_every_chunk_arrives_and_the_socket_gets_its_timeout_back():
-    sock = FakeSocket(timeout=30.0)
-    raw = FakeRaw([b'<a>', b'</a>'], sock)
-    assert list(iter_body(FakeResponse(raw), 5.0, SteppingClock(0.5))) == [b'<a>', b'</a>']
-    assert raw.calls == [(CHUNK_BYTES, True)] * 3  # decoded, as iter_content does; the third read is the end
-    assert sock.timeouts_set[:3] == [4.5, 4.0, 3.5]  # the socket waits at most the time left
-    assert sock.timeout == 30.0
+def _answer(sock, kind):
+    """One answer of ``kind``; every slow kind takes about 2 s or more, four times the limit."""
+    if kind == 'fast':
+        sock.sendall(_head(b'Content-Length: %d\r\n' % len(BODY)) + BODY)
+    elif kind == 'drip-length':
+        sock.sendall(_head(b'Content-Length: %d\r\n' % len(BODY)))
+        _drip(sock, BODY)
+    elif kind == 'drip-trailer':
+        sock.sendall(_head(b'Transfer-Encoding: chunked\r\n') + b'%x\r\n%s\r\n0\r\n' % (len(BODY), BODY))
+        _drip(sock, b''.join(b'X-Trailer-%d: yes\r\n' % number for number in range(4)) + b'\r\n')
+    elif kind == 'drip-gzip':
+        data = _gzipped()
+        sock.sendall(_head(b'Content-Encoding: gzip\r\nContent-Length: %d\r\n' % len(data)))
+        _drip(sock, data)
+    elif kind == 'drip-until-close':
+        sock.sendall(b'HTTP/1.0 200 OK\r\nContent-Type: application/xml\r\n\r\n')
+        _drip(sock, BODY)
 
 
-def test_a_body_still_arriving_at_the_limit_is_refused_and_the_socket_restored():
-    sock = FakeSocket(timeout=7.0)
-    raw = FakeRaw([b'x'] * 100, sock)
-    with pytest.raises(SlowBodyError, match='did not arrive within 1.0 seconds'):
-        list(iter_body(FakeResponse(raw), 1.0, SteppingClock(0.3)))
-    assert len(raw.calls) == 3
-    assert sock.timeout == 7.0
-    assert issubclass(SlowBodyError, requests.exceptions.ReadTimeout)  # so the client retries it like a timeout
+class _Handler(socketserver.BaseRequestHandler):
+    def handle(self):
+        try:
+            while True:
+                request = b''
+                while b'\r\n\r\n' not in request:
+                    data = self.request.recv(4096)
+                    if not data:
+                        return
+                    request += data
+                kind = request.split(b' ', 2)[1].decode().strip('/')
+                _answer(self.request, kind)
+                if kind == 'drip-until-close':
+                    return
+        except OSError:
+            pass  # the client shut the connection down: what the slow cases want
 
 
-@pytest.mark.parametrize('error, expected', [
-    (urllib3.exceptions.ReadTimeoutError(None, None, 'Read timed out.'), requests.exceptions.ReadTimeout),
-    (urllib3.exceptions.ProtocolError('Connection broken: IncompleteRead'), requests.exceptions.ChunkedEncodingError),
-    (urllib3.exceptions.DecodeError('bad gzip'), requests.exceptions.ContentDecodingError),
-    (urllib3.exceptions.SSLError('bad record mac'), requests.exceptions.SSLError),
-])
-def test_urllib3_errors_become_those_of_requests(error, expected):
-    raw = FakeRaw([b'<a>'], FakeSocket(), error)
-    with pytest.raises(expected):
-        list(iter_body(FakeResponse(raw), 5.0))
+@pytest.fixture(scope='module')
+def server():
+    httpd = socketserver.ThreadingTCPServer(('127.0.0.1', 0), _Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
+    thread.start()
+    yield 'http://127.0.0.1:%d' % httpd.server_address[1]
+    httpd.shutdown()
+    httpd.server_close()
 
 
-def test_without_read1_urllib3_1_reads_as_requests_does():
-    class OldRaw:
+def read(session, url, timeout=LIMIT):
+    with session.get(url, stream=True, timeout=5) as response:
+        return b''.join(iter_body(response, timeout))
+
+
+@pytest.mark.parametrize('kind', ['drip-length', 'drip-trailer', 'drip-gzip', 'drip-until-close'])
+def test_a_slow_body_ends_at_the_limit_whatever_makes_it_slow(server, kind):
+    started = time.monotonic()
+    with requests.Session() as session:
+        with pytest.raises(SlowBodyError, match='did not arrive within 0.5 seconds'):
+            read(session, '%s/%s' % (server, kind))
+    assert time.monotonic() - started < LIMIT + 0.4
+
+
+def test_a_quick_body_arrives_and_its_connection_serves_the_next_request(server):
+    with requests.Session() as session:
+        assert read(session, server + '/fast') == BODY
+        time.sleep(LIMIT + 0.2)  # the first read's watchdog would have fired by now, had it not been stopped
+        assert read(session, server + '/fast') == BODY
+        assert read(session, server + '/drip-gzip', timeout=10) == BODY  # gzip decoded as iter_content does
+
+
+def test_without_urllib3_shutdown_each_read_is_bounded_as_requests_does():
+    class OldRaw:  # urllib3 before 2.3
         pass
 
-    response = FakeResponse(OldRaw())
+    class Response:
+        raw = OldRaw()
+
+        def iter_content(self, chunk_size):
+            self.chunk_size = chunk_size
+            return iter([b'old', b'style'])
+
+    response = Response()
     assert list(iter_body(response, 5.0)) == [b'old', b'style']
     assert response.chunk_size == CHUNK_BYTES
 
 
-def test_a_connection_without_a_socket_is_read_all_the_same():
-    assert list(iter_body(FakeResponse(FakeRaw([b'ok'], sock=None)), 5.0)) == [b'ok']
+def test_a_slow_body_is_a_read_timeout_so_the_client_retries_it():
+    assert issubclass(SlowBodyError, requests.exceptions.ReadTimeout)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -230,3 +231,22 @@ def test_a_body_with_more_items_than_the_limit_is_refused_before_parsing(body, c
 def test_the_documented_answers_are_far_below_the_item_limit():
     for name, content_type in (('task_ID33.json', 'application/json'), ('task_ID33.xml', 'application/xml')):
         assert decode(fixture_bytes(name), content_type, max_items=60)
+
+
+@pytest.mark.parametrize('body', [
+    b'<?xml version="1.0" encoding="UTF-7"?><routeUpdateTaskDetails>+ADw-a/+AD4-</routeUpdateTaskDetails>',
+    '<?xml version="1.0" encoding="UTF-16"?><routeUpdateTaskDetails/>'.encode('cp500'),  # EBCDIC
+    ('<?xml version="1.0" encoding="UTF-7"?><routeUpdateTaskDetails/>').encode('utf-16'),
+])
+def test_xml_in_an_encoding_that_could_hide_elements_from_the_count_is_refused(body):
+    assert re.match('refused the XML answer [(]route update task details[)]: encoding UTF-7; SDM sends UTF-8$|'
+                    'expected route update task details as XML <routeUpdateTaskDetails>, got invalid XML: it does not start', bad_answer(body))
+
+
+@pytest.mark.parametrize('body', [
+    '<?xml version="1.0" encoding="ISO-8859-1"?><routeUpdateTaskDetails><u>Caf\xe9</u></routeUpdateTaskDetails>'.encode('latin-1'),
+    '<?xml version="1.0" encoding="UTF-16"?><routeUpdateTaskDetails><u>Caf\xe9</u></routeUpdateTaskDetails>'.encode('utf-16'),
+    '<?xml version="1.0" encoding="utf-8"?><routeUpdateTaskDetails><u>Caf\xe9</u></routeUpdateTaskDetails>'.encode('utf-8'),
+])
+def test_xml_in_the_usual_encodings_is_read(body):
+    assert decode(body) == {'u': 'Caf\xe9'}

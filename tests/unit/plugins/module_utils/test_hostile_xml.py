@@ -247,7 +247,7 @@ def test_the_recorder_sees_the_fetch_of_a_parser_that_resolves_references(record
 def test_json_of_tiny_objects_is_refused_by_their_count_in_bounded_memory(record_testsuite_property):
     body = b'{"deviceStatusList": [' + b'{},' * (3 * MB) + b'{}]}'
     with measured(record_testsuite_property, 'tiny-objects-json') as figures:
-        with pytest.raises(SdmBadAnswerError, match='up to %d objects and arrays, more than the limit of 2000000' % (3 * MB + 3)):
+        with pytest.raises(SdmBadAnswerError, match='up to %d objects and arrays, more than the limit of %d' % (3 * MB + 3, DEFAULT_MAX_BODY_BYTES // 32)):
             decode_body(body, 'application/json', ROOT, 'route update task details')
     bounded(figures)
 
