@@ -10,12 +10,12 @@ PYTHON ?= python3.11
 VENV ?= .venv
 # ansible-test work tree (a copy of the collection); not under a hidden folder.
 WORK ?= build/work
-COLLECTION := $(WORK)/ansible_collections/ocsdm/route_manager
+COLLECTION = $(WORK)/ansible_collections/ocsdm/route_manager
 BIN := $(VENV)/bin
 # Tools that call `ansible`, `ansible-doc`... by name find the venv's first.
 WITH_VENV := PATH=$(abspath $(BIN)):$$PATH
 
-export ANSIBLE_COLLECTIONS_PATH := $(abspath $(WORK))
+export ANSIBLE_COLLECTIONS_PATH = $(abspath $(WORK))
 export ANSIBLE_NOCOLOR := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -49,8 +49,8 @@ worktree: venv
 
 .PHONY: test
 test:
-	@tools/run-checks venv simulator-tests sanity units integration+matrix-2.16+matrix-2.21 \
-	  lint changelog-lint docs-lint docs build ee-introspect importer bench-smoke
+	@tools/run-checks venv simulator-tests sanity units integration+matrix-2.16+matrix-2.21+bench-smoke \
+	  lint+changelog-lint+docs-lint+docs build ee-introspect importer
 
 .PHONY: simulator-tests
 simulator-tests: venv
@@ -70,6 +70,8 @@ integration: venv
 	  tools/offline-ansible-test integration --local --python 3.11 --color no
 
 .PHONY: lint
+# A work tree of its own (as docs): make test runs lint, docs-lint and docs at the same time.
+lint: WORK = build/work-lint
 lint: worktree
 	cd $(COLLECTION) && $(WITH_VENV) ansible-lint --profile production
 
@@ -107,6 +109,7 @@ matrix-2.21:
 
 .PHONY: docs
 # HTML docs, offline: build/docs/html/index.html
+docs: WORK = build/work-docs
 docs: worktree .venv-docs/bin/sphinx-build
 	tools/build-docs .venv-docs $(WORK) build/docs
 
