@@ -47,9 +47,12 @@ worktree: venv
 
 # --- the checks ---------------------------------------------------------------------------------
 
+# Steps joined by + run at the same time, by > one after the other (tools/run-checks). sanity runs alone:
+# ansible-test of different versions may share a sanity venv in ~/.ansible/test, and two runs building it at
+# once collide. The units, which need none, run beside the matrix legs.
 .PHONY: test
 test:
-	@tools/run-checks venv simulator-tests sanity units integration+matrix-2.16+matrix-2.21+bench-smoke \
+	@tools/run-checks venv simulator-tests sanity 'units>integration+matrix-2.16+matrix-2.21+bench-smoke' \
 	  lint+changelog-lint+docs-lint+docs build ee-introspect importer
 
 .PHONY: simulator-tests
