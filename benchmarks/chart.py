@@ -42,7 +42,7 @@ def wait_panel(axes: Any, results: Dict[str, Any]) -> None:
     axes.bar_label(requests, fontsize=8)
     expiring = [x for x, item in zip(positions, waits) if item["sessions"] == "expiring"]
     # the limit as targets.py computed it (half of the baseline's requests per poll, at the role's polls)
-    limit = next((item.get("limit_value") for item in results["targets"] if item["name"].startswith("HTTP requests per wait")), None)
+    limit = next((item["limit_value"] for item in results["targets"] if item.get("limit_value") is not None), None)
     if limit is not None and expiring:
         axes.hlines(limit, min(expiring) - 0.5, max(expiring) + 0.5, color="tab:blue", linestyle=":", linewidth=1,
                     label="requests target (half of the uri loop with a session per poll, at the same interval)")

@@ -26,7 +26,7 @@ class Target:
     limit: str
     measured: str
     passed: bool
-    limit_value: Optional[float] = None  # the limit as a number, where the chart draws it
+    limit_value: Optional[float] = None  # the limit as a number, for the one target the chart draws as a line (requests)
 
 
 def evaluate(waits: List[WaitFigures], poll_interval: float, scale: List[ScaleFigures], rounds: List[RoundFigures]) -> List[Target]:
@@ -68,9 +68,6 @@ def _worst_latency(role: WaitFigures, poll_interval: float) -> Target:
                   role.succeeded and worst is not None and worst <= limit)
 
 
-REQUESTS_TARGET = "HTTP requests per wait (role)"
-
-
 def _requests(role: WaitFigures, baseline: WaitFigures, poll_interval: float) -> Target:
     """Against the baseline that does the same job (the uri loop with a session per poll), at the same interval.
 
@@ -79,7 +76,7 @@ def _requests(role: WaitFigures, baseline: WaitFigures, poll_interval: float) ->
     it would send polling as often as the role. The role's polls leave out its 401 answers (a read refused
     for an expired session is read again in the same poll; a 401 on a logout makes the limit stricter still).
     """
-    name = f"{REQUESTS_TARGET}, sessions expiring after {baseline.session_lifetime:g} s"
+    name = f"HTTP requests per wait (role), sessions expiring after {baseline.session_lifetime:g} s"
     if not baseline.succeeded or not baseline.polls:
         return Target(name, f"<= half of the uri loop with a session per poll ({poll_interval:g} s interval)",
                       f"{role.requests}; the baseline failed: {baseline.reason}", False)

@@ -41,13 +41,17 @@ def iter_body(response: Any, timeout: float) -> Iterator[bytes]:
         yield from response.iter_content(chunk_size=CHUNK_BYTES)
     except requests.exceptions.RequestException as exc:
         if watchdog.fired:
-            raise SlowBodyError('the whole answer did not arrive within %s seconds' % timeout) from exc
+            raise _too_slow(timeout) from exc
         raise
     finally:
         watchdog.stop()
     # A body without a length ends when the connection does: a shutdown looks like the end of it.
     if watchdog.fired:
-        raise SlowBodyError('the whole answer did not arrive within %s seconds' % timeout)
+        raise _too_slow(timeout)
+
+
+def _too_slow(timeout: float) -> Exception:
+    return SlowBodyError('the whole answer did not arrive within %s seconds' % timeout)
 
 
 class _Watchdog:

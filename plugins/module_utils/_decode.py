@@ -152,10 +152,11 @@ def _check_encoding(body: bytes, root: str, what: str) -> None:
         if head.startswith(bom):
             head = head[len(bom):]
             break
-    if not head.lstrip().startswith(b'<'):
+    head = head.lstrip()
+    if not head.startswith(b'<'):
         raise SdmBadAnswerError('expected %s as XML <%s>, got invalid XML: it does not start with "<" (in UTF-8, UTF-16 or UTF-32)'
                                 % (what, root))
-    declared = _XML_ENCODING.match(head.lstrip())
+    declared = _XML_ENCODING.match(head)
     if declared and not _READABLE_ENCODING.match(declared.group(1).decode('ascii', 'replace')):
         raise SdmBadAnswerError('refused the XML answer (%s): encoding %s; SDM sends UTF-8'
                                 % (what, declared.group(1).decode('ascii', 'replace')))

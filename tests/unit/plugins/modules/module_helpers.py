@@ -2,7 +2,8 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What the module tests share: connection arguments, a fake clock and client base, and a way to run a module.
+"""What the module tests share: connection arguments, a fake client base (with the clock of sdm_fakes.py), and a way
+to run a module.
 
 A module runs for real (argument parsing, no_log masking, exit_json/fail_json through the glue); only the
 client is replaced. The fixtures that install a fake client and isolate each run are in conftest.py.
@@ -20,6 +21,7 @@ import pytest
 from ansible.module_utils import basic
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmNotFoundError
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import FakeClock
 
 try:
     from ansible.module_utils.testing import patch_module_args
@@ -35,24 +37,6 @@ USER = 'automation'
 PASSWORD = 'Unit-Test-Pa55word!'
 CONNECTION = {'url': URL, 'username': USER, 'password': PASSWORD}
 TASKS_PATH = '/rest/v1.3/routeSets/routeUpdates'
-
-
-class FakeClock:
-    """Monotonic time that only moves when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps = []  # type: List[float]
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def time(self) -> float:
-        return 1.7e9 + self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(seconds, 0)
 
 
 class FakeClientBase:
