@@ -7,7 +7,8 @@
 snake_case keys, integers for counts, both rollback spellings merged, every documented field
 present (``None`` when the server left it out), unknown fields kept under their snake_case name,
 plus the derived fields ``finished``, ``succeeded``, ``failed_devices``, ``rollback_finished`` and
-``rollback_succeeded``. Decoded XML and JSON of one task give the identical dict: JSON scalars that
+``rollback_succeeded``. ``succeeded`` means every device took the update: a success word, no failed device,
+and ``updated_count`` not below ``total_device_count`` where both are known. Decoded XML and JSON of one task give the identical dict: JSON scalars that
 are not strings (SDM sends strings only) are turned into the text XML would carry.
 """
 
@@ -148,6 +149,17 @@ def _is_failed_device(device: Dict[str, Any], matcher: StateMatcher) -> bool:
             or (isinstance(message, str) and bool(message.strip())))
 
 
+def _every_device_updated(task: Dict[str, Any], failed_devices: List[Dict[str, Any]]) -> bool:
+    """No failed device, and no fewer devices updated than the task has, where SDM gives both counts.
+
+    Under a skip-and-continue policy SDM may say "Completed" although a device failed: that is no success.
+    """
+    if failed_devices:
+        return False
+    updated, total = task['updated_count'], task['total_device_count']
+    return not (isinstance(updated, int) and isinstance(total, int) and updated < total)
+
+
 def _status_warnings(task: Dict[str, Any], update_class: str, rollback_class: str) -> List[str]:
     warnings = []
     task_id = task['task_id']
@@ -184,9 +196,10 @@ def normalise_task(raw: Dict[str, Any], task_id: str, matcher: StateMatcher) -> 
 
     update_class = matcher.classify_update(task['update_status'])
     rollback_class = matcher.classify_rollback(task['rollback_status'])
+    failed_devices = [device for device in task['devices'] if _is_failed_device(device, matcher)]
     task['finished'] = update_class in (SUCCESS, FAILURE)
-    task['succeeded'] = update_class == SUCCESS
-    task['failed_devices'] = [device for device in task['devices'] if _is_failed_device(device, matcher)]
+    task['succeeded'] = update_class == SUCCESS and _every_device_updated(task, failed_devices)
+    task['failed_devices'] = failed_devices
     task['rollback_finished'] = rollback_class in (SUCCESS, FAILURE)
     task['rollback_succeeded'] = rollback_class == SUCCESS
     warnings.extend(_status_warnings(task, update_class, rollback_class))

@@ -100,6 +100,19 @@ class StateMatcher:
         """Whether a (device) status word is an update failure word."""
         return normalise_state(word) in self.failure
 
+    def is_update_success(self, word: Optional[str]) -> bool:
+        """Whether a (device) status word is an update success word."""
+        return normalise_state(word) in self.success
+
+    def is_rollback_success(self, word: Optional[str]) -> bool:
+        """Whether a (device) rollback status word is a rollback success word."""
+        return normalise_state(word) in self.rollback_success
+
+    def is_rollback_final(self, word: Optional[str]) -> bool:
+        """Whether a (device) rollback status word says that a rollback ended, well or not."""
+        key = normalise_state(word)
+        return key in self.rollback_success or key in self.rollback_failure
+
     @staticmethod
     def _classify(key: str, success: FrozenSet[str], failure: FrozenSet[str], running: FrozenSet[str]) -> str:
         # The caller's lists come first: a user may declare a "running" word final.

@@ -216,7 +216,9 @@ route_update:
       returned: always
       sample: true
     succeeded:
-      description: Whether the update status is a word of O(success_states).
+      description:
+        - Whether every device took the update, as RV(ocsdm.route_manager.route_update_info#module:route_updates[].succeeded):
+          a word of O(success_states), no failed device, and not fewer devices updated than the task has.
       type: bool
       returned: always
       sample: false

@@ -265,7 +265,12 @@ route_updates:
       returned: always
       sample: true
     succeeded:
-      description: Whether RV(route_updates[].update_status) is a word of O(success_states).
+      description:
+        - Whether every device took the update. RV(route_updates[].update_status) is a word of O(success_states),
+          no device failed (RV(route_updates[].failed_devices) is empty), and RV(route_updates[].updated_count) is not
+          below RV(route_updates[].total_device_count) where SDM gives both.
+        - SDM can report V(Completed) under a skip-and-continue policy while a device failed. Such a task is
+          RV(route_updates[].finished) but not RV(route_updates[].succeeded).
       type: bool
       returned: always
       sample: true

@@ -96,6 +96,7 @@ class TaskSpec:
     error_handling: str
     auto_rollback: bool
     timed_from: str
+    timed_from_request: int  # with timed_from first_request: the request (1 = the first) that starts the task's clock
     start: float
     vanish_at: Optional[float]
     words: StatusWords
@@ -256,6 +257,10 @@ def _task(fields: Fields, words: StatusWords) -> TaskSpec:
         raise ScenarioError(f"{fields.path('id')}: must be a non-empty id without '/', got {task_id!r}")
     start = fields.number("start", 0.0)
     route_set_id = fields.text("route_set_id", "1")
+    timed_from = fields.choice("timed_from", TIMED_FROM, TIMED_FROM_LOAD)
+    timed_from_request = fields.integer("timed_from_request", 1, minimum=1)
+    if timed_from_request > 1 and timed_from != TIMED_FROM_FIRST_REQUEST:
+        raise ScenarioError(f"{fields.path('timed_from_request')}: needs timed_from: {TIMED_FROM_FIRST_REQUEST}")
     devices: List[DeviceSpec] = []
     for device_fields in fields.sections("devices", []):
         devices.extend(_device_entry(device_fields, len(devices), task_id, start, route_set_id))
@@ -266,7 +271,8 @@ def _task(fields: Fields, words: StatusWords) -> TaskSpec:
         initiated_by=fields.text("initiated_by", "admin"),
         error_handling=fields.choice("error_handling", POLICIES, ABORT),
         auto_rollback=fields.boolean("auto_rollback", False),
-        timed_from=fields.choice("timed_from", TIMED_FROM, TIMED_FROM_LOAD),
+        timed_from=timed_from,
+        timed_from_request=timed_from_request,
         start=start,
         vanish_at=fields.optional_number("vanish_at"),
         words=words.merged(check_word_keys(fields.string_map("status_words"), fields.path("status_words"))),

@@ -96,10 +96,12 @@ class TaskRun:
         self.spec = spec
         self.events = TaskEvents()
         self.origin: Optional[float] = 0.0 if spec.timed_from == TIMED_FROM_LOAD else None
+        self.requests = 0
 
     def note_request(self, now: float) -> None:
-        """A read of or an action on the task: starts a clock timed from the first request."""
-        if self.origin is None:
+        """A read of or an action on the task: starts a clock timed from a request (the first, or the one named)."""
+        self.requests += 1
+        if self.origin is None and self.requests >= self.spec.timed_from_request:
             self.origin = now
 
     def view(self, now: float) -> TaskView:

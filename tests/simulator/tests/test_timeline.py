@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from sdm_simulator import parse_scenario
+from sdm_simulator import ScenarioError, parse_scenario
 from sdm_simulator import words as w
 from sdm_simulator.timeline import CANCEL_ACTION, COMMIT_ACTION, ROLLBACK_ACTION, ActionRefused, TaskRun
 
@@ -205,6 +205,20 @@ def test_a_task_timed_from_its_first_request_stands_still_until_then() -> None:
     assert run.view(11.5).update == w.IN_PROGRESS
     final = run.view(12)
     assert (final.update, final.update_ended_at, final.devices[0].updated_at) == (w.COMPLETED, 12, 12)
+
+
+def test_a_task_timed_from_its_second_request_shows_its_start_to_the_first_two() -> None:
+    run = run_of([{"at": 2}], timed_from="first_request", timed_from_request=2)
+    run.note_request(10)  # a first read sees second 0
+    assert run.view(30).update == w.IN_PROGRESS
+    run.note_request(30)  # the second read starts the clock
+    assert run.view(31.9).update == w.IN_PROGRESS
+    assert run.view(32).update == w.COMPLETED
+
+
+def test_timed_from_request_needs_a_task_timed_from_its_requests() -> None:
+    with pytest.raises(ScenarioError, match=r"tasks\[0\]\.timed_from_request: needs timed_from: first_request"):
+        run_of([{"at": 2}], timed_from_request=2)
 
 
 def test_actions_and_vanishing_follow_the_clock_of_a_task_timed_from_its_first_request() -> None:

@@ -31,22 +31,26 @@ set -x
 ansible-playbook tests.yml "$@"
 
 # Progress slices: one progress line per slice that ends with the task still running, with the task
-# id, status and updated/total; the slice that sees the end is followed by the summary instead.
+# id, status and updated/total; the slice that sees the end is followed by the summary instead. The
+# action shows them on the screen, each line after the host it runs for.
 ansible-playbook progress.yml "$@" | tee "$out/progress.log"
 slices=$(sed -n 's/.*"msg": "PROGRESS-SLICES=\([0-9]*\)".*/\1/p' "$out/progress.log")
-lines=$(grep -Ec '"msg": "ID69: [A-Za-z]+, [0-3] of 3 devices updated, [0-9]+ s elapsed [(]limit 1800 s[)][.]"' "$out/progress.log" || true)
-expect_in "$out/progress.log" '"msg": "ID69: InProgress, [0-2] of 3 devices updated, [0-9]+ s elapsed'
-expect_in "$out/progress.log" '"msg": "Route update task ID69 succeeded: Completed, 3 of 3 devices updated in [0-9]+ s'
-if grep -q '"msg": "ID69: Completed' "$out/progress.log"; then
+lines=$(grep -Ec '^\[localhost\] ID69: [A-Za-z]+, [0-3] of 3 devices updated, [0-9]+ s elapsed [(]limit 1800 s[)][.]$' "$out/progress.log" || true)
+expect_in "$out/progress.log" '^\[localhost\] ID69: InProgress, [0-2] of 3 devices updated, [0-9]+ s elapsed'
+expect_in "$out/progress.log" '^\[localhost\] Route update task ID69 succeeded: Completed, 3 of 3 devices updated in [0-9]+ s'
+if grep -q '^\[localhost\] ID69: Completed' "$out/progress.log"; then
   echo "runme.sh: a progress line after the slice that saw the end" >&2
   exit 1
 fi
 [ -n "$slices" ] && [ "$lines" -eq "$((slices - 1))" ] || { echo "runme.sh: $lines progress lines for $slices slices" >&2; exit 1; }
 
+# Off UTC (UTC+05:30), the times of the outcome and of the report are still UTC.
+TZ=Asia/Kolkata ansible-playbook timezone.yml "$@"
+
 # Check mode: the role says so, reads and waits as in a normal run, and sends no commit or rollback.
 ansible-playbook check_mode.yml --check "$@" | tee "$out/check_mode.log"
 expect_in "$out/check_mode.log" 'Check mode: route_update_wait only reads route update task ID90 from SDM'
-expect_in "$out/check_mode.log" 'nothing is changed: no commit or rollback is sent, the role says which one it would send, and no report is written[.]"'
+expect_in "$out/check_mode.log" 'nothing is changed: no commit or rollback is sent, the role says which one it would send, and no report is written[.]$'
 
 # The collection playbook, as an AWX job template runs it: connection from the environment,
 # options as -e strings.
@@ -55,7 +59,7 @@ export SDM_URL=$sim_url SDM_USERNAME=admin SDM_PASSWORD=sim-secret-1  # as in va
 ansible-playbook ocsdm.route_manager.wait_route_update "$@" -e route_update_wait_task_id=ID72 \
   -e route_update_wait_timeout=30 -e route_update_wait_progress_interval=1 -e route_update_wait_poll_interval=0.2 \
   | tee "$out/cli_success.log"
-expect_in "$out/cli_success.log" '"msg": "Route update task ID72 succeeded: Completed, 1 of 1 devices updated in [0-9]+ s'
+expect_in "$out/cli_success.log" '^\[localhost\] Route update task ID72 succeeded: Completed, 1 of 1 devices updated in [0-9]+ s'
 
 rc=0
 ansible-playbook ocsdm.route_manager.wait_route_update "$@" -e route_update_wait_task_id=ID73 \

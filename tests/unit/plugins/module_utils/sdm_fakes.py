@@ -237,7 +237,10 @@ class FakeTaskSource:
             if task_id not in self.timelines:
                 raise SdmNotFoundError('route update task %s not found' % task_id, 404, '/rest/v1.3/routeSets/routeUpdates/' + task_id)
             elapsed = self.clock.monotonic() - self.clock.start
-            raw = {'updateStatus': _status_at(self.timelines[task_id], elapsed), 'totalDeviceCount': '1', 'updatedCount': '0'}
+            status = _status_at(self.timelines[task_id], elapsed)
+            # the one device is updated once the task says so
+            updated = '1' if matcher.is_update_success(status) else '0'
+            raw = {'updateStatus': status, 'totalDeviceCount': '1', 'updatedCount': updated}
             if task_id in self.rollback:
                 raw['rollbackStatus'] = _status_at(self.rollback[task_id], elapsed)
             return normalise_task(raw, task_id, matcher)

@@ -133,6 +133,26 @@ def test_finished_and_succeeded_follow_the_state_words(status, finished, succeed
     assert warnings == []
 
 
+@pytest.mark.parametrize('raw, succeeded', [
+    # a success word, and every device took the update
+    ({'updateStatus': 'Completed', 'totalDeviceCount': '2', 'updatedCount': '2'}, True),
+    # counts SDM left out cannot tell against it
+    ({'updateStatus': 'Completed', 'totalDeviceCount': '2'}, True),
+    ({'updateStatus': 'Completed', 'updatedCount': 'n/a', 'totalDeviceCount': '2'}, True),
+    # skip-and-continue: SDM says Completed although a device failed
+    ({'updateStatus': 'Completed', 'totalDeviceCount': '2', 'updatedCount': '1', 'deviceStatusList': [
+        {'objectId': 'a', 'status': 'Completed'}, {'objectId': 'b', 'status': 'Failed', 'updateFailureMsg': 'Refused'}]}, False),
+    # no device named, but fewer updated than the task has
+    ({'updateStatus': 'Completed', 'totalDeviceCount': '3', 'updatedCount': '2'}, False),
+    # a failure message alone marks a failed device
+    ({'updateStatus': 'Completed', 'deviceStatusList': [{'objectId': 'a', 'status': 'Completed', 'updateFailureMsg': 'late'}]}, False),
+])
+def test_succeeded_means_every_device_took_the_update(raw, succeeded):
+    task, _warnings = normalise(raw)
+    assert task['finished'] is True
+    assert task['succeeded'] is succeeded
+
+
 def test_unknown_and_missing_status_words_are_not_finished_and_warned():
     task, warnings = normalise({'updateStatus': 'Exploded', 'rollbackStatus': 'Sideways'})
     assert task['finished'] is False and task['rollback_finished'] is False

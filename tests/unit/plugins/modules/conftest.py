@@ -23,6 +23,11 @@ def isolated_run(monkeypatch):
     for name in ('SDM_URL', 'SDM_USERNAME', 'SDM_PASSWORD', 'SDM_VALIDATE_CERTS', 'SDM_CA_PATH'):
         monkeypatch.delenv(name, raising=False)
     FakeClientBase.instances = []
+    # Modules run on the managed host. Once a test imports controller code (an action plugin), ansible-core 2.19+
+    # would send their warnings to the controller's screen instead of their result.
+    internal = _module_utils_internal()
+    if hasattr(internal, 'is_controller'):
+        monkeypatch.setattr(internal, 'is_controller', False)
     # AnsibleModule.warn() collects in module-level containers (a list before ansible-core 2.19, a dict since).
     for name in ('_global_warnings', '_global_deprecations'):
         getattr(module_warnings, name).clear()
@@ -34,3 +39,11 @@ def fake_client(monkeypatch, request):
     def install(**kwargs: Any) -> None:
         monkeypatch.setattr(_module, 'SdmClient', functools.partial(request.module.FakeClient, **kwargs))
     return install
+
+
+def _module_utils_internal() -> Any:
+    try:
+        from ansible.module_utils import _internal  # ansible-core 2.19 and later
+    except ImportError:
+        return None
+    return _internal

@@ -1,0 +1,282 @@
+# -*- coding: utf-8 -*-
+# Copyright: ocsdm.route_manager contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Action ``ocsdm.route_manager.route_update_wait``: wait for one route update task on the controller.
+
+The wait runs in slices: each slice is one run of ``route_update_info`` on the task's host (so ``delegate_to``
+still decides where SDM is reached from, and a slice costs one login), commits and rollbacks are runs of
+``route_update_action``. Between slices a progress line goes to the screen. Every decision comes from
+``module_utils/_outcome.py``, the loop from ``plugin_utils/_wait_run.py``; this file runs the modules, shows
+the lines and writes the report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from typing import Any, Dict, Optional
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.text.converters import to_text
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._change_report import file_stem, markdown, report_data
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._module import CONNECTION_ARGUMENT_SPEC
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
+    ACTION_FAILED,
+    ALREADY_DONE,
+    PHASE_READ,
+    PHASE_ROLLBACK,
+    SENT,
+    WOULD_SEND,
+    ActionRecord,
+    Outcome,
+    Timing,
+    WaitOptions,
+    WaitRecord,
+    input_message,
+    option_problems,
+    outcome_fact,
+)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
+from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._wait_run import ActionDone, SliceRead, WaitRun
+
+display = Display()
+
+INFO_MODULE = 'ocsdm.route_manager.route_update_info'
+ACTION_MODULE = 'ocsdm.route_manager.route_update_action'
+ACTION_GROUP = 'group/ocsdm.route_manager.sdm'
+NAME = 'ocsdm.route_manager.route_update_wait'
+STATE_OPTIONS = ('success_states', 'failure_states', 'rollback_success_states', 'rollback_failure_states')
+
+# The connection options as the modules know them, all optional here: unset (or null) ones come from
+# module_defaults, and else the module's own SDM_* fallbacks and defaults apply where it runs.
+_CONNECTION_SPEC = dict(
+    (name, dict((key, value) for key, value in spec.items() if key in ('type', 'choices', 'no_log')))
+    for name, spec in CONNECTION_ARGUMENT_SPEC.items())
+
+ARGUMENT_SPEC = dict(
+    task_id=dict(type='str', required=True),
+    timeout=dict(type='int', default=1800),
+    progress_interval=dict(type='int', default=60),
+    poll_interval=dict(type='float', default=5.0),
+    poll_interval_max=dict(type='float', default=30.0),
+    failed_devices_shown=dict(type='int', default=10),
+    expect_error_handling=dict(type='str'),
+    rollback_wait=dict(type='bool', default=False),
+    rollback_timeout=dict(type='int', default=600),
+    expect_rollback_status=dict(type='str'),
+    expect_rollback_count=dict(type='int'),
+    expect_devices_rolled_back=dict(type='bool', default=False),
+    expect_no_rollback_on_success=dict(type='bool', default=False),
+    commit_on_success=dict(type='bool', default=False),
+    commit_timeout=dict(type='int', default=60),
+    rollback_on_failure=dict(type='bool', default=False),
+    report_dir=dict(type='path'),
+    report_name=dict(type='str'),
+    success_states=dict(type='list', elements='str'),
+    failure_states=dict(type='list', elements='str'),
+    rollback_success_states=dict(type='list', elements='str'),
+    rollback_failure_states=dict(type='list', elements='str'),
+    # Internal: how messages name the options. The role sets route_update_wait_, so they name its variables.
+    _variable_prefix=dict(type='str', default=''),
+)
+ARGUMENT_SPEC.update(_CONNECTION_SPEC)
+
+
+# --- the action plugin ---------------------------------------------------------------------------------
+
+
+class ActionModule(ActionBase):
+    """Waits for a route update task in slices of route_update_info, then commits, rolls back and reports as asked."""
+
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp: Any = None, task_vars: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        self._task_vars = task_vars or {}
+        self._warned: set = set()
+        args = self._arguments()
+        options = _options(args, self._task.check_mode)
+        problems = option_problems(options)
+        if problems:
+            raise AnsibleActionFail(input_message(problems))
+        try:
+            matcher = StateMatcher(**dict((name, args[name]) for name in STATE_OPTIONS))
+        except SdmError as err:
+            raise AnsibleActionFail('Invalid input to ocsdm.route_manager.route_update_wait: %s.' % err.message)
+        self._options = options
+        self._module_args = self._common_module_args(args)
+        run = WaitRun(options, matcher, read=self._read_slice, act=self._run_action, show=self._show)
+        outcome, timing = run.run()
+        result.update(self._result(options, run.record, outcome, timing, matcher))
+        return result
+
+    # -- arguments --
+
+    def _arguments(self) -> Dict[str, Any]:
+        """The validated options; an option given as null counts as not given (the role passes unset variables so)."""
+        given = dict((name, value) for name, value in self._task.args.items() if value is not None)
+        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(given)
+        if validation.error_messages:
+            raise AnsibleActionFail('Invalid input to ocsdm.route_manager.route_update_wait: %s' % '; '.join(validation.error_messages))
+        return validation.validated_parameters
+
+    def _common_module_args(self, args: Dict[str, Any]) -> Dict[str, Any]:
+        """Connection and state-word options for the modules: a value set here wins over module_defaults
+        (of this action or its group); options left unset go to neither, so the module's SDM_* fallbacks apply."""
+        defaults = self._module_defaults()
+        module_args = {}
+        for name in list(_CONNECTION_SPEC) + list(STATE_OPTIONS):
+            value = args.get(name)
+            if value is None:
+                value = defaults.get(name)
+            if value is not None:
+                module_args[name] = value
+        return module_args
+
+    def _module_defaults(self) -> Dict[str, Any]:
+        """module_defaults of the action group and of this action's own name (the latter wins), templated.
+
+        Ansible fills a task's unset options from module_defaults itself, but an option the task sets to
+        null (as the role does for an unset variable) stays null: this finds what it would have had.
+        """
+        entries = {}  # type: Dict[str, Any]
+        for layer in self._task.module_defaults or []:
+            # as Ansible merges them: an inner block's entry for a name replaces the outer one
+            entries.update(layer if isinstance(layer, dict) else {})
+        merged = {}  # type: Dict[str, Any]
+        for key in (ACTION_GROUP, NAME):
+            if isinstance(entries.get(key), dict):
+                merged.update(entries[key])
+        return self._templar.template(merged) if merged else merged
+
+    # -- reading and acting --
+
+    def _read_slice(self, phase: str, seconds: float) -> SliceRead:
+        args = dict(self._module_args)
+        options = self._options
+        args.update(task_id=[options.task_id], wait=phase != PHASE_READ,
+                    wait_for='rollback' if phase == PHASE_ROLLBACK else 'update',
+                    wait_timeout=0 if phase == PHASE_READ else max(1, int(math.ceil(seconds))),
+                    wait_sleep=options.poll_interval, wait_sleep_max=options.sleep_max, fail_on_timeout=False)
+        answer = self._run_module(INFO_MODULE, args)
+        tasks = answer.get('route_updates') or []
+        if answer.get('failed') or not tasks:
+            return SliceRead(error=to_text(answer.get('msg') or '').strip() or None, status=answer.get('status'))
+        return SliceRead(task=tasks[0], polls=int(answer.get('polls') or 0))
+
+    def _run_action(self, action: str) -> ActionDone:
+        args = dict(self._module_args)
+        options = self._options
+        args.update(task_id=options.task_id, action=action, wait=action == 'commit', wait_timeout=options.commit_timeout,
+                    wait_sleep=options.poll_interval, wait_sleep_max=options.sleep_max)
+        answer = self._run_module(ACTION_MODULE, args)
+        changed = bool(answer.get('changed'))
+        if answer.get('failed'):
+            outcome = ACTION_FAILED
+        elif changed:
+            outcome = WOULD_SEND if self._task.check_mode else SENT
+        else:
+            outcome = ALREADY_DONE
+        message = to_text(answer.get('msg') or '').strip() or 'the module gave no message'
+        record = ActionRecord(action, outcome, changed, bool(answer.get('committed', False)), message, answer.get('elapsed'))
+        task = answer.get('route_update')
+        return ActionDone(record, task if isinstance(task, dict) else None)
+
+    def _run_module(self, name: str, args: Dict[str, Any]) -> Dict[str, Any]:
+        answer = self._execute_module(module_name=name, module_args=args, task_vars=self._task_vars)
+        for warning in answer.get('warnings') or []:
+            text = _warning_text(warning)
+            if text not in self._warned:
+                self._warned.add(text)
+                display.warning(text)
+        return answer
+
+    def _show(self, line: str) -> None:
+        display.display('[%s] %s' % (self._task_vars.get('inventory_hostname', 'localhost'), line))
+
+    # -- the result --
+
+    def _result(self, options: WaitOptions, record: WaitRecord, outcome: Outcome, timing: Timing,
+                matcher: StateMatcher) -> Dict[str, Any]:
+        report, message, fails = {}, outcome.message, outcome.fails_play
+        if options.writes_report:
+            report = self._report(options, record, outcome, timing, matcher)
+            if report.get('error'):
+                message = 'Could not write the change report of route update task %s to %s: %s. Outcome of the task: %s' % (
+                    options.task_id, os.path.dirname(report['json']), report['error'], outcome.message)
+                fails = True
+        if not fails:
+            self._show(outcome.message)
+        return dict(
+            changed=any(action.changed for action in record.actions),
+            failed=fails,
+            fails_play=fails,
+            msg=message,
+            outcome=outcome_fact(options, record, outcome, timing, report),
+            task=record.task,
+        )
+
+    def _report(self, options: WaitOptions, record: WaitRecord, outcome: Outcome, timing: Timing,
+                matcher: StateMatcher) -> Dict[str, Any]:
+        """Write the JSON and Markdown reports (in check mode only say where); the paths, and an error if any."""
+        folder = os.path.realpath(os.path.expanduser(options.report_dir or ''))
+        base = os.path.join(folder, file_stem(options.report_name, options.task_id))
+        files = dict(json=base + '.json', markdown=base + '.md', written=not options.check_mode)  # type: Dict[str, Any]
+        if options.check_mode:
+            self._show('Check mode: the change report would be written to %s and %s' % (files['markdown'], files['json']))
+            return files
+        data = report_data(options, record, outcome, timing, matcher)
+        try:
+            os.makedirs(folder, mode=0o755, exist_ok=True)
+            _write(files['json'], json.dumps(data, indent=2, sort_keys=True) + '\n')
+            _write(files['markdown'], markdown(data, os.path.basename(files['json'])))
+        except OSError as err:
+            files.update(written=False, error='%s: %s' % (err.strerror or type(err).__name__, err.filename or folder))
+            return files
+        self._show('Change report written: %s and %s' % (files['markdown'], files['json']))
+        return files
+
+
+def _warning_text(warning: Any) -> str:
+    """A module's warning as text: a string, or (ansible-core 2.19 and later) a summary whose event has the message."""
+    event = getattr(warning, 'event', None)
+    return to_text(getattr(event, 'msg', None) or warning)
+
+
+def _write(path: str, content: str) -> None:
+    """Write a whole file or nothing: a reader never sees half a report."""
+    folder = os.path.dirname(path)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix='.%s.' % os.path.basename(path))
+    try:
+        with os.fdopen(handle, 'w', encoding='utf-8') as stream:
+            stream.write(content)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _options(args: Dict[str, Any], check_mode: bool) -> WaitOptions:
+    return WaitOptions(
+        task_id=args['task_id'], timeout=args['timeout'], progress_interval=args['progress_interval'],
+        poll_interval=args['poll_interval'], poll_interval_max=args['poll_interval_max'],
+        failed_devices_shown=args['failed_devices_shown'], expect_error_handling=args['expect_error_handling'],
+        rollback_wait=args['rollback_wait'], rollback_timeout=args['rollback_timeout'],
+        expect_rollback_status=args['expect_rollback_status'], expect_rollback_count=args['expect_rollback_count'],
+        expect_devices_rolled_back=args['expect_devices_rolled_back'], expect_no_rollback_on_success=args['expect_no_rollback_on_success'],
+        commit_on_success=args['commit_on_success'], commit_timeout=args['commit_timeout'], rollback_on_failure=args['rollback_on_failure'],
+        report_dir=args['report_dir'], report_name=args['report_name'], check_mode=bool(check_mode),
+        variable_prefix=args['_variable_prefix'] or '')

@@ -1,0 +1,156 @@
+# -*- coding: utf-8 -*-
+# Copyright: ocsdm.route_manager contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The loop of the action ``ocsdm.route_manager.route_update_wait``, without Ansible: phases, slices, follow-up.
+
+The action plugin gives it a slice reader (a run of ``route_update_info``), an actor (a run of
+``route_update_action``) and a screen; the tests give it fakes and a fake clock. Every decision is asked of
+``module_utils/_outcome.py``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
+    PHASE_READ,
+    PHASE_ROLLBACK,
+    PHASE_UPDATE,
+    UPDATE_FAILED,
+    UPDATE_SUCCEEDED,
+    ActionRecord,
+    Outcome,
+    ReadError,
+    Timing,
+    WaitOptions,
+    WaitRecord,
+    check_mode_notice,
+    decide,
+    failure_problems,
+    follow_up,
+    may_wait_for_rollback,
+    next_slice,
+    phase_done,
+    policy_problem,
+    progress_line,
+    success_problems,
+    update_end,
+)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
+
+# A slice with less than this left of its phase is not worth a login.
+SHORTEST_SLICE = 0.5
+
+
+@dataclass
+class SliceRead:
+    """What one read slice brought: the task (``None`` after an error), its reads, or why it failed."""
+
+    task: Optional[Dict[str, Any]] = None
+    polls: int = 0
+    error: Optional[str] = None
+    status: Optional[int] = None
+
+
+@dataclass
+class ActionDone:
+    """A commit or rollback the wait tried, and the task as the module read it afterwards (if it did)."""
+
+    record: ActionRecord
+    task: Optional[Dict[str, Any]] = None
+
+
+@dataclass
+class WaitRun:
+    """One wait from the first read to the outcome: the phases, their slices and the follow-up.
+
+    ``read(phase, seconds)`` runs one slice, ``act(action)`` one commit or rollback, ``show(line)`` shows a line.
+    A loop, not recursion: it runs for days at no more cost per slice than at the start.
+    """
+
+    options: WaitOptions
+    matcher: StateMatcher
+    read: Callable[[str, float], SliceRead]
+    act: Callable[[str], ActionDone]
+    show: Callable[[str], None]
+    clock: Clock = field(default_factory=Clock)
+    record: WaitRecord = field(default_factory=WaitRecord)
+
+    def run(self) -> Tuple[Outcome, Timing]:
+        started_wall = datetime.datetime.fromtimestamp(self.clock.time(), datetime.timezone.utc)
+        self._started = self.clock.monotonic()
+        if self.options.check_mode:
+            self.show(check_mode_notice(self.options))
+        ended, problems = self._wait()
+        elapsed = self.clock.monotonic() - self._started
+        outcome = decide(self.options, self.record, ended, problems, self.matcher, int(elapsed))
+        return outcome, Timing.of(started_wall, elapsed)
+
+    def _wait(self) -> Tuple[str, List[str]]:
+        """How the update ended, and the problems its follow-up found."""
+        if self.options.checks_error_handling and not self._check_policy():
+            return update_end(self.record), []
+        self._phase(PHASE_UPDATE, self._started, self.options.timeout)
+        ended = update_end(self.record)
+        plan = follow_up(self.options, ended)
+        if ended == UPDATE_SUCCEEDED:
+            problems = success_problems(self.options, self.record.task, self.matcher) if plan.check_success else []
+            if plan.commit and not problems:
+                self._act('commit')
+            return ended, problems
+        if ended != UPDATE_FAILED:
+            return ended, []
+        if plan.start_rollback:
+            self._act('rollback')
+        waits = may_wait_for_rollback(plan, self.record.action('rollback'))
+        if waits:
+            self._phase(PHASE_ROLLBACK, self.clock.monotonic(), self.options.rollback_timeout)
+        if self.record.error is not None or not plan.check_rollback:
+            return ended, []
+        return ended, failure_problems(self.options, self.record, waits, self.matcher)
+
+    def _check_policy(self) -> bool:
+        """One read before waiting; false when it failed or the error handling policy is not the one expected."""
+        if not self._slice(PHASE_READ, 0, self._started):
+            return False
+        self.show(progress_line(PHASE_READ, self.options.task_id, self.record.task, 0, 0, self.matcher))
+        self.record.policy_problem = policy_problem(self.options, self.record.task)
+        return self.record.policy_problem is None
+
+    def _phase(self, phase: str, started: float, limit: int) -> None:
+        """Slices until the phase is done, a read fails, or its limit has passed; a progress line after each
+        slice that ends with the phase still running."""
+        while not phase_done(phase, self.record.task):
+            elapsed = self.clock.monotonic() - started
+            if not self._slice(phase, next_slice(elapsed, limit, self.options.progress_interval), started):
+                return
+            if phase_done(phase, self.record.task):
+                return
+            now = self.clock.monotonic()
+            shown_elapsed, shown_limit = (now - self._started, self.options.timeout) if phase == PHASE_UPDATE else (now - started, limit)
+            self.show(progress_line(phase, self.options.task_id, self.record.task, shown_elapsed, shown_limit, self.matcher))
+            if limit - (now - started) < SHORTEST_SLICE:
+                return
+
+    def _slice(self, phase: str, seconds: float, started: float) -> bool:
+        """One read slice; false (with the error recorded) when it failed."""
+        result = self.read(phase, seconds)
+        if result.task is None:
+            self.record.error = ReadError(result.error or 'the module returned no task and no message', result.status, phase,
+                                          self.record.slices + 1, int(self.clock.monotonic() - self._started))
+            return False
+        self.record.task = result.task
+        self.record.slices += 1
+        self.record.polls += result.polls
+        return True
+
+    def _act(self, action: str) -> None:
+        done = self.act(action)
+        self.record.actions.append(done.record)
+        if done.task is not None and action == 'rollback':
+            # the module read the task after the rollback: its rollback status is where the wait goes on
+            self.record.task = done.task
