@@ -496,8 +496,8 @@ def failed_device(device: _Task) -> str:
 
 def not_rolled_back_device(device: _Task) -> str:
     """An updated device without a completed rollback."""
-    text = '%s (group %s): rollback status %s' % (_show(device.get('object_id')), _show(device.get('device_group_id')),
-                                                 _show(device.get('rollback_status')))
+    text = '%s (group %s): rollback status %s' % (
+        _show(device.get('object_id')), _show(device.get('device_group_id')), _show(device.get('rollback_status')))
     reason = (device.get('rollback_failure_msg') or '').strip()
     return '%s, %s' % (text, reason) if reason else text
 
@@ -526,9 +526,10 @@ def policy_message(options: WaitOptions, task: _Task) -> str:
 def check_mode_notice(options: WaitOptions) -> str:
     """What a run in check mode does and does not do."""
     acts = options.commit_on_success or options.rollback_on_failure
+    sends = ': no commit or rollback is sent, the role says which one it would send' if acts else ''
+    writes = ', and no report is written' if options.writes_report else ''
     return ('Check mode: route_update_wait only reads route update task %s from SDM, so it reads and waits as in a normal run; '
-            'nothing is changed%s%s.' % (options.task_id, ': no commit or rollback is sent, the role says which one it would send' if acts else '',
-                                        ', and no report is written' if options.writes_report else ''))
+            'nothing is changed%s%s.' % (options.task_id, sends, writes))
 
 
 class Messages:

@@ -217,8 +217,8 @@ route_update:
       sample: true
     succeeded:
       description:
-        - Whether every device took the update, as RV(ocsdm.route_manager.route_update_info#module:route_updates[].succeeded):
-          a word of O(success_states), no failed device, and not fewer devices updated than the task has.
+        - Whether every device took the update, as in RV(ocsdm.route_manager.route_update_info#module:route_updates[].succeeded).
+        - The update status is a word of O(success_states), no device failed, and not fewer devices were updated than the task has.
       type: bool
       returned: always
       sample: false

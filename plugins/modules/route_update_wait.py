@@ -16,8 +16,8 @@ description:
     progress line at least once every O(progress_interval) seconds, and fails with a message a human can act on
     when the update failed, when O(timeout) passed first, or when SDM could not be read.
   - The wait runs on the controller in progress slices. Each slice is one run of M(ocsdm.route_manager.route_update_info)
-    on the host of the task (so C(delegate_to) decides where SDM is reached from): one login, reads every
-    O(poll_interval) seconds, one logout. After each slice that ends with the task still running, a progress line
+    on the host of the task (so C(delegate_to) decides where SDM is reached from), with one login, reads every
+    O(poll_interval) seconds, and one logout. After each slice that ends with the task still running, a progress line
     (task id, status, updated and total devices, failed devices so far, elapsed time) is shown.
   - The update succeeded only when every device took it. A task that SDM reports as V(Completed) although a device
     failed, or with fewer devices updated than it has, is a failed update whose message names the devices.
@@ -26,7 +26,7 @@ description:
     O(rollback_on_failure=true) it starts the rollback of a failed task, waits for it and checks it.
     An action that is already done is not sent again.
   - With O(report_dir), it writes a change report for the ticket on the controller, as JSON and Markdown, on every outcome.
-  - Returns the outcome (RV(outcome)), the last state of the task (RV(task)) and the report files (RV(report)), on
+  - Returns the outcome (RV(outcome)), the last state of the task (RV(task)) and the report files (RV(outcome.report)), on
     success and on failure. The role C(ocsdm.route_manager.route_update_wait) calls this action and keeps
     them as the facts C(route_update_wait_outcome) and C(route_update_wait_task).
 author:
@@ -46,8 +46,8 @@ options:
     default: 1800
   progress_interval:
     description:
-      - Length in seconds of one progress slice: one module run (one login, one logout), then one progress line
-        while the task is still running. Slices end on a fixed schedule counted from the start, so the progress
+      - Length in seconds of one progress slice, which is one module run (one login, one logout) followed by one
+        progress line while the task is still running. Slices end on a fixed schedule counted from the start, so the progress
         lines do not drift. A slice ends early when the task finishes. Must be at least 1.
     type: int
     default: 60
@@ -126,7 +126,7 @@ options:
     default: false
   report_dir:
     description:
-      - Folder on the controller for the change report, written on every outcome (before the action fails):
+      - Folder on the controller for the change report, written on every outcome (before the action fails), as
         C(<task id>.json) and C(<task id>.md), prefixed with O(report_name) and V(-) when that is set. Characters other
         than letters, digits, V(.), V(_) and V(-) in the file name become V(_). The folder is created when missing.
       - Unset means no report. In check mode no report is written; the action says where it would be.

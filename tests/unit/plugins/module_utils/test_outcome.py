@@ -154,8 +154,8 @@ def test_outcomes_after_a_success(name, opts, rec, result, message):
 
 
 FAILURE_CASES = [
-    ('failed devices listed', options(), record(sdm_task('Failed', [device('D1', 'G1'), device('D2', 'G2', 'Failed', 'LRT file too large'),
-                                                                     device('D3', 'G3', 'Aborted')], policy='abort')),
+    ('failed devices listed', options(), record(sdm_task(
+        'Failed', [device('D1', 'G1'), device('D2', 'G2', 'Failed', 'LRT file too large'), device('D3', 'G3', 'Aborted')], policy='abort')),
      'Route update task ID33 FAILED: status Failed, 1 of 3 devices updated, error handling abort. 2 devices failed: D2 (group '
      'G2): LRT file too large; D3 (group G3): status Aborted, no failure message. No rollback has finished: rollback status '
      'Unknown, rollback count 0, 0 of 1 updated device rolled back. Not rolled back: D1 (group G1): rollback status Unknown. '
@@ -174,8 +174,8 @@ FAILURE_CASES = [
      'Route update task ID33 FAILED: status Failed, 1 of 1 devices updated, error handling rollback. SDM names no failed device. '
      'No rollback has finished: rollback status Unknown, rollback count 0, 0 of 1 updated device rolled back. Not rolled back: '
      'D1 (group G1): rollback status Unknown. SDM keeps the devices locked until the task is rolled back or committed.'),
-    ('Completed with a failed device', options(), record(sdm_task('Completed', [device('D1', 'G1'), device('D2', 'G2', 'Failed', 'Refused')],
-                                                                   policy='continue')),
+    ('Completed with a failed device', options(), record(sdm_task(
+        'Completed', [device('D1', 'G1'), device('D2', 'G2', 'Failed', 'Refused')], policy='continue')),
      'Route update task ID33 FAILED: status Completed, 1 of 2 devices updated, error handling continue. SDM reports Completed, '
      'but not every device took the update. 1 device failed: D2 (group G2): Refused. No rollback has finished: rollback status '
      'Unknown, rollback count 0, 0 of 1 updated device rolled back. Not rolled back: D1 (group G1): rollback status Unknown. SDM '

@@ -93,8 +93,9 @@ class FakeModules:
         return ActionDone(record, self.action_task)
 
 
-def finishing_at(seconds: float, done: Dict[str, Any] = DONE, running: Dict[str, Any] = RUNNING) -> Callable[[float], Dict[str, Any]]:
-    return lambda now: done if now >= seconds else running
+def finishing_at(seconds: float) -> Callable[[float], Dict[str, Any]]:
+    """The script of a task that runs until ``seconds`` after the start, then is done."""
+    return lambda now: DONE if now >= seconds else RUNNING
 
 
 def run(modules: FakeModules, clock: FakeClock, **kwargs: Any):
