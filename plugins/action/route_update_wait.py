@@ -19,7 +19,7 @@ import os
 import tempfile
 from typing import Any, Dict, Optional
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
@@ -194,7 +194,13 @@ class ActionModule(ActionBase):
         return ActionDone(record, task if isinstance(task, dict) else None)
 
     def _run_module(self, name: str, args: Dict[str, Any]) -> Dict[str, Any]:
-        answer = self._execute_module(module_name=name, module_args=args, task_vars=self._task_vars)
+        """The module's result; a host that cannot run it gives a failed result, so the wait still ends in an outcome."""
+        try:
+            answer = self._execute_module(module_name=name, module_args=args, task_vars=self._task_vars)
+        except AnsibleError as err:
+            return dict(failed=True, msg='Could not run %s on %s: %s' % (name, self._host_name(), to_text(err.message)))
+        if answer.get('unreachable'):
+            answer = dict(answer, failed=True)
         for warning in answer.get('warnings') or []:
             text = _warning_text(warning)
             if text not in self._warned:
@@ -204,6 +210,10 @@ class ActionModule(ActionBase):
 
     def _show(self, line: str) -> None:
         display.display('[%s] %s' % (self._task_vars.get('inventory_hostname', 'localhost'), line))
+
+    def _host_name(self) -> str:
+        """Where the modules run: the task's host, or the host it is delegated to."""
+        return to_text(self._task.delegate_to or self._task_vars.get('inventory_hostname', 'localhost'))
 
     # -- the result --
 
