@@ -124,8 +124,10 @@ class ActionModule(ActionBase):
     # -- arguments --
 
     def _arguments(self) -> Dict[str, Any]:
-        """The validated options; an option given as null counts as not given (the role passes unset variables so)."""
-        given = dict((name, value) for name, value in self._task.args.items() if value is not None)
+        """The validated options. An option given as null counts as not given (the role passes unset variables so;
+        ansible-core 2.16 templates them to an empty string, which counts as not given too, except for the task id)."""
+        given = dict((name, value) for name, value in self._task.args.items()
+                     if value is not None and (value != '' or name == 'task_id'))
         validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(given)
         if validation.error_messages:
             raise AnsibleActionFail('Invalid input to ocsdm.route_manager.route_update_wait: %s' % '; '.join(validation.error_messages))

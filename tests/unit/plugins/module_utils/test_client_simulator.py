@@ -383,7 +383,9 @@ def test_a_hundred_tasks_are_waited_for_in_one_call(sim):
     tasks = []
     for number in range(100):
         outcome = 'failure' if number % 10 == 3 else 'success'
-        tasks.append({'id': 'ID%03d' % number, 'devices': [{'object_id': 'D%03d' % number, 'at': 1 + (number % 5), 'outcome': outcome}]})
+        # timed from its first read: every task is still running at the first round, however slow the machine
+        tasks.append({'id': 'ID%03d' % number, 'timed_from': 'first_request',
+                      'devices': [{'object_id': 'D%03d' % number, 'at': 1 + (number % 5), 'outcome': outcome}]})
     sim.load(scenario(tasks, speed=20))
     task_ids = [task['id'] for task in tasks]
     with SdmClient(sim.config()) as client:
