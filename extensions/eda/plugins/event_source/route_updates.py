@@ -173,6 +173,7 @@ import concurrent.futures
 import copy
 import datetime
 import logging
+import math
 import os
 import re
 import sys
@@ -308,7 +309,7 @@ def _convert(name: str, option: Option, value: Any) -> Any:
             number = float(value)
         except (TypeError, ValueError):
             number = float('nan')
-        if isinstance(value, bool) or not number > 0:
+        if isinstance(value, bool) or math.isnan(number) or number <= 0:
             raise _input_error(name, 'must be a number of seconds greater than 0, got %r' % (value,))
         return number
     return _as_list(name, value)
@@ -791,4 +792,3 @@ async def main(queue: Any, args: Dict[str, Any]) -> None:
     """The entry point ansible-rulebook calls: watch SDM's route update tasks until the rulebook stops."""
     settings = SourceSettings.from_args(args, os.environ)
     await RouteUpdateSource(queue, settings).run()
-

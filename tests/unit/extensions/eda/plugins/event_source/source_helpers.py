@@ -141,7 +141,7 @@ class SourceRun:
 
     async def expect(self, *expected: Tuple[str, Optional[str]]) -> List[Dict[str, Any]]:
         """The next events, which must be these (change, task id) pairs in this order."""
-        events = [await self.next_event() for _ in expected]
+        events = [await self.next_event() for _change in expected]
         assert changes(events) == list(expected), changes(self.seen)
         return events
 

@@ -22,7 +22,6 @@ import pytest
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmAuthError
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import DERIVED_KEYS, TASK_KEYS
 from ansible_collections.ocsdm.route_manager.tests.unit.extensions.eda.plugins.event_source.source_helpers import (
-    EVENT_KEY,
     FAILS,
     PENDING_LIST,
     SOURCE,
@@ -442,13 +441,12 @@ def test_the_source_imports_the_collection_from_where_it_is_installed(tmp_path):
 
     probe = 'import runpy, sys; source = runpy.run_path(sys.argv[1]); print(source["main"].__name__, source["SdmClient"].__module__)'
     env = {'PATH': '/usr/bin:/bin'}
-    installed = subprocess.run([sys.executable, '-c', probe, str(SOURCE_PATH)], env=env, capture_output=True, text=True, timeout=60)
+    installed = subprocess.run([sys.executable, '-c', probe, str(SOURCE_PATH)], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert installed.returncode == 0, installed.stderr
     assert installed.stdout.split() == ['main', 'ansible_collections.ocsdm.route_manager.plugins.module_utils._client']
 
     loose = tmp_path / 'route_updates.py'
     loose.write_text(SOURCE_PATH.read_text(encoding='utf-8'), encoding='utf-8')
-    outside = subprocess.run([sys.executable, '-c', probe, str(loose)], env=env, capture_output=True, text=True, timeout=60)
+    outside = subprocess.run([sys.executable, '-c', probe, str(loose)], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert outside.returncode != 0
     assert 'imports the client of the collection ocsdm.route_manager from where the collection is installed' in outside.stderr
-
