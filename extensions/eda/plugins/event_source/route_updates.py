@@ -206,7 +206,7 @@ try:
         ConnectionConfig,
         SdmClient,
     )
-    from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock, Deadline
+    from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Deadline
     from ansible_collections.ocsdm.route_manager.plugins.module_utils._decode import HAS_LXML
     from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
         SdmError,
@@ -292,8 +292,10 @@ def _input_error(name: str, problem: str) -> SdmInputError:
 
 
 def _convert(name: str, option: Option, value: Any) -> Any:
-    """A value of the rulebook (or the environment) as the option's type; rulebook templating may give strings."""
+    """A value of the rulebook (or the environment) as the option's type; rulebook templating may give strings,
+    and turns a string of digits (a numeric password, say) into a number, which is taken back as text."""
     if option.kind in ('str', 'path'):
+        value = _text(value)
         if not isinstance(value, str):
             raise _input_error(name, 'must be a string, got %s' % type(value).__name__)
         if option.choices and value not in option.choices:
@@ -309,18 +311,24 @@ def _convert(name: str, option: Option, value: Any) -> Any:
             number = float(value)
         except (TypeError, ValueError):
             number = float('nan')
-        if isinstance(value, bool) or math.isnan(number) or number <= 0:
+        if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
             raise _input_error(name, 'must be a number of seconds greater than 0, got %r' % (value,))
         return number
     return _as_list(name, value)
 
 
+def _text(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def _as_list(name: str, value: Any) -> List[str]:
     """A list of strings; a comma-separated string is split, as Ansible does for its list options."""
     items = [part.strip() for part in value.split(',')] if isinstance(value, str) else value
-    if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):
+    if isinstance(items, (list, tuple)):
+        items = [_text(item) for item in items]
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
         raise _input_error(name, 'must be a list of strings, got %r' % (value,))
-    return list(items)
+    return items
 
 
 def read_options(args: Mapping[str, Any], environ: Mapping[str, str]) -> Dict[str, Any]:
@@ -424,7 +432,7 @@ def changes_between(previous: Mapping[str, Any], current: Mapping[str, Any]) -> 
         changes.append(DEVICES_PROGRESSED)
     if finishing:
         changes.append(FINISHED)
-    if rollback_running(current) and not rollback_running(previous) and not previous.get('rollback_finished'):
+    if rollback_running(current) and not rollback_running(previous):
         changes.append(ROLLBACK_STARTED)
     if current.get('rollback_finished') and not previous.get('rollback_finished'):
         changes.append(ROLLBACK_FINISHED)
@@ -497,10 +505,9 @@ class _TaskWatch:
 
 @dataclass
 class RoundResult:
-    """The events of one round, in order, and what it read."""
+    """The events of one round, in order."""
 
     events: List[Dict[str, Any]] = field(default_factory=list)
-    tasks_read: int = 0
 
 
 class RouteUpdatePoller:
@@ -510,12 +517,11 @@ class RouteUpdatePoller:
     so a logout can never race a read that would log in again.
     """
 
-    def __init__(self, settings: SourceSettings, client: Optional[SdmClient] = None, clock: Optional[Clock] = None) -> None:
+    def __init__(self, settings: SourceSettings) -> None:
         self.settings = settings
-        self.client = client or SdmClient(settings.connection, clock=clock)
+        self.client = SdmClient(settings.connection)
         self.sdm_host = settings.connection.host
         self.stopping = threading.Event()
-        self.rounds = 0
         self._watches = {}  # type: Dict[str, _TaskWatch]
         self._gone = set()  # type: set  # task_ids mode: seen, then no longer found
         self._logged = set()  # type: set
@@ -542,15 +548,15 @@ class RouteUpdatePoller:
             self._log_client_warnings()
         ids = self._ids_to_read(listed)
         outcomes = self._read_all(ids, deadline)
-        if listed is None and ids and all(isinstance(outcome, SdmError) and not isinstance(outcome, SdmNotFoundError)
-                                          for outcome in outcomes.values()):
-            raise RoundFailed(next(iter(outcomes.values())))
+        failures = [outcome for outcome in outcomes.values() if isinstance(outcome, SdmError) and not isinstance(outcome, SdmNotFoundError)]
+        if failures and len(failures) == len(ids):
+            # SDM stopped answering after the pending list (or with task_ids): an outage, not a problem of each task.
+            raise RoundFailed(failures[0])
         result = RoundResult()
-        initial = not self._started
+        departed = set(ids) - set(listed) if listed is not None else set()
         for task_id in ids:
-            self._take(task_id, outcomes[task_id], listed, initial, result)
+            self._take(task_id, outcomes[task_id], task_id in departed, not self._started, result)
         self._started = True
-        self.rounds += 1
         return result
 
     def _log_in(self, deadline: Deadline) -> None:
@@ -592,9 +598,8 @@ class RouteUpdatePoller:
 
     # What a read means ----------------------------------------------------------------------------
 
-    def _take(self, task_id: str, outcome: Any, listed: Optional[List[str]], initial: bool, result: RoundResult) -> None:
+    def _take(self, task_id: str, outcome: Any, left_list: bool, initial: bool, result: RoundResult) -> None:
         watch = self._watches.get(task_id)
-        left_list = listed is not None and task_id not in listed
         if isinstance(outcome, _Skipped):
             return
         if isinstance(outcome, SdmNotFoundError):
@@ -604,7 +609,6 @@ class RouteUpdatePoller:
             self._unreadable(task_id, watch, outcome)
             return
         task, warnings = outcome
-        result.tasks_read += 1
         self._log_once(warnings)
         watch = self._readable(task_id, watch)
         result.events.extend(self._changes(watch, task, initial))
@@ -730,10 +734,10 @@ class Reachability:
 class RouteUpdateSource:
     """Runs poll rounds every interval and puts their events on ansible-rulebook's queue."""
 
-    def __init__(self, queue: Any, settings: SourceSettings, poller: Optional[RouteUpdatePoller] = None) -> None:
+    def __init__(self, queue: Any, settings: SourceSettings) -> None:
         self.queue = queue
         self.settings = settings
-        self.poller = poller or RouteUpdatePoller(settings)
+        self.poller = RouteUpdatePoller(settings)
         self.reachability = Reachability(settings.interval)
         # One thread for the session: rounds and the logout run in it one after the other.
         self._session = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix='sdm-session')

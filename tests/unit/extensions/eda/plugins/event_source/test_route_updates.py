@@ -158,9 +158,10 @@ def test_a_state_that_does_not_change_gives_no_event(sim):
             await source.expect(('appeared', 'T1'), ('appeared', 'T2'))
             await source.rounds_pass(5)
             assert source.queue.empty(), changes([(await source.next_event())])
-            # Both tasks move at once: each task's change once, in the order of the pending list.
+            # Both tasks move at once: each task's change once (the clock may move between the two reads of a round).
             await source.control(sim.advance, 100)
-            await source.expect(('devices_progressed', 'T1'), ('devices_progressed', 'T2'))
+            both = [await source.next_event(), await source.next_event()]
+            assert sorted(changes(both)) == [('devices_progressed', 'T1'), ('devices_progressed', 'T2')]
             await source.rounds_pass(3)
             assert source.queue.empty()
 
@@ -243,6 +244,65 @@ def test_the_backoff_doubles_up_to_its_cap():
     slow = SOURCE['Reachability'](120.0)
     slow.failed(0.0)
     assert slow.next_delay() == 120.0
+
+
+def test_a_task_that_cannot_be_read_is_logged_once_while_the_others_go_on(sim, caplog):
+    caplog.set_level(logging.INFO, logger=LOGGER_NAME)
+    sim.load(scenario(SUCCEEDS, FAILS))
+
+    async def scenario_run():
+        async with SourceRun(sim) as source:
+            await source.expect(('appeared', 'T1'), ('appeared', 'T2'))
+            await source.control(sim.faults, {'kind': 'status', 'status': 500, 'path': '*/routeUpdates/T2', 'count': 'always'})
+            await source.control(sim.advance, 100)
+            await source.expect(('devices_progressed', 'T1'))
+            await source.rounds_pass(3)
+            assert source.queue.empty()
+            await source.control(sim.clear_faults)
+            # T2 kept its last state: its change during the failure comes now.
+            await source.expect(('devices_progressed', 'T2'))
+
+    run(scenario_run())
+    about_t2 = [record.getMessage() for record in caplog.records if 'T2' in record.getMessage()]
+    assert len(about_t2) == 2, about_t2
+    assert about_t2[0].startswith('route update task T2 cannot be read, trying again every round: ') and '500' in about_t2[0]
+    assert about_t2[1] == 'route update task T2 can be read again'
+
+
+def test_every_task_failing_after_the_pending_list_is_an_outage(sim):
+    sim.load(scenario(SUCCEEDS, FAILS))
+
+    async def scenario_run():
+        async with SourceRun(sim) as source:
+            await source.expect(('appeared', 'T1'), ('appeared', 'T2'))
+            await source.control(sim.faults, {'kind': 'status', 'status': 503, 'path': '*/routeUpdates/T*', 'count': 'always'})
+            unreachable, = await source.expect(('sdm_unreachable', None))
+            await source.control(sim.clear_faults)
+            await source.expect(('sdm_reachable', None))
+            return unreachable
+
+    assert 'routeUpdates/T' in run(scenario_run())['error']
+
+
+def test_what_changed_between_two_reads():
+    changes_between, appearance, departure = SOURCE['changes_between'], SOURCE['changes_on_appearance'], SOURCE['departure_change']
+    running = {'update_status': 'InProgress', 'updated_count': 0, 'finished': False, 'rollback_status': 'Unknown',
+               'rollback_count': 0, 'rollback_finished': False, 'devices': [{'object_id': 'D1', 'status': 'InProgress'}]}
+    failed = dict(running, update_status='Failed', finished=True, devices=[{'object_id': 'D1', 'status': 'Failed'}])
+    rolling_back = dict(failed, rollback_status='InProgress')
+    rollback_failed = dict(failed, rollback_status='Failed', rollback_finished=True)
+    assert changes_between(running, running) == []
+    assert changes_between(running, dict(running, update_status='Running')) == ['status_changed']
+    assert changes_between(running, failed) == ['finished']
+    assert changes_between(failed, rolling_back) == ['rollback_started']
+    assert changes_between(failed, rollback_failed) == ['rollback_finished']
+    # SDM tries the rollback again: a new rollback, started and finished once more.
+    assert changes_between(rollback_failed, rolling_back) == ['rollback_started']
+    assert changes_between(rolling_back, dict(rollback_failed, rollback_status='Completed')) == ['rollback_finished']
+    assert appearance(rolling_back) == ['appeared', 'finished', 'rollback_started']
+    assert appearance(dict(failed, rollback_count=1, rollback_status='')) == ['appeared', 'finished', 'rollback_started']
+    assert [departure(state) for state in (running, failed, rolling_back, rollback_failed)] == \
+        ['vanished', 'committed', 'released', 'released']
 
 
 # Session expiry and cancellation ----------------------------------------------------------------------
@@ -360,7 +420,8 @@ def test_the_connection_comes_from_the_environment(sim, monkeypatch):
     ({'interval': 'often'}, "option interval must be a number of seconds greater than 0, got 'often'"),
     ({'validate_certs': 'maybe'}, "option validate_certs must be true or false, got 'maybe'"),
     ({'body_format': 'yaml'}, "option body_format must be one of xml, json, got 'yaml'"),
-    ({'task_ids': [33]}, 'option task_ids must be a list of strings'),
+    ({'task_ids': [{'id': 'ID33'}]}, 'option task_ids must be a list of strings'),
+    ({'password': 1.5}, 'option password must be a string, got float'),
     ({'task_ids': []}, 'option task_ids must name at least one task'),
     ({'intervall': 5}, 'unknown option intervall; the options are'),
     ({'url': 'https://user:pw@sdm:8443'}, 'url must not contain a user name or password'),
