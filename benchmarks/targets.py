@@ -1,12 +1,13 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The targets of issue 6, checked against the measured figures."""
+"""The targets of issue 6 (and of issue 14, the event source), checked against the measured figures."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, List, Optional
 
+from event_source import SourceRoundFigures
 from many_tasks import RoundFigures
 from task_scale import ScaleFigures, growth
 from wait_one import WaitFigures
@@ -29,7 +30,8 @@ class Target:
     limit_value: Optional[float] = None  # the limit as a number, for the one target the chart draws as a line (requests)
 
 
-def evaluate(waits: List[WaitFigures], poll_interval: float, scale: List[ScaleFigures], rounds: List[RoundFigures]) -> List[Target]:
+def evaluate(waits: List[WaitFigures], poll_interval: float, scale: List[ScaleFigures], rounds: List[RoundFigures],
+             source_rounds: List[SourceRoundFigures]) -> List[Target]:
     """Every target; the scale targets at the middle size (10,000) and the largest (100,000) measured.
 
     Latency and sessions: the role with lasting sessions (with expiring ones, one login per wait cannot be). Requests:
@@ -48,6 +50,7 @@ def evaluate(waits: List[WaitFigures], poll_interval: float, scale: List[ScaleFi
         *[_scale(scale, body_format, checkpoint) for body_format in ("xml", "json")],
         *[_linear(scale, body_format, checkpoint, largest) for body_format in ("xml", "json")],
         _round(max(rounds, key=lambda entry: entry.tasks)),
+        _source_round(max(source_rounds, key=lambda entry: entry.tasks)),
     ]
 
 
@@ -113,6 +116,12 @@ def _linear(scale: List[ScaleFigures], body_format: str, checkpoint: int, larges
 def _round(item: RoundFigures) -> Target:
     return Target(f"one poll round over {item.tasks} tasks, {item.latency_ms} ms latency", f"<= {ROUND_SECONDS:g} s",
                   f"{item.round_seconds:.2f} s", item.round_seconds <= ROUND_SECONDS)
+
+
+def _source_round(item: SourceRoundFigures) -> Target:
+    """The event source's round costs what route_update_info's does, plus the pending list: the same budget (issue 14)."""
+    return Target(f"one poll round of the event source over {item.tasks} pending tasks, {item.latency_ms} ms latency",
+                  f"<= {ROUND_SECONDS:g} s", f"{item.round_seconds:.2f} s", item.round_seconds <= ROUND_SECONDS)
 
 
 def _find(scale: List[ScaleFigures], body_format: str, devices: int) -> ScaleFigures:
