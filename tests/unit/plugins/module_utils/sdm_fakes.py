@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
+import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
@@ -92,12 +93,19 @@ class FakeClock(Clock):
 
 @dataclass
 class Reply:
-    """A canned HTTP answer."""
+    """A canned HTTP answer; ``broken``: the connection breaks after the body, before the announced length."""
 
     status: int = 200
     body: bytes = b''
     content_type: Optional[str] = 'application/xml'
     headers: List[Tuple[str, str]] = field(default_factory=list)
+    broken: bool = False
+
+
+def connection_refused() -> Exception:
+    """What requests raises when nothing listens: the request never left the machine."""
+    reason = urllib3.exceptions.NewConnectionError(None, 'Failed to establish a new connection: [Errno 111] Connection refused')
+    return requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, 'https://sdm.example.com:8443/', reason))
 
 
 @dataclass
@@ -165,13 +173,27 @@ def _raw_response(reply: Reply) -> Any:
     headers = list(reply.headers)
     if reply.content_type:
         headers.append(('Content-Type', reply.content_type))
-    headers.append(('Content-Length', str(len(reply.body))))
+    headers.append(('Content-Length', str(len(reply.body) + (100 if reply.broken else 0))))
     message = http.client.HTTPMessage()
     for name, value in headers:
         message[name] = value
-    return urllib3.HTTPResponse(body=io.BytesIO(reply.body), headers=urllib3.HTTPHeaderDict(headers), status=reply.status,
+    body = _BrokenBody(reply.body) if reply.broken else io.BytesIO(reply.body)
+    return urllib3.HTTPResponse(body=body, headers=urllib3.HTTPHeaderDict(headers), status=reply.status,
                                 reason=http.client.responses.get(reply.status, 'Unknown'), preload_content=False,
                                 original_response=_OriginalResponse(message))
+
+
+class _BrokenBody(io.BytesIO):
+    """A body whose connection is reset once its bytes are read."""
+
+    def read(self, size: Optional[int] = -1) -> bytes:
+        data = super().read(size)
+        if not data:
+            raise ConnectionResetError(104, 'Connection reset by peer')
+        return data
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size)
 
 
 class _OriginalResponse:
