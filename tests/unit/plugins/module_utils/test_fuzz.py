@@ -386,4 +386,3 @@ def test_a_secret_with_a_lone_surrogate_is_hidden_without_failing():
     secret = 'ab\ud800cd'
     assert hide_secrets('x %s y \\u00%s' % (secret, 'e9'), [secret]) == 'x %s y \\u00e9' % SECRET_MASK
     assert hide_secrets('x ab\\ud800cd y', [secret]) == 'x %s y' % SECRET_MASK
-
