@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
@@ -106,6 +107,16 @@ def connection_refused() -> Exception:
     """What requests raises when nothing listens: the request never left the machine."""
     reason = urllib3.exceptions.NewConnectionError(None, 'Failed to establish a new connection: [Errno 111] Connection refused')
     return requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, 'https://sdm.example.com:8443/', reason))
+
+
+def faults_before_processing() -> List[Any]:
+    """pytest parameters: faults that show a request was not processed, so even a login or an action is sent again."""
+    return [
+        pytest.param(connection_refused(), id='refused'),
+        pytest.param(requests.exceptions.ConnectTimeout('connect timed out'), id='connect-timeout'),
+        pytest.param(Reply(503, b'busy', 'text/plain'), id='503'),
+        pytest.param(Reply(429, b'slow down', 'text/plain'), id='429'),
+    ]
 
 
 @dataclass

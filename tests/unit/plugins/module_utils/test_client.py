@@ -41,7 +41,7 @@ from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm
     MiniSdm,
     QueueHandler,
     Reply,
-    connection_refused,
+    faults_before_processing,
     fixture_bytes,
     login_reply,
     task_reply,
@@ -292,12 +292,7 @@ def test_a_transient_status_that_persists_is_an_http_error_with_the_server_text(
     assert caught.value.status == 503 and caught.value.transient is True
 
 
-@pytest.mark.parametrize('fault', [
-    connection_refused(),
-    requests.exceptions.ConnectTimeout('connect timed out'),
-    Reply(503, b'busy', 'text/plain'),
-    Reply(429, b'slow down', 'text/plain'),
-], ids=['refused', 'connect-timeout', '503', '429'])
+@pytest.mark.parametrize('fault', faults_before_processing())
 def test_login_is_retried_after_faults_that_show_it_never_arrived(fault):
     client, transport = client_for([fault, login_reply(), LOGOUT_OK])
     with client:

@@ -37,6 +37,7 @@ from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm
     QueueHandler,
     Reply,
     connection_refused,
+    faults_before_processing,
     login_reply,
 )
 
@@ -197,12 +198,7 @@ def test_a_401_after_a_fresh_login_is_an_auth_error():
 
 # Which faults are retried ----------------------------------------------------------------------
 
-@pytest.mark.parametrize('fault', [
-    connection_refused(),
-    requests.exceptions.ConnectTimeout('connect timed out'),
-    Reply(503, b'busy', 'text/plain'),
-    Reply(429, b'slow down', 'text/plain'),
-], ids=['refused', 'connect-timeout', '503', '429'])
+@pytest.mark.parametrize('fault', faults_before_processing())
 def test_a_fault_before_processing_is_retried(fault):
     clock = FakeClock()
     transport = send([fault, OK], clock=clock)
