@@ -12,8 +12,11 @@ class ModuleDocFragment(object):
 options:
   url:
     description:
-      - Base URL of the Session Delivery Manager, scheme, host and port only, for example V(https://sdm.example.com:8443).
-      - The REST path C(/rest/<api_version>/...) is added by the module.
+      - Base URL of the Session Delivery Manager, with scheme, host and port, for example V(https://sdm.example.com:8443).
+      - A path prefix, for SDM behind a reverse proxy, is accepted and kept, for example V(https://proxy.example.com/sdm)
+        (then requests go to C(https://proxy.example.com/sdm/rest/<api_version>/...)).
+      - The REST path C(/rest/<api_version>/...) is added by the module. A user name, password, query or fragment in the
+        URL is refused.
       - If not set, the value of the E(SDM_URL) environment variable is used.
     type: str
     required: true
@@ -58,7 +61,7 @@ options:
   body_format:
     description:
       - Format of the request and answer bodies exchanged with SDM.
-      - Both give the same result; V(json) needs no XML parsing, V(xml) is the format of Oracle's examples.
+      - Both give the same result; V(json) needs no XML parsing (and no C(lxml)), V(xml) is the format of Oracle's examples.
     type: str
     choices: [xml, json]
     default: xml
@@ -70,7 +73,7 @@ notes:
   - The password, the session cookie and the session ID never appear in results, warnings or error messages.
 requirements:
   - requests
-  - lxml
+  - lxml (only for O(body_format=xml))
 """
 
     WAIT = r"""

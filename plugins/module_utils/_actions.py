@@ -9,17 +9,20 @@ action that is already done, so repeating a playbook would fail; here the task i
 `decide` tells whether the action is still needed, already done (``changed`` false), or impossible in
 the task's state (an error before anything is sent, where SDM would refuse it too).
 
-`ActionRunner` does the requests around the decision on one client session: the read, the POST, a
-second read when the POST's answer was lost, and the optional wait for the action's result.
+`ActionRunner` does the requests around the decision on one client session: the read, the POST, and
+the optional wait for the action's result. An action is sent at most once per run: when its answer is
+lost, the runner looks for the action's effect on the task until a deadline instead of sending it again.
+A task SDM does not know is an error (a typo must not look like a commit), except right after this
+run's own Commit: SDM forgets a committed task.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._clock import Clock, Deadline
-from ._errors import SdmError, SdmInputError, SdmNotFoundError, SdmUnconfirmedError, SdmWaitTimeout
+from ._errors import SdmError, SdmInputError, SdmNotFoundError, SdmOutcomeUnknownError, SdmUnconfirmedError, SdmWaitTimeout
 from ._states import FAILURE, RUNNING, SUCCESS, UNKNOWN, StateMatcher, normalise_state
 from ._waiter import GROWTH, Waiter
 
@@ -65,6 +68,11 @@ class WaitSettings:
     sleep_max: float
 
 
+# How long and how often to look for the effect of an action whose answer was lost, when the caller says
+# nothing (the modules' defaults of wait_timeout, wait_sleep and wait_sleep_max).
+DEFAULT_CONFIRM = WaitSettings(600, 5, 30)
+
+
 @dataclass
 class ActionOutcome:
     """What a run did: ``task`` is the last state read (``None`` once a committed task is gone)."""
@@ -97,16 +105,17 @@ def rollback_phase(task: _Task, matcher: StateMatcher) -> str:
 
 
 def decide(action: str, task_id: str, task: Optional[_Task], matcher: StateMatcher, is_pending: Callable[[], bool]) -> Decision:
-    """Whether ``action`` must be sent for ``task`` (``None``: SDM answered 404); raises `SdmActionConflictError`.
+    """Whether ``action`` must be sent for ``task``; raises `SdmActionConflictError`, or `SdmNotFoundError` for
+    ``None`` (SDM answered 404: for a commit too, since a typo must not pass for a task committed earlier).
 
     ``is_pending`` tells whether the task is still in the pending list; it is only called when that
     decides the answer (a committed task may stay readable, with its final status). A status word that
     nobody knows never blocks an action: SDM decides, and its refusal is reported.
     """
-    if action == COMMIT:
-        return _decide_commit(task_id, task, matcher, is_pending)
     if task is None:
         raise SdmNotFoundError('route update task %s not found' % task_id, 404)
+    if action == COMMIT:
+        return _decide_commit(task, matcher, is_pending)
     if action == ROLLBACK:
         return _decide_rollback(task, matcher, is_pending)
     if action == CANCEL:
@@ -114,10 +123,7 @@ def decide(action: str, task_id: str, task: Optional[_Task], matcher: StateMatch
     raise SdmInputError('unknown action %r' % (action,))
 
 
-def _decide_commit(task_id: str, task: Optional[_Task], matcher: StateMatcher, is_pending: Callable[[], bool]) -> Decision:
-    if task is None:
-        # SDM forgets a committed task (by default): a second commit finds nothing, which is the goal.
-        return Decision(False, 'SDM no longer knows route update task %s (404): taken as committed earlier' % task_id, committed=True)
+def _decide_commit(task: _Task, matcher: StateMatcher, is_pending: Callable[[], bool]) -> Decision:
     _refuse_while_updating(task, matcher, COMMIT, 'SDM commits a task only after its update has finished')
     phase = rollback_phase(task, matcher)
     if phase == ROLLBACK_FINISHED:
@@ -173,8 +179,9 @@ def _word(value: Any) -> str:
 class ActionRunner:
     """Reads a task, decides, sends the action unless it is done, and waits for its result.
 
-    After a failure, `sent` tells whether the action may have reached SDM and `last_task` holds the
-    last state read, so the caller can report both.
+    The action is sent at most once. After a failure, `sent` tells whether it may have reached SDM and
+    `last_task` holds the last state read, so the caller can report both. `accepted` is true once SDM
+    answered the action with 2xx, `confirmed` once the effect of an action whose answer was lost showed.
     """
 
     def __init__(self, client: Any, matcher: StateMatcher, clock: Optional[Clock] = None) -> None:
@@ -182,11 +189,19 @@ class ActionRunner:
         self.matcher = matcher
         self.clock = clock or getattr(client, 'clock', None) or Clock()
         self.sent = False
+        self.accepted = False
+        self.confirmed = False
         self.last_task = None  # type: Optional[_Task]
         self.warnings = []  # type: List[str]
+        self._effect_deadline = None  # type: Optional[Deadline]
 
-    def run(self, task_id: str, action: str, check_mode: bool = False, wait: Optional[WaitSettings] = None) -> ActionOutcome:
-        """One action on one task; ``wait`` (ignored in check mode) waits for its result."""
+    def run(self, task_id: str, action: str, check_mode: bool = False, wait: Optional[WaitSettings] = None,
+            confirm: Optional[WaitSettings] = None) -> ActionOutcome:
+        """One action on one task; ``wait`` (ignored in check mode) waits for its result.
+
+        ``confirm`` says how long and how often to look for the action's effect when its answer is lost
+        (default: ``wait``, else `DEFAULT_CONFIRM`); with ``wait`` the wait for the result shares that deadline.
+        """
         decision = self._decide(task_id, action)
         if not decision.send:
             task = self._settle(task_id, action, None if check_mode else wait)
@@ -194,9 +209,13 @@ class ActionRunner:
         word = ACTIONS[action]
         if check_mode:
             return self._outcome(True, self.last_task, 'Check mode: the %s of route update task %s would be sent.' % (word, task_id), False)
-        self._send(task_id, action)
+        self._send(task_id, action, confirm or wait or DEFAULT_CONFIRM)
         task = self._settle(task_id, action, wait)
-        return self._outcome(True, task, 'SDM accepted the %s of route update task %s.' % (word, task_id), action == COMMIT)
+        if self.accepted:
+            message = 'SDM accepted the %s of route update task %s.' % (word, task_id)
+        else:
+            message = 'The %s of route update task %s took effect, although its answer was lost.' % (word, task_id)
+        return self._outcome(True, task, message, action == COMMIT)
 
     def _outcome(self, changed: bool, task: Optional[_Task], message: str, committed: bool) -> ActionOutcome:
         return ActionOutcome(changed, task, message, committed, list(self.warnings))
@@ -204,38 +223,86 @@ class ActionRunner:
     # Reading and deciding ------------------------------------------------------------------------
 
     def _decide(self, task_id: str, action: str) -> Decision:
-        self.last_task = self._read(task_id, action)
+        try:
+            self.last_task = self._read(task_id, action)
+        except SdmNotFoundError as missing:
+            # Named as what it is for the user: nothing happened. A commit ends here too (see decide).
+            missing.message = '%s; the %s was not sent' % (missing.message, ACTIONS[action])
+            missing.args = (missing.message,)
+            raise
         return decide(action, task_id, self.last_task, self.matcher, lambda: task_id in self.client.list_pending_task_ids())
 
     def _read(self, task_id: str, action: str) -> Optional[_Task]:
-        """The task; for a commit ``None`` when SDM answers 404 (it forgets committed tasks)."""
+        """The task; ``None`` when SDM answers 404 right after this run's own Commit (SDM forgets committed tasks)."""
         try:
             return self.client.get_task(task_id, self.matcher)
         except SdmNotFoundError:
-            if action != COMMIT:
-                raise
-            return None
+            if action == COMMIT and (self.accepted or self.confirmed):
+                return None
+            raise
 
     # Sending -------------------------------------------------------------------------------------
 
-    def _send(self, task_id: str, action: str) -> None:
-        """POST the action. When its answer is lost, read the task: done means done; else send once more."""
-        word = ACTIONS[action]
+    def _send(self, task_id: str, action: str, confirm: WaitSettings) -> None:
+        """POST the action, once. When its answer is lost, look for its effect instead of sending it again."""
         try:
-            self.client.send_action(task_id, word)
+            self.client.send_action(task_id, ACTIONS[action])
         except SdmUnconfirmedError as lost:
             self.sent = True
-            if not self._decide(task_id, action).send:
-                self._warn('the answer to the %s of route update task %s was lost, but the task shows that it took effect: %s'
-                           % (word, task_id, lost.cause.message))
-                return
-            self.sent = False
+            self._look_for_effect(task_id, action, lost.cause, confirm)
+            return
+        self.sent = self.accepted = True
+
+    def _look_for_effect(self, task_id: str, action: str, lost: SdmError, confirm: WaitSettings) -> None:
+        """Read the task until the action's effect shows (a warning) or ``confirm.timeout`` passes (`SdmOutcomeUnknownError`)."""
+        before = self.last_task or {}
+        deadline = self._effect_deadline = Deadline(self.clock, confirm.timeout)
+        interval = confirm.sleep
+        while True:
             try:
-                self.client.send_action(task_id, word)
-            except SdmUnconfirmedError as again:
-                self.sent = True
-                raise _rerun_hint(again)
-        self.sent = True
+                shown, seen = self._effect(task_id, action, before)
+            except SdmError as error:
+                shown, seen = False, 'the last read failed: %s' % error.message
+                if not error.transient:
+                    raise self._outcome_unknown(task_id, action, lost, seen, confirm.timeout)
+            if shown:
+                self.confirmed = True
+                self._warn('the answer to the %s of route update task %s was lost (%s), but the task shows that it took effect: %s. '
+                           'The %s was not sent again' % (ACTIONS[action], task_id, lost.message, seen, ACTIONS[action]))
+                return
+            remaining = deadline.remaining()
+            if remaining <= 0:
+                raise self._outcome_unknown(task_id, action, lost, seen, confirm.timeout)
+            self.clock.sleep(min(interval, remaining))
+            interval = min(interval * GROWTH, confirm.sleep_max)
+
+    def _effect(self, task_id: str, action: str, before: _Task) -> Tuple[bool, str]:
+        """Whether the action shows on the task, and what was seen."""
+        if action == COMMIT:
+            if task_id in self.client.list_pending_task_ids():
+                return False, 'it was still in the pending list'
+            return True, 'it is no longer in the pending list'
+        task = self.last_task = self.client.get_task(task_id, self.matcher)
+        if action == ROLLBACK:
+            word = task.get('rollback_status')
+            phase = rollback_phase(task, self.matcher)
+            moved = phase in (ROLLBACK_RUNNING, ROLLBACK_FINISHED) or (
+                phase == ROLLBACK_UNCLEAR and normalise_state(word) != normalise_state(before.get('rollback_status')))
+            return moved, 'rollback status %s' % _word(word)
+        word = task.get('update_status')
+        kind = self.matcher.classify_update(word)
+        stopped = kind in (SUCCESS, FAILURE) or (kind == UNKNOWN and normalise_state(word) != normalise_state(before.get('update_status')))
+        return stopped, 'update status %s' % _word(word)
+
+    def _outcome_unknown(self, task_id: str, action: str, lost: SdmError, seen: str, timeout: float) -> SdmOutcomeUnknownError:
+        word = ACTIONS[action]
+        again = 'Running the module again is safe: it reads the task first and sends the %s only if it is still needed' % word
+        if action == COMMIT:
+            again += ' (if SDM commits it meanwhile and forgets it, that run reports the task as not found)'
+        return SdmOutcomeUnknownError(
+            'the outcome of the %s of route update task %s is unknown: its answer was lost (%s), and within %s seconds the task did '
+            'not show that it took effect (last seen: %s). The %s was not sent again. %s'
+            % (word, task_id, lost.message, _seconds(timeout), seen, word, again), lost, seen)
 
     # Waiting -------------------------------------------------------------------------------------
 
@@ -243,6 +310,9 @@ class ActionRunner:
         """The task after the action (read again once it was sent) or, with ``wait``, once its result shows."""
         if wait is None:
             return self._read(task_id, action) if self.sent else self.last_task
+        if self._effect_deadline is not None:
+            # The time spent looking for the effect of a lost answer counts against the same wait_timeout.
+            wait = WaitSettings(self._effect_deadline.remaining(), wait.sleep, wait.sleep_max)
         if action == COMMIT:
             if not self.sent:
                 return self.last_task  # already committed: nothing left to wait for
@@ -283,14 +353,6 @@ class ActionRunner:
     def _warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
-
-
-def _rerun_hint(lost: SdmUnconfirmedError) -> SdmError:
-    """The error of a lost answer, typed as its cause, with what to do next."""
-    error = lost.cause
-    error.message = '%s; run the module again: it reads the task first and does not repeat an action that took effect' % lost.message
-    error.args = (error.message,)
-    return error
 
 
 def _sentence(text: str) -> str:

@@ -12,13 +12,14 @@ session id are kept out of every message, repr and warning.
 from __future__ import annotations
 
 import copy
+import html.entities
 import http
 import json
 import re
 import threading
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
@@ -69,12 +70,18 @@ POOL_SIZE = 16
 ERROR_BODY_LIMIT = 64 * 1024
 # Logout is a courtesy to the server: it must not hold up the result for long.
 LOGOUT_RETRY_WINDOW = 5.0
+# What replaces a secret in a message; shorter secrets are not looked for (they would hide ordinary words).
+SECRET_MASK = '********'
+MIN_SECRET_LENGTH = 3
 
 _MEDIA_TYPES = {XML: 'application/xml', JSON: 'application/json'}
 _API_VERSION = re.compile(r'^v[0-9]+(\.[0-9]+)*$')
 _CONTROL = re.compile(r'[\x00-\x1f\x7f-\x9f]')
 # urllib3 prefixes reasons with the connection object; the message already names the host.
 _OBJECT_REPR = re.compile(r'<[^<>]* object at 0x[0-9a-fA-F]+>:?\s*|\b\w*Connection(?:Pool)?\(host=[^()]*\):?\s*')
+# How a server may escape a character when it echoes a secret: the XML entities and JSON's short escapes.
+_XML_ENTITIES = {'&': 'amp', '"': 'quot', '<': 'lt', '>': 'gt', "'": 'apos'}
+_JSON_ESCAPES = {'"': '\\"', '\\': '\\\\', '/': '\\/', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t'}
 
 
 @dataclass
@@ -154,6 +161,9 @@ def task_path(task_id: Any) -> str:
         raise SdmInputError('a task id is longer than %d characters' % MAX_TASK_ID_LENGTH)
     if _CONTROL.search(task_id):
         raise SdmInputError('the task id %s contains control characters' % ascii(task_id)[:80])
+    if task_id != task_id.strip():
+        # Refused, not trimmed: "ID33 " is a typo, and SDM would be asked for another task than the one written.
+        raise SdmInputError('the task id %s has leading or trailing whitespace' % ascii(task_id)[:80])
     if task_id in ('.', '..'):
         # Percent-encoding leaves dots alone, and URL libraries resolve dot segments.
         raise SdmInputError('%r is not a task id' % task_id)
@@ -184,6 +194,37 @@ def login_body(username: str, password: str, body_format: str) -> bytes:
             raise SdmInputError('%s contains control characters, which cannot be sent as XML; use body_format=json' % name)
     return ('<?xml version="1.0" encoding="UTF-8"?><session><userName>%s</userName><password>%s</password></session>'
             % (xml_escape(username), xml_escape(password))).encode('utf-8')
+
+
+def hide_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret replaced by `SECRET_MASK`, also where a server echoed it escaped.
+
+    Each character of a secret may appear as itself or escaped: JSON (``\\"``, ``\\\\``, ``\\u00e9``, surrogate
+    pairs), XML or HTML (``&amp;``, ``&quot;``, ``&#233;``, ``&#xE9;``, ``&eacute;``) or percent-encoded
+    (``%C3%A9``, ``+`` for a space), in any mix and letter case of the hex digits.
+    """
+    for secret in secrets:
+        if secret and len(secret) >= MIN_SECRET_LENGTH:
+            text = re.sub(''.join(_escaped_forms(char) for char in secret), SECRET_MASK, text)
+    return text
+
+
+def _escaped_forms(char: str) -> str:
+    """A regular expression for one character of a secret in any of the forms `hide_secrets` knows."""
+    code = ord(char)
+    forms = [re.escape(char), '&#0*%d;' % code, '&#[xX]0*(?i:%x);' % code]
+    name = _XML_ENTITIES.get(char) or html.entities.codepoint2name.get(code)
+    if name:
+        forms.append('&%s;' % name)
+    if char in _JSON_ESCAPES:
+        forms.append(re.escape(_JSON_ESCAPES[char]))
+    units = [code] if code < 0x10000 else [0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)]
+    forms.append(''.join(r'\\u(?i:%04x)' % unit for unit in units))
+    # surrogatepass: a lone surrogate can come in through a JSON string, and scrubbing must never fail.
+    forms.append(''.join('%%(?i:%02x)' % byte for byte in char.encode('utf-8', 'surrogatepass')))
+    if char == ' ':
+        forms.append(r'\+')
+    return '(?:%s)' % '|'.join(forms)
 
 
 @dataclass
@@ -225,6 +266,7 @@ class SdmClient:
         self._session = self._new_session(adapter)
         self._logged_in = False
         self._generation = 0  # bumped by every login; tells concurrent pollers whether to log in again
+        self._session_ids = set()  # every session id of this run, kept after logout for scrubbing messages
         self._login_lock = threading.Lock()
         self._state_lock = threading.Lock()
 
@@ -277,11 +319,18 @@ class SdmClient:
     # Session -----------------------------------------------------------------------------------
 
     def login(self, deadline: Optional[Deadline] = None) -> None:
-        """Open a session; the cookie is kept in the session's cookie jar only."""
+        """Open a session; the cookie is kept in the session's cookie jar only.
+
+        Like an action, the login is repeated only after faults that show it was not processed (no
+        connection, 429, 503): a login whose answer was lost may have opened a session, and SDM limits them.
+        """
         deadline = deadline or self._unbounded()
         body = login_body(self.config.username, self.config.password, self.config.body_format)
         self._forget_session_cookie()
-        answer = self._exchange('POST', LOGIN_PATH, deadline, body)
+        try:
+            answer = self._exchange('POST', LOGIN_PATH, deadline, body, repeatable=False)
+        except SdmUnconfirmedError as lost:
+            raise _login_lost(lost)
         if answer.status == 401:
             raise SdmAuthError('login refused for user %r: wrong user name or password (%s)'
                                % (self.config.username, self._summary('POST', LOGIN_PATH, answer)), 401, self._full_path(LOGIN_PATH))
@@ -317,6 +366,26 @@ class SdmClient:
             if self._generation == seen_generation:
                 self.login(deadline)
 
+    def secrets(self) -> List[str]:
+        """The password and every session id this client has held, also without its ``.tomcat1`` route suffix.
+
+        The values to keep out of messages (see `hide_secrets`); still known after logout.
+        """
+        values = [cookie.value for cookie in self._session_cookies() if cookie.value]
+        with self._state_lock:
+            values.extend(self._session_ids)
+        secrets = [self.config.password]
+        for value in sorted(set(values)):
+            secrets.append(value)
+            bare = value.split('.', 1)[0]
+            if bare != value:
+                secrets.append(bare)
+        return secrets
+
+    def _remember_session_id(self, value: str) -> None:
+        with self._state_lock:
+            self._session_ids.add(value)
+
     def _session_cookies(self) -> List[Any]:
         with self._jar_lock():
             return [cookie for cookie in self._session.cookies if cookie.name == SESSION_COOKIE]
@@ -342,6 +411,8 @@ class SdmClient:
             if not cookies:
                 return False
             pinned = copy.copy(next((cookie for cookie in cookies if cookie.path != '/'), cookies[0]))
+            if pinned.value:
+                self._remember_session_id(pinned.value)
             pinned.path = '/'
             pinned.path_specified = True
             self._session.cookies.set_cookie(pinned)
@@ -359,6 +430,7 @@ class SdmClient:
         session_id = session.get('sessionId')
         if not isinstance(session_id, str) or not session_id.strip():
             return False
+        self._remember_session_id(session_id.strip())
         self._session.cookies.set(SESSION_COOKIE, session_id.strip(), path='/')
         return True
 
@@ -413,7 +485,7 @@ class SdmClient:
         body = action_body(action, self.config.body_format)
         answer = self._call('POST', path, deadline or self._unbounded(), body, repeatable=False)
         if answer.status in REFUSED_ACTION_STATUSES:
-            reason = self._scrub(text_excerpt(answer.body)) or 'no reason given'
+            reason = self._excerpt(answer.body) or 'no reason given'
             raise SdmActionRefusedError('SDM refused the %s of route update task %s: %s (POST %s answered %d%s)'
                                         % (action, task_id, reason, self._full_path(path), answer.status, _phrase(answer.status)),
                                         answer.status, self._full_path(path))
@@ -424,7 +496,7 @@ class SdmClient:
 
     def _decode(self, method: str, path: str, answer: _Answer, root: str, what: str) -> Dict[str, Any]:
         try:
-            return decode_body(answer.body, answer.content_type, root, what, self.config.max_body_bytes)
+            return decode_body(answer.body, answer.content_type, root, what, self.config.max_body_bytes, clean=self._scrub)
         except SdmBadAnswerError as exc:
             raise SdmBadAnswerError('%s %s answered %d with an unusable body: %s'
                                     % (method, self._full_path(path), answer.status, self._scrub(exc.message)),
@@ -460,7 +532,7 @@ class SdmClient:
         while True:
             attempts += 1
             try:
-                return self._attempt(method, path, body)
+                return self._attempt(method, path, body, repeatable)
             except _TransientFault as fault:
                 if not repeatable and fault.may_have_arrived:
                     raise SdmUnconfirmedError(_after_attempts(fault.error, attempts))
@@ -469,7 +541,8 @@ class SdmClient:
                     raise _after_attempts(fault.error, attempts)
                 self.clock.sleep(delay)
 
-    def _attempt(self, method: str, path: str, body: Optional[bytes]) -> _Answer:
+    def _attempt(self, method: str, path: str, body: Optional[bytes], repeatable: bool = True) -> _Answer:
+        """One request. For a request that is not ``repeatable`` a 2xx status is the answer, whatever happens to the body."""
         headers = {'Content-Type': _MEDIA_TYPES[self.config.body_format]} if body is not None else None
         try:
             with self._session.request(method, self.config.base_url + path, data=body, headers=headers,
@@ -479,7 +552,8 @@ class SdmClient:
                 answer = _Answer(
                     status=response.status_code,
                     content_type=response.headers.get('Content-Type'),
-                    body=self._read_body(method, path, response, self.config.max_body_bytes if ok else ERROR_BODY_LIMIT, ok),
+                    body=self._read_body(method, path, response, self.config.max_body_bytes if ok else ERROR_BODY_LIMIT, ok,
+                                         status_is_answer=ok and not repeatable),
                     retry_after=response.headers.get('Retry-After'),
                     location=response.headers.get('Location'),
                 )
@@ -504,8 +578,12 @@ class SdmClient:
                                   may_have_arrived=answer.status not in UNPROCESSED_STATUSES)
         return answer
 
-    def _read_body(self, method: str, path: str, response: Any, limit: int, enforce: bool) -> bytes:
-        """The body, at most ``limit`` bytes: more is an error (``enforce``) or cut off (error pages)."""
+    def _read_body(self, method: str, path: str, response: Any, limit: int, enforce: bool, status_is_answer: bool = False) -> bytes:
+        """The body, at most ``limit`` bytes: more is an error (``enforce``) or cut off (error pages).
+
+        With ``status_is_answer`` (a 2xx to a login or an action) a body that breaks off reads as empty: the
+        status proves the request was processed, so it must not count as lost (and never be sent again).
+        """
         declared = response.headers.get('Content-Length', '')
         if enforce and declared.isdigit() and int(declared) > limit:
             raise self._too_big(method, path, response.status_code, int(declared), limit)
@@ -520,8 +598,8 @@ class SdmClient:
                         raise self._too_big(method, path, response.status_code, size, limit)
                     break
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError, requests.exceptions.Timeout):
-            if path == LOGIN_PATH and enforce:
-                # The session exists once status and cookie have arrived; trying again would open a second one.
+            if status_is_answer:
+                # A login's session exists once status and cookie have arrived; an action was accepted.
                 return b''
             raise
         return b''.join(chunks)[:limit]
@@ -539,6 +617,9 @@ class SdmClient:
             return 'no answer from %s within %s seconds' % (self.config.host, self.config.request_timeout)
         if isinstance(exc, requests.exceptions.ChunkedEncodingError):
             return 'the connection to %s broke while reading the answer' % self.config.host
+        if not _never_connected(exc):
+            # Connected, then reset or closed: "cannot connect" would send the user looking at the network.
+            return 'the connection to %s broke before the answer arrived: %s' % (self.config.host, _socket_reason(exc))
         return 'cannot connect to %s: %s' % (self.config.host, _exception_reason(exc))
 
     # Status handling ---------------------------------------------------------------------------
@@ -564,19 +645,29 @@ class SdmClient:
     def _summary(self, method: str, path: str, answer: _Answer) -> str:
         """``METHOD /path answered STATUS Phrase: excerpt`` without secrets."""
         text = '%s %s answered %d%s' % (method, self._full_path(path), answer.status, _phrase(answer.status))
-        excerpt = self._scrub(text_excerpt(answer.body))
+        excerpt = self._excerpt(answer.body)
         return '%s: %s' % (text, excerpt) if excerpt else text
 
     def _full_path(self, path: str) -> str:
         return self.config.base_path + path
 
     def _scrub(self, text: str) -> str:
-        """Remove the password and the session id should a server echo them."""
-        secrets = [self.config.password] + [cookie.value for cookie in self._session_cookies() if cookie.value]
-        for secret in secrets:
-            if secret and len(secret) >= 3:
-                text = text.replace(secret, '********')
-        return text
+        """Remove the password and the session ids should a server echo them, plain or escaped."""
+        return hide_secrets(text, self.secrets())
+
+    def _excerpt(self, body: Optional[bytes]) -> str:
+        # Scrubbed before and after: tags stripped and entities decoded can form a secret anew.
+        return self._scrub(text_excerpt(body, clean=self._scrub))
+
+
+def _login_lost(lost: SdmUnconfirmedError) -> SdmError:
+    """The error of a login whose answer was lost, typed as its cause and no longer transient: nobody may retry it."""
+    error = lost.cause
+    error.message = ('%s; the login was not repeated: it may have opened a session on SDM, and every new try could leave one '
+                     'more session open until SDM expires it (SDM limits concurrent sessions)' % error.message)
+    error.args = (error.message,)
+    error.transient = False
+    return error
 
 
 def _after_attempts(error: SdmError, attempts: int) -> SdmError:
@@ -623,6 +714,16 @@ def _exception_reason(exc: BaseException) -> str:
     reason = _causes(exc)[-1]
     text = _OBJECT_REPR.sub('', str(reason)).strip() or type(reason).__name__
     return text_excerpt(text.encode('utf-8'))
+
+
+def _socket_reason(exc: BaseException) -> str:
+    """The operating system's words for a broken connection (``Connection reset by peer``), else the innermost cause."""
+    for cause in _causes(exc):
+        for item in (cause,) + tuple(cause.args):
+            # requests' own exceptions are OSErrors too; the socket's error is the one with the system's words.
+            if isinstance(item, OSError) and not isinstance(item, requests.exceptions.RequestException) and (item.strerror or str(item)):
+                return text_excerpt((item.strerror or str(item)).encode('utf-8'))
+    return _exception_reason(exc)
 
 
 def _location_path(location: Optional[str]) -> str:

@@ -16,7 +16,7 @@ import html
 import json
 import re
 import traceback
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from ._errors import SdmBadAnswerError
 
@@ -62,11 +62,17 @@ _TAG = re.compile(r'<[^>]*>')
 _SPACE = re.compile(r'\s+')
 
 
-def text_excerpt(body: Optional[bytes], limit: int = 200) -> str:
-    """A short single-line readable excerpt of a server's text: HTML tags stripped, whitespace collapsed."""
+def text_excerpt(body: Optional[bytes], limit: int = 200, clean: Optional[Callable[[str], str]] = None) -> str:
+    """A short single-line readable excerpt of a server's text: HTML tags stripped, whitespace collapsed.
+
+    ``clean`` (the client's secret scrubber) sees the whole text first: a secret cut by the limit or split
+    by the tag stripping would escape it afterwards.
+    """
     if not body:
         return ''
     text = body[:65536].decode('utf-8', errors='replace')
+    if clean is not None:
+        text = clean(text)
     text = _SCRIPT_OR_STYLE.sub(' ', text)
     text = html.unescape(_TAG.sub(' ', text))
     text = ''.join(char if char.isprintable() else ' ' for char in text)
@@ -104,11 +110,11 @@ def _sniff_format(body: bytes) -> Optional[str]:
 
 def decode_body(body: Optional[bytes], content_type: Optional[str], root: str, what: str,
                 max_bytes: int = DEFAULT_MAX_BODY_BYTES, max_depth: int = DEFAULT_MAX_DEPTH,
-                max_items: Optional[int] = None) -> Dict[str, Any]:
+                max_items: Optional[int] = None, clean: Optional[Callable[[str], str]] = None) -> Dict[str, Any]:
     """Decode an answer that should be ``what`` (XML root element ``root``, or a JSON object).
 
     Raises `SdmBadAnswerError` naming what was expected for an empty, oversized, HTML, garbage,
-    truncated or wrong-root body.
+    truncated or wrong-root body; its excerpt of the body goes through ``clean`` (see `text_excerpt`).
     """
     expected = '%s (XML <%s> or a JSON object)' % (what, root)
     if body is None or not body.strip():
@@ -123,8 +129,8 @@ def decode_body(body: Optional[bytes], content_type: Optional[str], root: str, w
     if body_format == JSON:
         return decode_json(body, root, what, max_depth)
     if body_format == HTML:
-        raise SdmBadAnswerError('expected %s, got an HTML page: %s' % (expected, text_excerpt(body)))
-    raise SdmBadAnswerError('expected %s, got neither XML nor JSON: %s' % (expected, text_excerpt(body)))
+        raise SdmBadAnswerError('expected %s, got an HTML page: %s' % (expected, text_excerpt(body, clean=clean)))
+    raise SdmBadAnswerError('expected %s, got neither XML nor JSON: %s' % (expected, text_excerpt(body, clean=clean)))
 
 
 def _check_items(body: bytes, body_format: str, what: str, max_items: int) -> None:

@@ -75,13 +75,27 @@ class SdmUnconfirmedError(SdmError):
     """A request that must not be repeated (an action) failed after it may have reached SDM.
 
     Its answer was lost (read timeout, broken connection, 502, 504), so whether it took effect is unknown;
-    repeating it could act twice. ``cause`` is the error of the attempt. The caller reads the task to find out.
+    repeating it could act twice. ``cause`` is the error of the attempt. The caller looks for the action's
+    effect on the task, and never sends it again.
     """
 
     def __init__(self, cause: SdmError) -> None:
         super().__init__('%s; the request may have reached SDM, so it was not repeated' % cause.message,
                          cause.status, cause.path, transient=True)
         self.cause = cause
+
+
+class SdmOutcomeUnknownError(SdmError):
+    """An action whose answer was lost did not show its effect before the deadline; it was not sent again.
+
+    ``cause`` is the error of the lost answer (its status and path are this error's); ``seen`` says what the
+    last look at the task found. The action may still take effect: a new run reads the task first.
+    """
+
+    def __init__(self, message: str, cause: SdmError, seen: str) -> None:
+        super().__init__(message, cause.status, cause.path)
+        self.cause = cause
+        self.seen = seen
 
 
 class SdmInputError(SdmError):

@@ -13,8 +13,9 @@ Modules of the action group ``ocsdm.route_manager.sdm`` use it like this::
 ``run`` logs in, calls the work function with the client, logs out on every path, and ends the
 module: ``exit_json`` with the returned dict, or ``fail_json`` with a short message naming the
 cause, the HTTP status and the URL path. A client error never gives a traceback, and no message
-carries the password (hidden by ``no_log``) or a session cookie (hidden by `scrub`). Only an
-exception that is not an ``SdmError`` (a bug) adds its traceback, which Ansible shows with ``-vvv``.
+or warning carries the password or a session id, plain or escaped as a server may echo them
+(`SdmModule.scrubbed`; ``no_log`` hides only the plain password). Only an exception that is not an
+``SdmError`` (a bug) adds its traceback, which Ansible shows with ``-vvv``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from urllib.parse import unquote, urlsplit
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ._actions import SdmActionConflictError
-from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ConnectionConfig, SdmClient, task_path
+from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ConnectionConfig, SdmClient, hide_secrets, task_path
 from ._decode import HAS_LXML, LXML_IMPORT_ERROR
 from ._errors import (
     SdmActionRefusedError,
@@ -41,6 +42,7 @@ from ._errors import (
     SdmHttpError,
     SdmInputError,
     SdmNotFoundError,
+    SdmOutcomeUnknownError,
     SdmPermissionError,
     SdmTransportError,
     SdmWaitTimeout,
@@ -243,6 +245,9 @@ def describe_error(err: SdmError, params: Dict[str, Any]) -> str:
     target = host_port(params.get('url') or '')
     if isinstance(err, SdmWaitTimeout):
         return _join(_capitalised(err.message), 'The last state of every task is in route_updates')
+    if isinstance(err, SdmOutcomeUnknownError):
+        # The client's message says what was sent, what was seen, and what to do: nothing to add.
+        return _join(_capitalised(err.message))
     if isinstance(err, SdmAuthError) and err.path and not err.path.rstrip('/').endswith('/admin/login'):
         # A 401 on a later call, repeated after a fresh login: the password is right, the session is not kept.
         return _join('SDM %s refused the session of user %r right after a fresh login%s' % (target, user, _brackets(where)),
@@ -297,10 +302,13 @@ class SdmModule(AnsibleModule):
         spec.update(argument_spec or {})
         super(SdmModule, self).__init__(argument_spec=spec, **kwargs)
         self._warned = set()  # type: Set[str]
+        self._client = None  # type: Optional[SdmClient]
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
-        if not HAS_LXML:
-            self.fail_json(msg=missing_required_lib('lxml'), exception=LXML_IMPORT_ERROR)
+        if not HAS_LXML and self.params['body_format'] == 'xml':
+            # Only XML answers need lxml: the JSON path runs without it.
+            self.fail_json(msg=missing_required_lib('lxml', reason='for body_format=xml (or use body_format=json)'),
+                           exception=LXML_IMPORT_ERROR)
         if not self.params['validate_certs']:
             self.warn('validate_certs is false: the TLS certificate of SDM at %s is not verified. '
                       'Use ca_path to trust a private certification authority instead.' % host_port(self.params['url']))
@@ -348,10 +356,15 @@ class SdmModule(AnsibleModule):
         except SdmError as err:
             self.fail_from_error(err)
 
+    def scrubbed(self, text: str) -> str:
+        """``text`` without session cookies, and without the password or a session id of this run in any escaped form."""
+        secrets = self._client.secrets() if self._client is not None else [self.params['password']]
+        return hide_secrets(scrub(text), secrets)
+
     def warn_once(self, warnings: Iterable[str]) -> None:
         """Add warnings to the result, each text once, without secrets."""
         for warning in warnings:
-            warning = scrub(warning)
+            warning = self.scrubbed(warning)
             if warning not in self._warned:
                 self._warned.add(warning)
                 self.warn(warning)
@@ -364,16 +377,16 @@ class SdmModule(AnsibleModule):
         started = time.monotonic()
         client = None  # type: Optional[SdmClient]
         try:
-            client = SdmClient(self.connection_config())
+            client = self._client = SdmClient(self.connection_config())
             with client:
                 result = work(client)
         except SdmError as err:
             self.warn_once(client.warnings if client is not None else [])
             self.fail_from_error(err, elapsed=round(time.monotonic() - started, 3))
         except Exception as exc:  # pylint: disable=broad-exception-caught  # a bug must still end in one clean failure
-            self.fail_json(msg=scrub('Unexpected error talking to SDM at %s: %s: %s'
-                                     % (host_port(self.params['url']), type(exc).__name__, exc)),
-                           exception=scrub(traceback.format_exc()), changed=False)
+            self.fail_json(msg=self.scrubbed('Unexpected error talking to SDM at %s: %s: %s'
+                                             % (host_port(self.params['url']), type(exc).__name__, exc)),
+                           exception=self.scrubbed(traceback.format_exc()), changed=False)
         self.warn_once(client.warnings)
         result.setdefault('changed', False)
         result['elapsed'] = round(time.monotonic() - started, 3)
@@ -383,7 +396,7 @@ class SdmModule(AnsibleModule):
         """``fail_json`` for a client error: short message, HTTP status and URL path when known, and for a
         wait timeout the last state of every task."""
         kwargs = err.to_fail_kwargs()
-        kwargs['msg'] = scrub(describe_error(err, self.params))
+        kwargs['msg'] = self.scrubbed(describe_error(err, self.params))
         kwargs['changed'] = False
         kwargs.update(extra)
         if isinstance(err, SdmWaitTimeout):

@@ -26,6 +26,9 @@ options:
   task_id:
     description:
       - ID of the route update task, as SDM shows it, for example V(ID33).
+      - An ID with leading or trailing whitespace, such as V("ID33 "), is refused before the module logs in, not trimmed,
+        as by every module of the collection and the role C(ocsdm.route_manager.route_update_wait).
+      - An ID that SDM does not know fails the module and sends nothing, for V(commit) too (see the notes).
     type: str
     required: true
   action:
@@ -50,6 +53,9 @@ options:
     description:
       - Maximum number of seconds to wait when O(wait=true), measured with a monotonic clock.
       - When the deadline passes, the module fails and returns the last state of the task in RV(route_updates).
+      - Also bounds, with O(wait=true) or not, how long the module looks for the effect of an action whose answer was lost
+        (see the notes), reading the task every O(wait_sleep) to O(wait_sleep_max) seconds. With O(wait=true) the wait
+        for the result shares this deadline.
     type: int
     default: 600
 extends_documentation_fragment:
@@ -73,8 +79,10 @@ attributes:
     membership:
       - ocsdm.route_manager.sdm
 notes:
-  - V(commit) reports RV(ignore:changed=false) when SDM answers "not found" for the task, because SDM forgets a committed
-    task (the task ID is then not checked), or when the task is still readable but no longer in the pending list.
+  - V(commit) reports RV(ignore:changed=false) when the task is still readable but no longer in the pending list.
+    It fails when SDM does not know the task ("not found", nothing sent), so that a mistyped ID cannot pass for a task
+    committed earlier; as SDM may forget a committed task, repeating a commit that worked can fail this way too.
+    Only right after this run's own commit does "not found" mean committed.
     It fails before sending while the update or a rollback is running, and for a task that was rolled back.
   - V(rollback) reports RV(ignore:changed=false) when a rollback is running or has finished, whatever its outcome.
     It fails before sending while the update is pending or running, and for a committed task.
@@ -88,11 +96,16 @@ notes:
   - When SDM refuses an action (HTTP 400 or 409), the module fails with the reason SDM gave.
   - When the module fails after SDM accepted the action, for example when the wait times out, the failure still
     reports RV(ignore:changed=true) and the last state of the task in RV(route_update).
-  - An action request is never repeated blindly. When its answer is lost (a timeout or a broken connection after
-    sending), the module reads the task again. If the action took effect it reports success with a warning;
-    if not, it sends the action once more.
+  - An action is sent at most once per run. When its answer is lost (a read timeout or a broken connection after
+    sending, or HTTP 502 or 504 from a proxy), the module does not send it again but reads the task until the action's
+    effect shows or O(wait_timeout) passes. A commit shows when the task has left the pending list, a rollback when its
+    rollback status has moved on (running or finished), a cancel when the update no longer runs. When the effect shows,
+    the module reports RV(ignore:changed=true) with a warning. When it does not, the module fails with
+    RV(ignore:changed=true) and a message saying that the outcome is unknown and what it saw last; running the module
+    again is safe, as it reads the task first and sends the action only if it is still needed.
+  - SDM answering an action with a 2xx status counts as accepted, even when the rest of the answer is lost.
   - The module talks to SDM from the host it runs on. Run it on the controller with C(delegate_to) V(localhost)
-    (or C(connection) V(local)), which needs the Python packages C(requests) and C(lxml) there.
+    (or C(connection) V(local)), which needs the Python package C(requests) there, and C(lxml) for O(body_format=xml).
 seealso:
   - module: ocsdm.route_manager.route_update_info
     description: Read route update tasks and wait until they finish, before deciding on an action.
@@ -185,7 +198,7 @@ route_update:
       (see RV(ocsdm.route_manager.route_update_info#module:route_updates) for every field).
     - Read again after the action was sent; the result of the wait with O(wait=true); in check mode, or when nothing
       was sent, the task as read before deciding.
-    - V(null) when SDM no longer knows a committed task (then RV(committed=true)).
+    - V(null) when SDM no longer knows the task once this run has committed it (then RV(committed=true)).
     - On a failure, the last state of the task read before it, or V(null) when it was not read.
   returned: success, and on a failure once the module has logged in
   type: dict
@@ -206,7 +219,10 @@ route_update:
       returned: always
       sample: Completed
     rollback_count:
-      description: Number of devices rolled back.
+      description:
+        - The task-level C(rollbackCount) of the task details, as an integer; V(null) when SDM left it out.
+        - Oracle's API reference lists this field without describing it. Beside C(updatedCount) (devices updated) it
+          reads as the number of the task's devices that were rolled back; the simulator of the collection counts it so.
       type: int
       returned: always
       sample: 2
@@ -329,13 +345,15 @@ def main() -> None:
     except SdmError as err:
         module.fail_json(msg=err.message)
     matcher = module.state_matcher()
-    wait = WaitSettings(params['wait_timeout'], params['wait_sleep'], params['wait_sleep_max']) if params['wait'] else None
+    # How long to look for the result; with wait=false still how long to look for the effect of a lost answer.
+    confirm = WaitSettings(params['wait_timeout'], params['wait_sleep'], params['wait_sleep_max'])
+    wait = confirm if params['wait'] else None
     started = time.monotonic()
 
     def work(client: Any) -> Dict[str, Any]:
         runner = ActionRunner(client, matcher)
         try:
-            outcome = runner.run(task_id, action, check_mode=module.check_mode, wait=wait)
+            outcome = runner.run(task_id, action, check_mode=module.check_mode, wait=wait, confirm=confirm)
         except SdmError as err:
             fail_after_start(module, runner, err, started, action=action, task_id=task_id)
         module.warn_once(outcome.warnings)

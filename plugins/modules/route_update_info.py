@@ -174,7 +174,10 @@ route_updates:
       returned: always
       sample: Unknown
     rollback_count:
-      description: Number of rollbacks of the task; V(null) when SDM left it out.
+      description:
+        - The task-level C(rollbackCount) of the task details, as an integer; V(null) when SDM left it out.
+        - Oracle's API reference lists this field without describing it. Beside C(updatedCount) (devices updated) it
+          reads as the number of the task's devices that were rolled back; the simulator of the collection counts it so.
       type: int
       returned: always
       sample: 0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Secrets: route_update_info and the role route_update_wait at -vvvv, on success and on every failure path
 # (secrets.yml, vars/main.yml). The passwords, and the session ids the simulator handed out (the values of
-# the JSESSIONID cookies), must appear nowhere in stdout, stderr or the registered results.
+# the JSESSIONID cookies), must appear nowhere in stdout, stderr or the registered results: neither plain
+# nor in any form the simulator echoes them (files/secret_forms.py).
 set -euo pipefail
 
 config=../../integration_config.yml
@@ -50,20 +51,24 @@ grep -q 'ESTABLISH LOCAL CONNECTION' "$work/stdout" || { echo "runme.sh: the out
 sessions=$(sort -u "$work/sessions" | wc -l)
 [ "$sessions" -ge 10 ] || { echo "runme.sh: only $sessions sessions were opened" >&2; exit 1; }
 
-secrets=$(sed -n 's/^secret_\(password\|wrong_password\|viewer_password\): *//p' vars/main.yml)
-[ "$(echo "$secrets" | wc -l)" -eq 3 ] || { echo "runme.sh: cannot read the passwords from vars/main.yml" >&2; exit 1; }
-# Each session id whole (the cookie value) and without its route suffix (the id in the login body).
-secrets=$secrets$'\n'$(sort -u "$work/sessions")$'\n'$(sed 's/\.tomcat1$//' "$work/sessions" | sort -u)
+# Every password, each session id whole (the cookie value) and without its route suffix (the id in the login
+# body), plain and in every escaped form the simulator echoes.
+"$python" files/secret_forms.py vars/main.yml "$work/sessions" >"$work/forms"
+read -r passwords _ids <"$work/forms"
+[ "$passwords" -eq 4 ] || { echo "runme.sh: expected 4 passwords in vars/main.yml, found $passwords" >&2; exit 1; }
+forms=$(($(wc -l <"$work/forms") - 1))
 leaks=0
 while IFS= read -r secret; do
   [ -n "$secret" ] || continue
   for file in stdout stderr results.json; do
     if grep -qF -- "$secret" "$work/$file"; then
       echo "runme.sh: a secret (${secret:0:4}...) appears in $file:" >&2
-      grep -F -- "$secret" "$work/$file" | sed "s/$secret/<SECRET>/g" | cut -c1-300 | head -n 3 >&2
+      # ENVIRON, not awk -v, which would read the backslashes of an escaped form as escapes
+      grep -F -- "$secret" "$work/$file" | SECRET=$secret awk '{ s = ENVIRON["SECRET"]; while ((at = index($0, s)) > 0)
+        $0 = substr($0, 1, at - 1) "<SECRET>" substr($0, at + length(s)); print }' | cut -c1-300 | head -n 3 >&2
       leaks=$((leaks + 1))
     fi
   done
-done <<<"$secrets"
-echo "runme.sh: looked for 3 passwords and $sessions session ids in stdout, stderr and the registered results: $leaks found"
+done < <(tail -n +2 "$work/forms")
+echo "runme.sh: looked for $passwords passwords and $sessions session ids ($forms forms) in stdout, stderr and the registered results: $leaks found"
 [ "$leaks" -eq 0 ]

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
+import pytest
+import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
@@ -92,12 +94,29 @@ class FakeClock(Clock):
 
 @dataclass
 class Reply:
-    """A canned HTTP answer."""
+    """A canned HTTP answer; ``broken``: the connection breaks after the body, before the announced length."""
 
     status: int = 200
     body: bytes = b''
     content_type: Optional[str] = 'application/xml'
     headers: List[Tuple[str, str]] = field(default_factory=list)
+    broken: bool = False
+
+
+def connection_refused() -> Exception:
+    """What requests raises when nothing listens: the request never left the machine."""
+    reason = urllib3.exceptions.NewConnectionError(None, 'Failed to establish a new connection: [Errno 111] Connection refused')
+    return requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, 'https://sdm.example.com:8443/', reason))
+
+
+def faults_before_processing() -> List[Any]:
+    """pytest parameters: faults that show a request was not processed, so even a login or an action is sent again."""
+    return [
+        pytest.param(connection_refused(), id='refused'),
+        pytest.param(requests.exceptions.ConnectTimeout('connect timed out'), id='connect-timeout'),
+        pytest.param(Reply(503, b'busy', 'text/plain'), id='503'),
+        pytest.param(Reply(429, b'slow down', 'text/plain'), id='429'),
+    ]
 
 
 @dataclass
@@ -165,13 +184,27 @@ def _raw_response(reply: Reply) -> Any:
     headers = list(reply.headers)
     if reply.content_type:
         headers.append(('Content-Type', reply.content_type))
-    headers.append(('Content-Length', str(len(reply.body))))
+    headers.append(('Content-Length', str(len(reply.body) + (100 if reply.broken else 0))))
     message = http.client.HTTPMessage()
     for name, value in headers:
         message[name] = value
-    return urllib3.HTTPResponse(body=io.BytesIO(reply.body), headers=urllib3.HTTPHeaderDict(headers), status=reply.status,
+    body = _BrokenBody(reply.body) if reply.broken else io.BytesIO(reply.body)
+    return urllib3.HTTPResponse(body=body, headers=urllib3.HTTPHeaderDict(headers), status=reply.status,
                                 reason=http.client.responses.get(reply.status, 'Unknown'), preload_content=False,
                                 original_response=_OriginalResponse(message))
+
+
+class _BrokenBody(io.BytesIO):
+    """A body whose connection is reset once its bytes are read."""
+
+    def read(self, size: Optional[int] = -1) -> bytes:
+        data = super().read(size)
+        if not data:
+            raise ConnectionResetError(104, 'Connection reset by peer')
+        return data
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size)
 
 
 class _OriginalResponse:

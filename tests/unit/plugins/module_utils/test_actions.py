@@ -30,6 +30,8 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import
     SdmHttpError,
     SdmInputError,
     SdmNotFoundError,
+    SdmOutcomeUnknownError,
+    SdmPermissionError,
     SdmTransportError,
     SdmUnconfirmedError,
     SdmWaitTimeout,
@@ -90,11 +92,11 @@ def test_commit_of_a_finished_pending_task_is_sent():
     assert pending.calls == 4
 
 
-def test_commit_of_a_task_sdm_no_longer_knows_is_done():
+def test_commit_of_a_task_sdm_does_not_know_is_not_found():
+    """A typo (ID333) or a task committed earlier: SDM cannot tell them apart, so neither passes for a commit."""
     pending = Pending(True)
-    decision = decide(COMMIT, 'ID50', None, MATCHER, pending)
-    assert (decision.send, decision.committed) == (False, True)
-    assert decision.reason == 'SDM no longer knows route update task ID50 (404): taken as committed earlier'
+    with pytest.raises(SdmNotFoundError, match='^route update task ID333 not found$'):
+        decide(COMMIT, 'ID333', None, MATCHER, pending)
     assert pending.calls == 0
 
 
@@ -274,12 +276,21 @@ def test_check_mode_reads_and_predicts_without_sending_or_waiting():
     assert client.clock.sleeps == []
 
 
-def test_an_action_already_done_sends_nothing():
+def test_a_commit_of_a_task_sdm_does_not_know_fails_naming_it_and_sends_nothing():
     client = ScriptedClient([GONE])
+    runner = ActionRunner(client, MATCHER)
+    with pytest.raises(SdmNotFoundError) as caught:
+        runner.run('ID333', COMMIT, wait=WAIT)
+    assert client.calls == ['read ID333']
+    assert caught.value.message == 'route update task ID333 not found; the Commit was not sent'
+    assert (caught.value.status, runner.sent, runner.last_task) == (404, False, None)
+
+
+def test_a_404_after_our_own_accepted_commit_means_committed():
+    client = ScriptedClient([task('Completed'), GONE], pending=[['ID50'], []])
     outcome = ActionRunner(client, MATCHER).run('ID50', COMMIT, wait=WAIT)
-    assert client.calls == ['read ID50']
-    assert (outcome.changed, outcome.task, outcome.committed) == (False, None, True)
-    assert outcome.message == 'SDM no longer knows route update task ID50 (404): taken as committed earlier.'
+    assert client.calls == ['read ID50', 'pending', 'send Commit ID50', 'pending', 'read ID50']
+    assert (outcome.changed, outcome.task, outcome.committed) == (True, None, True)
 
 
 def test_a_conflict_sends_nothing_and_keeps_the_task_read():
@@ -360,46 +371,128 @@ def test_a_rollback_wait_that_times_out_raises_with_the_last_state():
     assert runner.sent is True  # the failure still reports the change
 
 
-def test_a_lost_answer_with_the_action_visible_counts_as_done_with_a_warning():
-    client = ScriptedClient([task('Completed'), GONE], sends=[lost()])
+# A lost answer: never sent again; the effect is looked for until the deadline ---------------------
+
+LOST_CAUSE = 'POST /rest/v1.3/routeSets/routeUpdates/ID50/action failed: no answer within 30 seconds'
+CONFIRM = WaitSettings(timeout=10, sleep=2, sleep_max=4)
+
+
+def test_a_lost_commit_that_shows_later_is_a_change_with_a_warning():
+    client = ScriptedClient([task('Completed'), GONE], pending=[['ID50'], ['ID50'], ['ID50', 'ID9'], ['ID9']], sends=[lost()])
     runner = ActionRunner(client, MATCHER)
-    outcome = runner.run('ID50', COMMIT)
-    assert client.calls == ['read ID50', 'pending', 'send Commit ID50', 'read ID50', 'read ID50']
-    assert (outcome.changed, outcome.committed, runner.sent) == (True, True, True)
-    assert outcome.warnings == ['the answer to the Commit of route update task ID50 was lost, but the task shows that it took effect: '
-                                'POST /rest/v1.3/routeSets/routeUpdates/ID50/action failed: no answer within 30 seconds']
+    outcome = runner.run('ID50', COMMIT, confirm=CONFIRM)
+    assert client.calls == ['read ID50', 'pending', 'send Commit ID50', 'pending', 'pending', 'pending', 'read ID50']
+    assert client.clock.sleeps == [2, 3]
+    assert (outcome.changed, outcome.committed, outcome.task) == (True, True, None)
+    assert (runner.sent, runner.accepted, runner.confirmed) == (True, False, True)
+    assert outcome.message == 'The Commit of route update task ID50 took effect, although its answer was lost.'
+    assert outcome.warnings == ['the answer to the Commit of route update task ID50 was lost (%s), but the task shows that it took '
+                                'effect: it is no longer in the pending list. The Commit was not sent again' % LOST_CAUSE]
 
 
-def test_a_lost_answer_without_effect_sends_once_more():
-    client = ScriptedClient([task('Completed'), task('Completed'), GONE], sends=[lost(), None])
-    outcome = ActionRunner(client, MATCHER).run('ID50', COMMIT)
-    assert client.calls == ['read ID50', 'pending', 'send Commit ID50', 'read ID50', 'pending', 'send Commit ID50', 'read ID50']
-    assert outcome.changed is True and outcome.warnings == []
-
-
-def test_two_lost_answers_fail_with_the_typed_cause_and_what_to_do():
-    client = ScriptedClient([task('Completed')], sends=[lost()])
+def test_a_lost_answer_is_never_followed_by_a_second_post():
+    """The issue's reproduction: the first POST's answer is lost, a second POST would be refused (400)."""
+    refusal = SdmActionRefusedError('SDM refused the Commit of route update task ID50: already committed', 400, '/x/action')
+    client = ScriptedClient([task('Completed')], sends=[lost(), refusal])
     runner = ActionRunner(client, MATCHER)
-    with pytest.raises(SdmTransportError) as caught:
-        runner.run('ID50', COMMIT)
-    assert client.calls.count('send Commit ID50') == 2
-    assert caught.value.message.endswith('; the request may have reached SDM, so it was not repeated; run the module again: '
-                                         'it reads the task first and does not repeat an action that took effect')
-    assert runner.sent is True
+    with pytest.raises(SdmOutcomeUnknownError) as caught:
+        runner.run('ID50', COMMIT, confirm=CONFIRM)
+    assert client.calls.count('send Commit ID50') == 1
+    assert client.clock.sleeps == [2, 3, 4, 1]  # growing looks, the last one trimmed to the deadline
+    assert runner.sent is True and runner.accepted is False  # the module reports changed: true
+    assert caught.value.message == (
+        'the outcome of the Commit of route update task ID50 is unknown: its answer was lost (%s), and within 10 seconds the task '
+        'did not show that it took effect (last seen: it was still in the pending list). The Commit was not sent again. Running the '
+        'module again is safe: it reads the task first and sends the Commit only if it is still needed (if SDM commits it meanwhile '
+        'and forgets it, that run reports the task as not found)' % LOST_CAUSE)
+    assert caught.value.seen == 'it was still in the pending list'
+    assert isinstance(caught.value.cause, SdmTransportError)
 
 
-def test_a_lost_answer_of_a_gateway_keeps_its_http_type():
+def test_a_lost_rollback_that_shows_is_waited_for_within_the_same_deadline():
+    reads = [task('Failed', task_id='ID51'), task('Failed', task_id='ID51'), task('Failed', 'InProgress', 'ID51'),
+             task('Failed', 'InProgress', 'ID51'), task('Failed', 'Completed', 'ID51')]
+    client = ScriptedClient(reads, pending=[['ID51']], sends=[lost()])
+    runner = ActionRunner(client, MATCHER)
+    outcome = runner.run('ID51', ROLLBACK, wait=WaitSettings(timeout=10, sleep=2, sleep_max=2))
+    assert client.calls == ['read ID51', 'pending', 'send Rollback ID51'] + ['read ID51'] * 4
+    assert client.clock.sleeps == [2, 2]  # one look before the effect showed, one poll before the rollback finished
+    assert outcome.changed is True and outcome.task['rollback_status'] == 'Completed'
+    assert outcome.warnings[0].endswith('but the task shows that it took effect: rollback status InProgress. The Rollback was not sent again')
+
+
+def test_a_lost_rollback_whose_effect_never_shows_says_what_was_seen():
     gateway = SdmUnconfirmedError(SdmHttpError('POST /x/action answered 504 Gateway Timeout', 504, '/x/action', transient=True))
     client = ScriptedClient([task('Failed', task_id='ID51')], pending=[['ID51']], sends=[gateway])
-    with pytest.raises(SdmHttpError) as caught:
-        ActionRunner(client, MATCHER).run('ID51', ROLLBACK)
-    assert caught.value.status == 504
+    runner = ActionRunner(client, MATCHER)
+    with pytest.raises(SdmOutcomeUnknownError) as caught:
+        runner.run('ID51', ROLLBACK, confirm=WaitSettings(timeout=0, sleep=2, sleep_max=2))
+    assert client.calls == ['read ID51', 'pending', 'send Rollback ID51', 'read ID51']  # timeout 0: one look
+    assert (caught.value.status, caught.value.path, caught.value.seen) == (504, '/x/action', 'rollback status Unknown')
+    assert 'The Rollback was not sent again. Running the module again is safe' in caught.value.message
+    assert runner.sent is True and runner.last_task['rollback_status'] == 'Unknown'
+
+
+@pytest.mark.parametrize('before, after, shown', [
+    ('InProgress', 'Cancelled', True), ('InProgress', 'Completed', True), ('InProgress', 'InProgress', False),
+    ('Deploying', 'Deploying', False), ('Deploying', 'Halted', True),  # a word nobody knows that changed: it stopped
+], ids=['cancelled', 'ended', 'still-running', 'unknown-word-unchanged', 'unknown-word-changed'])
+def test_a_lost_cancel_shows_once_the_update_no_longer_runs(before, after, shown):
+    client = ScriptedClient([task(before, task_id='ID53'), task(after, task_id='ID53')], sends=[lost()])
+    runner = ActionRunner(client, MATCHER)
+    if shown:
+        assert runner.run('ID53', CANCEL, confirm=CONFIRM).changed is True
+        assert runner.confirmed is True
+    else:
+        with pytest.raises(SdmOutcomeUnknownError, match=r'\(last seen: update status %s\)' % after):
+            runner.run('ID53', CANCEL, confirm=CONFIRM)
+    assert client.calls.count('send Cancel ID53') == 1
+
+
+@pytest.mark.parametrize('before, after, shown', [
+    ('Unknown', 'Unknown', False), ('Unknown', 'Pending', True), ('', 'Failed', True),
+    ('Reverting', 'Reverting', False), ('Reverting', 'Reverted2', True),
+], ids=['not-started', 'running', 'finished', 'unknown-word-unchanged', 'unknown-word-changed'])
+def test_a_lost_rollback_shows_once_the_rollback_status_moved(before, after, shown):
+    client = ScriptedClient([task('Failed', before, 'ID51'), task('Failed', after, 'ID51')], pending=[['ID51']], sends=[lost()])
+    runner = ActionRunner(client, MATCHER)
+    if shown:
+        assert runner.run('ID51', ROLLBACK, confirm=CONFIRM).changed is True
+    else:
+        with pytest.raises(SdmOutcomeUnknownError):
+            runner.run('ID51', ROLLBACK, confirm=CONFIRM)
+    assert client.calls.count('send Rollback ID51') == 1
+
+
+def test_reads_that_fail_for_a_while_do_not_end_the_look():
+    busy = SdmHttpError('GET /x answered 503 Service Unavailable (gave up after 3 attempts)', 503, '/x', transient=True)
+    reads = [task('InProgress', task_id='ID53'), busy, busy, task('Cancelled', task_id='ID53')]
+    client = ScriptedClient(reads, sends=[lost()])
+    outcome = ActionRunner(client, MATCHER).run('ID53', CANCEL, confirm=CONFIRM)
+    assert outcome.changed is True and outcome.task['update_status'] == 'Cancelled'
+    assert client.calls.count('send Cancel ID53') == 1
+
+
+def test_a_read_that_fails_for_good_ends_the_look_as_unknown():
+    forbidden = SdmPermissionError('GET /x answered 403 Forbidden', 403, '/x')
+    client = ScriptedClient([task('InProgress', task_id='ID53'), forbidden], sends=[lost()])
+    with pytest.raises(SdmOutcomeUnknownError) as caught:
+        ActionRunner(client, MATCHER).run('ID53', CANCEL, confirm=CONFIRM)
+    assert caught.value.seen == 'the last read failed: GET /x answered 403 Forbidden'
+    assert client.clock.sleeps == [] and client.calls.count('send Cancel ID53') == 1
+
+
+def test_without_confirm_settings_the_wait_settings_bound_the_look():
+    client = ScriptedClient([task('Completed')], sends=[lost()])
+    with pytest.raises(SdmOutcomeUnknownError, match='within 5 seconds'):
+        ActionRunner(client, MATCHER).run('ID50', COMMIT, wait=WaitSettings(timeout=5, sleep=5, sleep_max=5))
+    assert client.clock.sleeps == [5]
 
 
 def test_rollback_and_cancel_of_an_unknown_task_fail_with_not_found():
     for action in (ROLLBACK, CANCEL):
         client = ScriptedClient([GONE])
-        with pytest.raises(SdmNotFoundError):
+        with pytest.raises(SdmNotFoundError, match='; the %s was not sent$' % action.capitalize()):
             ActionRunner(client, MATCHER).run('ID99', action)
         assert client.calls == ['read ID99']
 
@@ -408,13 +501,3 @@ def test_read_warnings_reach_the_client():
     client = ScriptedClient([task('Deploying', task_id='ID53')])
     ActionRunner(client, MATCHER).run('ID53', CANCEL, check_mode=True)
     assert client.warnings == ['warning about ID53']
-
-
-def test_a_refusal_after_a_lost_answer_without_effect_counts_as_nothing_sent():
-    refusal = SdmActionRefusedError('SDM refused the Commit of route update task ID50: busy', 400, '/x/action')
-    client = ScriptedClient([task('Completed')], sends=[lost(), refusal])
-    runner = ActionRunner(client, MATCHER)
-    with pytest.raises(SdmActionRefusedError):
-        runner.run('ID50', COMMIT)
-    # The task showed that the first request did not arrive, and SDM refused the second.
-    assert runner.sent is False

@@ -12,6 +12,8 @@ refused actions.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions import (
@@ -23,7 +25,12 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions impor
     WaitSettings,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmActionRefusedError, SdmNotFoundError
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
+    SdmActionRefusedError,
+    SdmNotFoundError,
+    SdmOutcomeUnknownError,
+    SdmTransportError,
+)
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import PASSWORD
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.simulator_setup import SimulatorHandle
@@ -59,10 +66,14 @@ class Sim(SimulatorHandle):
     def task_state(self, task_id):
         return self.control('GET', '/tasks')[task_id]
 
-    def run(self, task_id, action, check_mode=False, wait=None, **config):
+    def run(self, task_id, action, check_mode=False, wait=None, confirm=None, **config):
         """One module-like run: one session, one action."""
         with SdmClient(self.config(**config)) as client:
-            return ActionRunner(client, MATCHER).run(task_id, action, check_mode, wait)
+            return ActionRunner(client, MATCHER).run(task_id, action, check_mode, wait, confirm)
+
+    def action_posts(self, task_id):
+        """How many action POSTs for the task reached the simulator, and the actions it processed."""
+        return self.requests_to('POST %s/%s/action' % (TASKS, task_id)), self.control('GET', '/actions')['actions']
 
     def assert_sessions(self, runs, actions):
         counters = self.counters()
@@ -71,14 +82,24 @@ class Sim(SimulatorHandle):
 
 
 @pytest.mark.parametrize('body_format', ['xml', 'json'])
-def test_commit_releases_the_task_and_a_repeat_changes_nothing(sim, body_format):
+def test_commit_releases_the_task_and_a_repeat_is_not_found(sim, body_format):
     first = sim.run('ID50', COMMIT, body_format=body_format)
     assert (first.changed, first.committed, first.task) == (True, True, None)
     state = sim.task_state('ID50')
     assert (state['committed'], state['pending']) == (True, False)
-    second = sim.run('ID50', COMMIT, body_format=body_format)
-    assert (second.changed, second.committed) == (False, True)
+    # SDM forgets the committed task: a second run cannot tell it from a typo, and says so.
+    with pytest.raises(SdmNotFoundError, match='^route update task ID50 not found .*; the Commit was not sent$'):
+        sim.run('ID50', COMMIT, body_format=body_format)
     sim.assert_sessions(2, {'accepted': {'Commit': 1}, 'refused': {}})
+
+
+@pytest.mark.parametrize('task_id', ['ID333', 'ID5'])
+def test_a_commit_of_an_id_sdm_does_not_know_fails_and_sends_nothing(sim, task_id):
+    with pytest.raises(SdmNotFoundError, match='^route update task %s not found' % task_id):
+        sim.run(task_id, COMMIT)
+    assert sim.action_posts(task_id) == (0, [])
+    assert sim.task_state('ID50')['pending'] is True
+    sim.assert_sessions(1, NO_ACTIONS)
 
 
 def test_commit_with_wait_on_a_server_that_keeps_history(sim):
@@ -150,10 +171,64 @@ def test_an_unknown_task_is_not_found_for_rollback_and_cancel(sim):
     sim.assert_sessions(2, NO_ACTIONS)
 
 
-def test_a_lost_answer_is_checked_before_the_action_is_sent_again(sim):
-    # The gateway answers 504 without passing the request on: the task shows no commit, so it is sent once more.
-    sim.control('POST', '/faults', {'kind': 'status', 'status': 504, 'method': 'POST', 'path': '*/ID50/action'})
-    outcome = sim.run('ID50', COMMIT)
-    assert (outcome.changed, outcome.committed, outcome.warnings) == (True, True, [])
-    assert sim.counters()['requests']['POST %s/ID50/action' % TASKS] == 2
+# Answers lost: SDM slower than request_timeout (the delay fault processes the request after the delay), and a
+# request that may have arrived but never does anything (the reset fault). Exactly one POST either way.
+
+LOOK = WaitSettings(timeout=20, sleep=0.05, sleep_max=0.2)
+
+
+@pytest.mark.parametrize('task_id, action, shown', [
+    ('ID50', COMMIT, 'it is no longer in the pending list'),
+    ('ID52', ROLLBACK, 'rollback status (InProgress|PartiallyCompleted)'),  # the rollback may have ended when the client looks
+    ('ID53', CANCEL, 'update status Cancelled'),
+])
+def test_sdm_slower_than_request_timeout_is_one_post_and_a_change_with_a_warning(sim, task_id, action, shown):
+    sim.faults({'kind': 'delay', 'seconds': 1.5, 'method': 'POST', 'path': '*/%s/action' % task_id})
+    outcome = sim.run(task_id, action, confirm=LOOK, request_timeout=1.0)
+    word = action.capitalize()
+    assert outcome.changed is True
+    assert outcome.message == 'The %s of route update task %s took effect, although its answer was lost.' % (word, task_id)
+    assert len(outcome.warnings) == 1
+    assert re.match(r'the answer to the %s of route update task %s was lost \(POST %s/%s/action failed: no answer from %s within '
+                    r'1\.0 seconds\), but the task shows that it took effect: %s\. The %s was not sent again$'
+                    % (word, task_id, TASKS, task_id, re.escape(sim.url.split('//')[1]), shown, word), outcome.warnings[0]), outcome.warnings
+    posts, actions = sim.action_posts(task_id)
+    assert posts == 1 and [(entry['action'], entry['accepted']) for entry in actions] == [(word, True)]
+    sim.assert_sessions(1, {'accepted': {word: 1}, 'refused': {}})
+
+
+def test_a_lost_commit_that_shows_is_then_waited_for_and_committed(sim):
+    sim.faults({'kind': 'delay', 'seconds': 1.5, 'method': 'POST', 'path': '*/ID50/action'})
+    outcome = sim.run('ID50', COMMIT, wait=LOOK, request_timeout=1.0)
+    assert (outcome.changed, outcome.committed, outcome.task) == (True, True, None)  # 404 after our own Commit: committed
+    assert sim.action_posts('ID50')[0] == 1
     sim.assert_sessions(1, {'accepted': {'Commit': 1}, 'refused': {}})
+
+
+@pytest.mark.parametrize('task_id, action, seen', [
+    ('ID50', COMMIT, 'it was still in the pending list'),
+    ('ID52', ROLLBACK, 'rollback status Unknown'),
+])
+def test_an_action_whose_effect_never_shows_fails_as_unknown_after_one_post(sim, task_id, action, seen):
+    sim.faults({'kind': 'reset', 'method': 'POST', 'path': '*/%s/action' % task_id})
+    with pytest.raises(SdmOutcomeUnknownError) as caught:
+        sim.run(task_id, action, confirm=WaitSettings(timeout=0.5, sleep=0.05, sleep_max=0.1))
+    word = action.capitalize()
+    assert caught.value.message.startswith('the outcome of the %s of route update task %s is unknown: its answer was lost (POST %s/%s/action '
+                                           'failed: ' % (word, task_id, TASKS, task_id))
+    assert ('within 0.5 seconds the task did not show that it took effect (last seen: %s). The %s was not sent again. Running the '
+            'module again is safe' % (seen, word)) in caught.value.message
+    assert isinstance(caught.value.cause, SdmTransportError)
+    assert sim.action_posts(task_id) == (1, [])  # it arrived, but SDM never acted on it
+    sim.assert_sessions(1, NO_ACTIONS)
+    # Running again is safe: the task shows the action is still needed, so it is sent, once.
+    assert sim.run(task_id, action).changed is True
+    assert sim.action_posts(task_id)[0] == 2
+
+
+def test_a_gateway_timeout_without_effect_is_unknown_too(sim):
+    sim.faults({'kind': 'status', 'status': 504, 'method': 'POST', 'path': '*/ID50/action'})
+    with pytest.raises(SdmOutcomeUnknownError) as caught:
+        sim.run('ID50', COMMIT, confirm=WaitSettings(timeout=0.3, sleep=0.05, sleep_max=0.1))
+    assert (caught.value.status, caught.value.path) == (504, '%s/ID50/action' % TASKS)
+    assert sim.action_posts('ID50') == (1, [])

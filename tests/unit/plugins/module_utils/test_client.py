@@ -6,13 +6,16 @@
 
 from __future__ import annotations
 
+import html
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote
+from urllib.parse import quote, quote_plus, unquote
+from xml.sax.saxutils import escape as xml_escape
 
 import pytest
 import requests
+import urllib3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,6 +41,7 @@ from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm
     MiniSdm,
     QueueHandler,
     Reply,
+    faults_before_processing,
     fixture_bytes,
     login_reply,
     task_reply,
@@ -288,11 +292,62 @@ def test_a_transient_status_that_persists_is_an_http_error_with_the_server_text(
     assert caught.value.status == 503 and caught.value.transient is True
 
 
-def test_login_is_retried_on_transient_faults_too():
-    client, transport = client_for([requests.exceptions.ConnectionError('refused'), login_reply(), LOGOUT_OK])
+@pytest.mark.parametrize('fault', faults_before_processing())
+def test_login_is_retried_after_faults_that_show_it_never_arrived(fault):
+    client, transport = client_for([fault, login_reply(), LOGOUT_OK])
     with client:
         pass
     assert transport.lines == [LOGIN, LOGIN, LOGOUT]
+
+
+@pytest.mark.parametrize('fault, error, cause', [
+    (requests.exceptions.ReadTimeout('read timed out'), SdmTransportError,
+     'POST /rest/v1.3/admin/login failed: no answer from sdm.example.com:8443 within 30.0 seconds'),
+    (requests.exceptions.ConnectionError(urllib3.exceptions.ProtocolError('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))),
+     SdmTransportError, 'POST /rest/v1.3/admin/login failed: the connection to sdm.example.com:8443 broke before the answer arrived: '
+     'Connection reset by peer'),
+    (Reply(502, b'<html><body>Bad gateway</body></html>', 'text/html'), SdmHttpError,
+     'POST /rest/v1.3/admin/login answered 502 Bad Gateway: Bad gateway'),
+    (Reply(504, b'', None), SdmHttpError, 'POST /rest/v1.3/admin/login answered 504 Gateway Timeout'),
+], ids=['read-timeout', 'reset', '502', '504'])
+def test_a_login_whose_answer_was_lost_is_not_repeated(fault, error, cause):
+    """A retry could open a second session while the first stays open on SDM, which limits concurrent sessions."""
+    client, transport = client_for([fault])
+    with pytest.raises(error) as caught:
+        with client:
+            pass
+    assert caught.value.message == (cause + '; the login was not repeated: it may have opened a session on SDM, and every new try '
+                                    'could leave one more session open until SDM expires it (SDM limits concurrent sessions)')
+    assert caught.value.path == '/rest/v1.3/admin/login' and caught.value.transient is False
+    assert transport.lines == [LOGIN]  # one try, and no logout of a session the client does not know
+
+
+def test_a_busy_login_then_a_lost_one_is_not_repeated_either():
+    client, transport = client_for([Reply(503, b'busy', 'text/plain'), requests.exceptions.ReadTimeout('read timed out')])
+    with pytest.raises(SdmTransportError, match=r'\(gave up after 2 attempts\); the login was not repeated'):
+        with client:
+            pass
+    assert transport.lines == [LOGIN, LOGIN]
+
+
+def test_a_login_whose_body_breaks_off_after_the_cookie_holds_its_session():
+    client, transport = client_for([Reply(200, b'<session><idle', headers=login_reply().headers, broken=True), task_reply(), LOGOUT_OK])
+    with client:
+        client.get_task('ID33', MATCHER)
+    assert transport.lines == [LOGIN, GET_TASK, LOGOUT]
+    assert transport.calls[1].cookie == 'JSESSIONID=' + SESSION_ID
+
+
+def test_a_relogin_whose_answer_was_lost_ends_a_wait_at_once():
+    """Not transient: a waiter that polled on would log in again at every poll, each try a possible orphan session."""
+    clock = FakeClock()
+    invalid = Reply(401, b'The session ID is invalid', 'text/plain')
+    client, transport = client_for([login_reply('FIRST'), invalid, requests.exceptions.ReadTimeout('read timed out'), LOGOUT_OK], clock=clock)
+    with pytest.raises(SdmTransportError, match='the login was not repeated'):
+        with client:
+            Waiter(client, MATCHER, timeout=60, sleep=5, sleep_max=5).wait(['ID33'])
+    assert transport.lines == [LOGIN, GET_TASK, LOGIN, LOGOUT]
+    assert clock.sleeps == []
 
 
 def test_a_tls_failure_is_not_retried():
@@ -376,6 +431,54 @@ def test_secrets_echoed_by_the_server_are_scrubbed():
     assert caught.value.message.endswith('answered 500 Internal Server Error: password ******** for session ******** rejected')
 
 
+# A password with every character that JSON, XML and URLs escape; the session id as SDM makes them.
+ODD_PASSWORD = 'P"a\\ss&<w\u00f6rd>\'/ \U0001f600'
+ODD_ECHOES = {
+    'json': lambda value: json.dumps(value)[1:-1],
+    'json-unicode': lambda value: json.dumps(value, ensure_ascii=False)[1:-1],
+    'json-upper-hex': lambda value: json.dumps(value)[1:-1].replace('\\u00f6', '\\u00F6').replace('\\ud83d', '\\uD83D'),
+    'json-slash': lambda value: json.dumps(value)[1:-1].replace('/', '\\/'),
+    'xml': lambda value: xml_escape(value, {'"': '&quot;', "'": '&apos;'}),
+    'html': html.escape,
+    'decimal-references': lambda value: ''.join('&#%d;' % ord(char) for char in value),
+    'hex-references': lambda value: ''.join('&#x%X;' % ord(char) for char in value),
+    'percent': lambda value: quote(value, safe=''),
+    'form': quote_plus,
+}
+
+
+@pytest.mark.parametrize('echo', list(ODD_ECHOES.values()), ids=list(ODD_ECHOES))
+@pytest.mark.parametrize('status, content_type', [(500, 'text/plain'), (400, 'text/html')], ids=['plain-500', 'html-400'])
+def test_secrets_echoed_escaped_are_scrubbed(echo, status, content_type):
+    body = 'login of %s with %s failed; session %s / %s' % ('admin', echo(ODD_PASSWORD), echo(SESSION_ID), echo(SESSION_ID.partition('.')[0]))
+    client, _transport = client_for([login_reply(), Reply(status, body.encode('utf-8'), content_type), LOGOUT_OK], password=ODD_PASSWORD)
+    with pytest.raises(SdmHttpError) as caught:
+        with client:
+            client.get_task('ID33', MATCHER)
+    message = caught.value.message
+    assert message.endswith(': login of admin with ******** failed; session ******** / ********'), message
+    for secret in (ODD_PASSWORD, SESSION_ID, SESSION_ID.partition('.')[0]):
+        for form in ODD_ECHOES.values():
+            assert form(secret) not in message
+
+
+def test_a_secret_cut_off_by_the_excerpt_does_not_leak_its_first_part():
+    body = ('x' * 190 + PASSWORD).encode()
+    client, _transport = client_for([login_reply(), Reply(500, body, 'text/plain'), LOGOUT_OK])
+    with pytest.raises(SdmHttpError) as caught:
+        with client:
+            client.get_task('ID33', MATCHER)
+    assert PASSWORD[:8] not in caught.value.message and caught.value.message.endswith('x********')
+
+
+def test_the_session_ids_stay_known_for_scrubbing_after_logout():
+    client, _transport = client_for([login_reply('FIRST.tomcat1'), Reply(401, b'', None), login_reply('SECOND.tomcat1'), task_reply(),
+                                     LOGOUT_OK])
+    with client:
+        client.get_task('ID33', MATCHER)
+    assert client.secrets() == [PASSWORD, 'FIRST.tomcat1', 'FIRST', 'SECOND.tomcat1', 'SECOND']
+
+
 def test_reprs_hide_the_password():
     client, _transport = client_for([])
     assert 'password' not in repr(client.config) and PASSWORD not in repr(client.config)
@@ -426,6 +529,10 @@ def test_task_ids_stay_one_encoded_path_segment(task_id, path):
     ('ID\x005', 'control characters'),
     ('ID\x7f', 'control characters'),
     ('x' * 257, 'longer than 256'),
+    ('ID33 ', r"the task id 'ID33 ' has leading or trailing whitespace"),
+    (' ID33', r"the task id ' ID33' has leading or trailing whitespace"),
+    ('\u00a0ID33', r"the task id '\\xa0ID33' has leading or trailing whitespace"),
+    ('ID33\u3000', r"the task id 'ID33\\u3000' has leading or trailing whitespace"),
     (5, 'must be a string'),
     (None, 'must be a string'),
 ])

@@ -10,7 +10,6 @@ import json
 
 import pytest
 import requests
-import urllib3
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import (
     ConnectionConfig,
@@ -37,6 +36,8 @@ from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm
     FakeTransport,
     QueueHandler,
     Reply,
+    connection_refused,
+    faults_before_processing,
     login_reply,
 )
 
@@ -54,12 +55,6 @@ def client_for(replies, clock=None, **kwargs):
     settings.update(kwargs)
     transport = FakeTransport(QueueHandler(replies))
     return SdmClient(ConnectionConfig(**settings), clock=clock or FakeClock(), adapter=transport), transport
-
-
-def connection_refused():
-    """What requests raises when nothing listens: the request never left the machine."""
-    reason = urllib3.exceptions.NewConnectionError(None, 'Failed to establish a new connection: [Errno 111] Connection refused')
-    return requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, 'https://sdm.example.com:8443/', reason))
 
 
 def send(replies, action='Commit', task_id='ID33', **kwargs):
@@ -91,6 +86,22 @@ def test_json_format_posts_the_type_without_a_root():
 @pytest.mark.parametrize('reply', [OK, Reply(204, b'', None), Reply(200, b'<ignored/>', 'application/xml')])
 def test_any_2xx_answer_is_success_and_its_body_is_ignored(reply):
     assert send([reply]).lines == [LOGIN, POST_ACTION, LOGOUT]
+
+
+@pytest.mark.parametrize('reply', [Reply(200, b'', None, broken=True), Reply(200, b'<partial', 'application/xml', broken=True)],
+                         ids=['no-body', 'part-of-a-body'])
+def test_a_2xx_whose_body_breaks_off_is_accepted_not_lost(reply):
+    """The status proves SDM processed the action: it must not count as unconfirmed (and be looked for, or sent again)."""
+    assert send([reply]).lines == [LOGIN, POST_ACTION, LOGOUT]
+
+
+def test_a_read_whose_body_breaks_off_is_still_retried():
+    """Only a 2xx to a login or an action is its own answer: a GET's broken body is a transient fault, as before."""
+    task = b'<routeUpdateTaskDetails><updateStatus>Completed</updateStatus></routeUpdateTaskDetails>'
+    client, transport = client_for([login_reply(), Reply(200, task[:20], broken=True), Reply(200, task), LOGOUT_OK])
+    with client:
+        assert client.get_task('ID33', StateMatcher())['succeeded'] is True
+    assert transport.lines == [LOGIN, 'GET /rest/v1.3/routeSets/routeUpdates/ID33', 'GET /rest/v1.3/routeSets/routeUpdates/ID33', LOGOUT]
 
 
 def test_the_task_id_stays_one_encoded_path_segment():
@@ -187,12 +198,7 @@ def test_a_401_after_a_fresh_login_is_an_auth_error():
 
 # Which faults are retried ----------------------------------------------------------------------
 
-@pytest.mark.parametrize('fault', [
-    connection_refused(),
-    requests.exceptions.ConnectTimeout('connect timed out'),
-    Reply(503, b'busy', 'text/plain'),
-    Reply(429, b'slow down', 'text/plain'),
-], ids=['refused', 'connect-timeout', '503', '429'])
+@pytest.mark.parametrize('fault', faults_before_processing())
 def test_a_fault_before_processing_is_retried(fault):
     clock = FakeClock()
     transport = send([fault, OK], clock=clock)

@@ -6,15 +6,16 @@
 sends, only the client's typed errors escape, with a short one-line message.
 
 Generated XML and JSON bodies (a thousand per format), byte-level and structural mutations of the
-documented examples (fixtures/task_ID33.*), pending-task lists, and hostile task ids. Every test is
-derandomised, so CI sees the same examples on every run.
+documented examples (fixtures/task_ID33.*), pending-task lists, hostile task ids, and secrets echoed in
+any mix of escapes. Every test is derandomised, so CI sees the same examples on every run.
 """
 
 from __future__ import annotations
 
+import html.entities
 import json
 import re
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
@@ -22,7 +23,7 @@ import requests
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import TASKS_PATH, task_path
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SECRET_MASK, TASKS_PATH, hide_secrets, task_path
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._decode import decode_body, text_excerpt
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmBadAnswerError, SdmInputError
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import (
@@ -326,3 +327,62 @@ def test_a_task_id_is_refused_or_stays_one_segment_of_the_task_path(task_id):
     assert sent.startswith(prefix)
     segment = sent[len(prefix):]
     assert not set('/?#') & set(segment) and unquote(segment) == task_id
+
+
+# Secrets echoed escaped -------------------------------------------------------------------------
+
+def _json_escaped(char):
+    return json.dumps(char)[1:-1]
+
+
+def _json_hex_upper(char):
+    return ''.join('\\u%04X' % unit for unit in _utf16_units(char))
+
+
+def _utf16_units(char):
+    encoded = char.encode('utf-16-be', 'surrogatepass')
+    return [int.from_bytes(encoded[index:index + 2], 'big') for index in range(0, len(encoded), 2)]
+
+
+# How a server may echo one character of a secret: each character of a fuzzed echo takes one of these.
+ESCAPES = {
+    'raw': lambda char: char,
+    'json': _json_escaped,
+    'json-unicode': lambda char: json.dumps(char, ensure_ascii=False)[1:-1],
+    'json-hex-upper': _json_hex_upper,
+    'json-slash': lambda char: '\\/' if char == '/' else _json_escaped(char),
+    'xml': lambda char: escape(char, {'"': '&quot;', "'": '&apos;'}),
+    'decimal-reference': lambda char: '&#%d;' % ord(char),
+    'padded-reference': lambda char: '&#00%d;' % ord(char),
+    'hex-reference': lambda char: '&#x%x;' % ord(char),
+    'hex-reference-upper': lambda char: '&#X%X;' % ord(char),
+    'html-name': lambda char: '&%s;' % html.entities.codepoint2name[ord(char)] if ord(char) in html.entities.codepoint2name else char,
+    'percent': lambda char: quote(char, safe=''),
+    'percent-lower': lambda char: re.sub('%[0-9A-F]{2}', lambda match: match.group(0).lower(), quote(char, safe='')),
+    'form': lambda char: '+' if char == ' ' else quote(char, safe=''),
+}
+# The characters servers escape most, and any others (not '*': the mask is made of it).
+secret_chars = st.one_of(st.sampled_from('"\\&<>\'/ %+#;\n\t\u00e9\u00f6\u20ac\U0001f600'),
+                         st.characters(blacklist_categories=('Cs',), blacklist_characters='*'))
+
+
+@fuzz(1000)
+@given(data=st.data(), secret=st.text(secret_chars, min_size=3, max_size=24), before=st.text(max_size=20), after=st.text(max_size=20))
+@example(data=None, secret='P"a\\ss&<w\u00f6rd>', before='password ', after=' rejected')
+def test_a_secret_echoed_in_any_mix_of_escapes_is_hidden(data, secret, before, after):
+    if data is None:  # the explicit example: every character escaped the JSON way
+        forms = ['json'] * len(secret)
+    else:
+        forms = data.draw(st.lists(st.sampled_from(sorted(ESCAPES)), min_size=len(secret), max_size=len(secret)), label='forms')
+    echoed = ''.join(ESCAPES[form](char) for char, form in zip(secret, forms))
+    event('escapes used: %d kinds' % len(set(forms)))
+    hidden = hide_secrets(before + echoed + after, [secret])
+    assert echoed not in hidden and SECRET_MASK in hidden
+    assert hide_secrets(hidden, [secret]) == hidden  # no form of the secret is left, not even one the replacement joined
+
+
+def test_a_secret_with_a_lone_surrogate_is_hidden_without_failing():
+    """Found by the fuzzing: JSON can carry a lone surrogate into a password, and the scrubber raised UnicodeEncodeError."""
+    secret = 'ab\ud800cd'
+    assert hide_secrets('x %s y \\u00%s' % (secret, 'e9'), [secret]) == 'x %s y \\u00e9' % SECRET_MASK
+    assert hide_secrets('x ab\\ud800cd y', [secret]) == 'x %s y' % SECRET_MASK

@@ -68,6 +68,10 @@ class FakeClientBase:
         self.logouts += 1
         return False
 
+    def secrets(self) -> List[str]:
+        """What the glue keeps out of its output (the real client adds every session id it held)."""
+        return [self.config.password]
+
     @staticmethod
     def not_found(task_id: str) -> SdmNotFoundError:
         """The error the real client raises when SDM answers 404 for a task."""

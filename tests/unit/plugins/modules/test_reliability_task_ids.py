@@ -2,7 +2,9 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""A task id that cannot name a task fails before any login, in every module of the collection.
+"""A task id that cannot name a task fails before any login, in every module of the collection, with the
+same message from one check, `task_path` of the client, which the role uses too. Leading or trailing whitespace
+is refused, not trimmed.
 
 Found by the reliability suite (tests/integration/targets/reliability_task_ids): the modules logged in,
 let the client refuse the id, and logged out again. The glue's ``SdmModule.check_task_ids`` checks them
@@ -36,7 +38,9 @@ class _NoLogin:
     ('A' * 10000, 'Invalid task_id: a task id is longer than 256 characters'),
     ('..', "Invalid task_id: '..' is not a task id"),
     ('ID5\r\nX-Injected: 1', "Invalid task_id: the task id 'ID5\\r\\nX-Injected: 1' contains control characters"),
-], ids=['10000-characters', 'dot-dot', 'control-characters'])
+    ('ID33 ', "Invalid task_id: the task id 'ID33 ' has leading or trailing whitespace"),
+    (' ID33', "Invalid task_id: the task id ' ID33' has leading or trailing whitespace"),
+], ids=['10000-characters', 'dot-dot', 'control-characters', 'trailing-space', 'leading-space'])
 @pytest.mark.parametrize('module, args', MODULES)
 def test_an_invalid_task_id_fails_before_login(module, args, task_id, message, capsys, monkeypatch):
     monkeypatch.setattr(_module, 'SdmClient', _NoLogin)

@@ -20,6 +20,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils import _module
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
     SdmActionRefusedError,
     SdmAuthError,
+    SdmHttpError,
     SdmTransportError,
     SdmUnconfirmedError,
 )
@@ -151,13 +152,25 @@ def test_rollback_waits_for_its_result(fake_client, capsys):
     assert client().clock.sleeps == [2.0]
 
 
-def test_an_action_already_done_is_not_a_change(fake_client, capsys):
-    fake_client(reads=[GONE])
+def test_a_commit_already_done_is_not_a_change(fake_client, capsys):
+    # SDM keeps committed tasks readable here: the task has left the pending list.
+    fake_client(reads=[raw('Completed')], pending=[['ID9']])
     code, result, _out = run_module(capsys, args(task_id='ID50', action='commit', wait=True))
     assert code == 0
-    assert (result['changed'], result['committed'], result['route_update']) == (False, True, None)
-    assert result['msg'] == 'SDM no longer knows route update task ID50 (404): taken as committed earlier.'
+    assert (result['changed'], result['committed'], result['route_update']['update_status']) == (False, True, 'Completed')
+    assert result['msg'] == 'Route update task ID50 is already committed: it is no longer in the pending list.'
     assert client().sent == []
+
+
+def test_a_commit_of_a_task_sdm_does_not_know_fails_naming_it(fake_client, capsys):
+    fake_client(reads=[GONE])
+    code, result, _out = run_module(capsys, args(task_id='ID333', action='commit', wait=True))
+    assert code == 1
+    assert result['msg'] == ("Route update task 'ID333' was not found on SDM sdm.example.com:8443. Check the task id; a committed task "
+                             "leaves the pending list. Details: route update task ID333 not found (GET %s/ID333 answered 404 Not Found); "
+                             "the Commit was not sent." % TASKS_PATH)
+    assert (result['changed'], result['status'], result['route_update']) == (False, 404, None)
+    assert 'committed' not in result and client().sent == []
 
 
 def test_check_mode_predicts_without_sending(fake_client, capsys):
@@ -180,12 +193,32 @@ def test_custom_state_words_drive_the_decision(fake_client, capsys):
 
 def test_a_lost_answer_with_the_action_visible_is_a_change_with_a_warning(fake_client, capsys):
     lost = SdmUnconfirmedError(SdmTransportError('POST %s/ID50/action failed: no answer within 30 seconds' % TASKS_PATH))
-    fake_client(reads=[raw('Completed'), GONE], sends=[lost])
-    code, result, _out = run_module(capsys, args(task_id='ID50', action='commit'))
+    fake_client(reads=[raw('Completed'), GONE], pending=[['ID50'], ['ID50'], []], sends=[lost])
+    code, result, _out = run_module(capsys, args(task_id='ID50', action='commit', wait_timeout=20, wait_sleep=4))
     assert code == 0
     assert result['changed'] is True and result['committed'] is True
-    assert warnings_of(result) == ['the answer to the Commit of route update task ID50 was lost, but the task shows that it took effect: '
-                                   'POST %s/ID50/action failed: no answer within 30 seconds' % TASKS_PATH]
+    assert result['msg'] == 'The Commit of route update task ID50 took effect, although its answer was lost.'
+    assert warnings_of(result) == ['the answer to the Commit of route update task ID50 was lost (POST %s/ID50/action failed: no answer '
+                                   'within 30 seconds), but the task shows that it took effect: it is no longer in the pending list. '
+                                   'The Commit was not sent again' % TASKS_PATH]
+    # wait=false: the look for the effect still follows wait_timeout and wait_sleep
+    assert client().sent == ['Commit ID50'] and client().clock.sleeps == [4.0]
+
+
+def test_a_lost_answer_whose_effect_never_shows_is_a_failed_change(fake_client, capsys):
+    path = TASKS_PATH + '/ID51/action'
+    lost = SdmUnconfirmedError(SdmHttpError('POST %s answered 504 Gateway Timeout' % path, 504, path, transient=True))
+    fake_client(reads=[raw('Failed')], pending=[['ID51']], sends=[lost])
+    code, result, _out = run_module(capsys, args(task_id='ID51', action='rollback', wait_timeout=6, wait_sleep=2, wait_sleep_max=2))
+    assert code == 1
+    assert result['msg'] == (
+        'The outcome of the Rollback of route update task ID51 is unknown: its answer was lost (POST %s answered 504 Gateway Timeout), '
+        'and within 6 seconds the task did not show that it took effect (last seen: rollback status Unknown). The Rollback was not sent '
+        'again. Running the module again is safe: it reads the task first and sends the Rollback only if it is still needed.' % path)
+    assert (result['changed'], result['status'], result['url_path']) == (True, 504, path)
+    assert result['route_update']['rollback_status'] == 'Unknown'
+    assert client().sent == ['Rollback ID51'] and client().clock.sleeps == [2.0, 2.0, 2.0]
+    assert (client().logins, client().logouts) == (1, 1)
 
 
 # --- failures -----------------------------------------------------------------------------------
@@ -252,6 +285,19 @@ def test_no_secret_and_no_traceback_in_a_failure(fake_client, capsys):
     assert code == 1
     assert PASSWORD not in out
     assert 'exception' not in result and 'Traceback' not in out
+
+
+def test_a_password_echoed_escaped_is_hidden_in_the_message(fake_client, capsys):
+    """no_log hides only the plain password; the glue hides the forms a server may echo too."""
+    password = 'Odd "pass" & <wörd>/'
+    escaped = ['Odd \\"pass\\" & <w\\u00f6rd>\\/', 'Odd &quot;pass&quot; &amp; &lt;w&#246;rd&gt;/', 'Odd%20%22pass%22%20%26%20%3Cw%C3%B6rd%3E%2F']
+    refusal = SdmActionRefusedError('SDM refused the Commit of route update task ID50: %s' % ' | '.join(escaped), 400, TASKS_PATH + '/ID50/action')
+    fake_client(reads=[raw('Completed')], sends=[refusal])
+    code, result, out = run_module(capsys, dict(args(task_id='ID50', action='commit'), password=password))
+    assert code == 1
+    assert result['msg'].startswith('SDM refused the Commit of route update task ID50: ******** | ******** | ********')
+    for form in escaped + [password]:
+        assert form not in out
 
 
 @pytest.mark.parametrize('extra, message', [
