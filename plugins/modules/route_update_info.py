@@ -28,7 +28,7 @@ options:
       - When not set, every task in the pending list of SDM is read.
       - A repeated ID is read once.
       - An ID is sent as one URL path segment, percent-encoded. An empty ID, an ID longer than 256 characters, one with
-        control characters, and V(.) or V(..) fail before the module logs in.
+        control characters, an ID with leading or trailing whitespace, and V(.) or V(..) fail before the module logs in.
     type: list
     elements: str
 extends_documentation_fragment:
@@ -59,7 +59,7 @@ notes:
     tasks keyed by task ID. Read it as C(ansible_facts.sdm_route_updates['ID33']); top-level fact variables are
     deprecated in newer ansible-core.
   - The module talks to SDM from the host it runs on. Run it on the controller with C(delegate_to) V(localhost)
-    (or C(connection) V(local)), which needs the Python packages C(requests) and C(lxml) there.
+    (or C(connection) V(local)), which needs the Python package C(requests) there, and C(lxml) for O(body_format=xml).
   - A status word that is in none of the state lists is treated as not finished and reported in a warning,
     so a new SDM release with new words never ends a wait early.
 seealso:
