@@ -2,6 +2,8 @@
 # Secrets: route_update_info and the role route_update_wait at -vvvv, on success and on every failure path
 # (secrets.yml, vars/main.yml). The passwords, and the session ids the simulator handed out (the values of
 # the JSESSIONID cookies), must appear nowhere in stdout, stderr or the registered results.
+# Every case records its exchanges (record_dir) against a simulator that echoes the secrets in every encoding
+# (files/recording_simulator.py): no recorded file may hold one in any of them (files/find_secrets.py).
 set -euo pipefail
 
 config=../../integration_config.yml
@@ -41,7 +43,7 @@ if [ ! -s "$work/url" ]; then cat "$work/simulator.log" >&2; exit 1; fi
 started=$(date +%s)
 rc=0
 ansible-playbook secrets.yml -vvvv -e "@$config" -e "secret_url=$(cat "$work/url")" \
-  -e "secret_results_file=$work/results.json" >"$work/stdout" 2>"$work/stderr" || rc=$?
+  -e "secret_results_file=$work/results.json" -e "secret_record_dir=$work/recording" >"$work/stdout" 2>"$work/stderr" || rc=$?
 echo "runme.sh: secrets playbook took $(($(date +%s) - started)) s, $(wc -c <"$work/stdout") bytes of -vvvv output"
 if [ "$rc" -ne 0 ]; then tail -n 80 "$work/stdout" "$work/stderr"; exit "$rc"; fi
 
@@ -67,3 +69,13 @@ while IFS= read -r secret; do
 done <<<"$secrets"
 echo "runme.sh: looked for 3 passwords and $sessions session ids in stdout, stderr and the registered results: $leaks found"
 [ "$leaks" -eq 0 ]
+
+# The recording: every password of vars/main.yml (the special one too) and every session id, in every encoding.
+{
+  "$python" -c 'import sys, yaml; data = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
+print("\n".join(str(value) for key, value in data.items() if key.startswith("secret_") and key.endswith("password")))' vars/main.yml
+  echo "$secrets"
+} >"$work/all-secrets"
+[ "$(grep -c . "$work/all-secrets")" -ge "$((4 + 2 * sessions))" ] || { echo "runme.sh: cannot list every secret" >&2; exit 1; }
+# each case that reaches SDM records at least its login and its logout
+"$python" files/find_secrets.py "$work/recording" "$work/all-secrets" 40
