@@ -69,8 +69,8 @@ options:
         to a bug report or to replay with the collection's SDM simulator (C(python -m sdm_simulator --replay FOLDER)).
       - The password, the session IDs and every cookie value are removed from each file, in every form they can take
         (plain, JSON- or XML-escaped, character references, percent-encoded, base64).
-      - A path on the host where the module runs; the folder is created when missing (readable by its owner only).
-        Use one folder per change window.
+      - An absolute path on the host where the module runs; the folder is created when missing (readable by its owner
+        only). Use one folder per change window.
       - Bounded. At most 1000 files per module run and 20000 per folder; a body larger than the client's
         limit for answers (64 MiB) is not written, and the file says so.
       - Writing the recording never fails the module. When it cannot be written, one warning says why.

@@ -280,9 +280,7 @@ class Recorder:
         """The exchange as written: secrets removed, placeholders put in when asked for."""
         response = exchange.response
         request = response.request
-        self._learn_secrets(response)
-        request_body = _text(request.body if isinstance(request.body, bytes) else (request.body or '').encode('utf-8'))[0] \
-            if request.body else None
+        self._learn_secrets(exchange)
         answer_body, encoding, note = self._answer_body(exchange)
         document = {
             'format': FORMAT,
@@ -295,7 +293,7 @@ class Recorder:
                 'method': request.method,
                 'path': urlsplit(request.url).path,
                 'headers': self._headers(request.headers, REQUEST_HEADERS),
-                'body': request_body,
+                'body': _request_text(request.body),
             },
             'answer': {
                 'status': response.status_code,
@@ -341,25 +339,20 @@ class Recorder:
                 kept[name] = without_cookie_values(value, False) if name == 'Cookie' else value
         return kept
 
-    def _learn_secrets(self, response: Any) -> None:
+    def _learn_secrets(self, exchange: _Exchange) -> None:
         """Every cookie value and session id this exchange carries becomes a secret of the run."""
+        response = exchange.response
         found = cookie_values(response.request.headers.get('Cookie') or '')
         for header in _set_cookies(response):
             found.extend(cookie_values(header.split(';', 1)[0]))
         found.extend(cookie.value for cookie in response.cookies if cookie.value)
-        body = bytes(self._tee_data(response))
-        for text in (_text(body)[0], response.headers.get('Location') or ''):
+        for text in (_text(bytes(exchange.tee.data))[0], response.headers.get('Location') or ''):
             for pattern in _SESSION_IDS:
                 found.extend(pattern.findall(text))
         for value in found:
             self.secrets.add(value)
             # Tomcat adds the node to the id (ABC.tomcat1); the login body may carry it without
             self.secrets.add(value.rsplit('.', 1)[0] if '.' in value else None)
-
-    @staticmethod
-    def _tee_data(response: Any) -> bytearray:
-        tee = response.iter_content
-        return tee.data if isinstance(tee, _BodyTee) else bytearray()
 
     def _cleaned(self, document: Dict[str, Any]) -> Dict[str, Any]:
         """Every text of the document through the client's scrubbing and the secret filter; then, when asked for, the
@@ -449,7 +442,8 @@ class Recorder:
     def _write(self, name: str, text: str) -> None:
         """Whole or not at all (rename), readable by the owner only."""
         partial = os.path.join(self.folder, '.%s.partial' % name)
-        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # a new file, never one a link points to (the name holds the run's random id)
+        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o600)
         with os.fdopen(handle, 'w', encoding='utf-8') as out:
             out.write(text)
         os.replace(partial, os.path.join(self.folder, name))
@@ -503,6 +497,12 @@ def _set_cookies(response: Any) -> List[str]:
         return list(getlist('Set-Cookie'))
     value = response.headers.get('Set-Cookie')
     return [value] if value else []
+
+
+def _request_text(body: Any) -> Optional[str]:
+    if not body:
+        return None
+    return _text(body if isinstance(body, bytes) else str(body).encode('utf-8'))[0]
 
 
 def _text(body: bytes) -> Tuple[str, str]:

@@ -29,6 +29,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import codec
 from . import words as w
+from ._fields import ScenarioError
 from .recording import Exchange, Recording
 from .scenario import parse_scenario
 
@@ -96,7 +97,10 @@ def scenario_text(recording: Recording, as_json: bool = False) -> str:
     if as_json:
         data["description"] = " ".join([data["description"], *notes.lines])
         return json.dumps(data, indent=2) + "\n"
-    import yaml  # PyYAML: only here, the simulator runs without it
+    try:
+        import yaml  # PyYAML: only here, the simulator runs without it
+    except ImportError:
+        raise ScenarioError("writing the scenario as YAML needs PyYAML; install it or write JSON (--output FILE.json)") from None
 
     header = [f"# {line}" for line in _header(recording, notes)]
     body = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, allow_unicode=True, width=140)

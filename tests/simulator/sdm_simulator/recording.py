@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 from urllib.parse import unquote
 
 from ._fields import ScenarioError
@@ -172,7 +172,3 @@ def _exchange(path: Path) -> Exchange:
     except (KeyError, TypeError, ValueError, AttributeError, LookupError) as exc:
         raise RecordingError(f"{path.name}: a field is missing or has the wrong type ({type(exc).__name__}: {exc})") from None
 
-
-def as_list(exchanges: List[Exchange]) -> List[Dict[str, Any]]:
-    """A short description of exchanges, for the control API."""
-    return [{"name": exchange.name, "elapsed": exchange.elapsed, "status": exchange.status} for exchange in exchanges]
