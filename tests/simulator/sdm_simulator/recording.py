@@ -171,4 +171,3 @@ def _exchange(path: Path) -> Exchange:
         )
     except (KeyError, TypeError, ValueError, AttributeError, LookupError) as exc:
         raise RecordingError(f"{path.name}: a field is missing or has the wrong type ({type(exc).__name__}: {exc})") from None
-
