@@ -65,6 +65,31 @@ options:
     type: str
     choices: [xml, json]
     default: xml
+  record_dir:
+    description:
+      - Folder where every HTTP exchange with SDM is recorded, one JSON file per exchange (method, path, status,
+        content type, the headers that matter, the body, the seconds since the recording's first request), to attach
+        to a bug report or to replay with the collection's SDM simulator (C(python -m sdm_simulator --replay FOLDER)).
+      - The password, the session IDs and every cookie value are removed from each file, in every form they can take
+        (plain, JSON- or XML-escaped, character references, percent-encoded, base64).
+      - An absolute path on the host where the module runs; the folder is created when missing (readable by its owner
+        only). Use one folder per change window.
+      - Bounded. At most 1000 files per module run and 20000 per folder; a body larger than the client's
+        limit for answers (64 MiB) is not written, and the file says so.
+      - Writing the recording never fails the module. When it cannot be written, one warning says why.
+      - Unset (the default) records nothing.
+      - If not set, the value of the E(SDM_RECORD_DIR) environment variable is used.
+    type: path
+  record_placeholders:
+    description:
+      - With O(record_dir), replace the SDM host name, other host names and addresses in the answers, and device and
+        device group IDs by placeholders such as V(device-3f9a1c2b7e), the same in every file of the folder, so that a
+        recording can be shared without them. Task IDs stay as they are.
+      - The placeholders come from a random key kept in the hidden file C(.placeholder-key) of the folder.
+        Do not share that file; it lets anyone map the placeholders back.
+      - If not set, the value of the E(SDM_RECORD_PLACEHOLDERS) environment variable is used.
+    type: bool
+    default: false
 notes:
   - The connection options can be set once for a play or a block with
     C(module_defaults) and the action group C(group/ocsdm.route_manager.sdm).

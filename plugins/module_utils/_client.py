@@ -39,6 +39,7 @@ from ._errors import (
     SdmUnconfirmedError,
 )
 from ._normalise import TASK_FIELDS, normalise_task, pending_task_ids
+from ._recording import attach_recorder
 from ._retry import RetryPolicy, parse_retry_after
 from ._states import StateMatcher
 
@@ -98,6 +99,8 @@ class ConnectionConfig:
     body_format: str = XML
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    record_dir: Optional[str] = None  # record every exchange there (_recording.py); None: off
+    record_placeholders: bool = False
 
     def __post_init__(self) -> None:
         self._check_url()
@@ -269,6 +272,7 @@ class SdmClient:
         self._session_ids = set()  # every session id of this run, kept after logout for scrubbing messages
         self._login_lock = threading.Lock()
         self._state_lock = threading.Lock()
+        self.recorder = attach_recorder(self._session, config, self._scrub, self.warn)
 
     def __repr__(self) -> str:
         return 'SdmClient(%r, logged_in=%r)' % (self.config, self._logged_in)

@@ -65,6 +65,8 @@ CONNECTION_ARGUMENT_SPEC = dict(
     request_timeout=dict(type='float', default=30.0),
     api_version=dict(type='str', default='v1.3'),
     body_format=dict(type='str', default='xml', choices=['xml', 'json']),
+    record_dir=dict(type='path', fallback=(env_fallback, ['SDM_RECORD_DIR'])),
+    record_placeholders=dict(type='bool', default=False, fallback=(env_fallback, ['SDM_RECORD_PLACEHOLDERS'])),
 )  # type: Dict[str, Dict[str, Any]]
 
 # Options documented in the doc fragments ocsdm.route_manager.connection.wait (wait*, fail_on_timeout)
@@ -342,6 +344,8 @@ class SdmModule(AnsibleModule):
             request_timeout=params['request_timeout'],
             api_version=params['api_version'],
             body_format=params['body_format'],
+            record_dir=params['record_dir'],
+            record_placeholders=params['record_placeholders'],
         )
 
     def state_matcher(self) -> StateMatcher:

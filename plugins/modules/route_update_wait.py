@@ -163,8 +163,8 @@ attributes:
 notes:
   - The connection options and the state words work as in the modules. A value given here wins; an option that is not
     given, or given as V(null) or an empty string, comes from C(module_defaults) (the group C(group/ocsdm.route_manager.sdm) or this
-    action's own name), and else from the E(SDM_URL), E(SDM_USERNAME), E(SDM_PASSWORD), E(SDM_VALIDATE_CERTS) and
-    E(SDM_CA_PATH) variables of the environment where the modules run. So the role can pass its variables as V(null)
+    action's own name), and else from the E(SDM_URL), E(SDM_USERNAME), E(SDM_PASSWORD), E(SDM_VALIDATE_CERTS),
+    E(SDM_CA_PATH), E(SDM_RECORD_DIR) and E(SDM_RECORD_PLACEHOLDERS) variables of the environment where the modules run. So the role can pass its variables as V(null)
     when they are unset, without hiding C(module_defaults).
   - Limits are measured with a monotonic clock; the times in RV(outcome) and in the report are UTC.
   - Each slice and each commit or rollback is one SDM session (one login and one logout). RV(outcome.slices) and

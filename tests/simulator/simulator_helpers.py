@@ -1,11 +1,15 @@
 # Copyright (c) ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Test helpers for the simulator's own tests: a small SDM client and the control API client."""
+"""Test helpers for the simulator's own tests: a small SDM client, the control API client, a recording writer."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Union
+import json
+import re
+from pathlib import Path
+from typing import Any, Dict, Optional, Union
+from urllib.parse import urlsplit
 
 import requests
 
@@ -115,3 +119,51 @@ class Control:
     def _checked(response: requests.Response) -> Any:
         assert response.status_code == 200, response.text
         return response.json()
+
+
+class RecordingWriter:
+    """Writes a recording folder the way the collection's client does (one JSON file per exchange, see
+    sdm_simulator/recording.py), from real answers of a simulator or from scratch, with times the test chooses."""
+
+    FORMAT = "ocsdm.route_manager.recording/1"
+
+    def __init__(self, folder: Path, run: str = "test01") -> None:
+        self.folder = folder
+        self.run = run
+        self.sequence = 0
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def response(self, elapsed: float, response: requests.Response) -> requests.Response:
+        """Record a real exchange of an SdmSession, as the client would (password and session id removed)."""
+        request = response.request
+        body = request.body.decode("utf-8") if isinstance(request.body, bytes) else request.body
+        headers = {name: response.headers[name] for name in ("Content-Type", "Retry-After", "Location") if name in response.headers}
+        self.add(elapsed, request.method or "GET", urlsplit(request.url or "").path, response.status_code,
+                 _without_secrets(response.text), response.headers.get("Content-Type"), request_body=_without_secrets(body),
+                 headers=headers)
+        return response
+
+    def add(self, elapsed: float, method: str, path: str, status: int, body: Optional[str] = "", content_type: Optional[str] = None,
+            request_body: Optional[str] = None, headers: Optional[Dict[str, str]] = None, note: Optional[str] = None) -> Path:
+        self.sequence += 1
+        document = {
+            "format": self.FORMAT, "run": self.run, "sequence": self.sequence, "elapsed": elapsed,
+            "request": {"method": method, "path": path, "headers": {}, "body": request_body},
+            "answer": {"status": status, "reason": "", "content_type": content_type, "headers": dict(headers or {}),
+                       "other_headers": [], "body": body, "body_bytes": len((body or "").encode("utf-8")),
+                       "body_encoding": "utf-8", "body_note": note},
+        }
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", path.split("/rest/", 1)[-1])
+        path_out = self.folder / f"{int(elapsed * 1000):09d}-{self.run}-{self.sequence:04d}-{method}-{slug}.json"
+        path_out.write_text(json.dumps(document, indent=1), encoding="utf-8")
+        return path_out
+
+
+def _without_secrets(text: Optional[str]) -> Optional[str]:
+    """The login's password and the session id, as the client's recorder leaves them."""
+    if text is None:
+        return None
+    text = re.sub(r"<password>[^<]*</password>", "<password>********</password>", text)
+    text = re.sub(r'"password": "[^"]*"', '"password": "********"', text)
+    text = re.sub(r"<sessionId>[^<]*</sessionId>", "<sessionId>********</sessionId>", text)
+    return re.sub(r'"sessionId": "[^"]*"', '"sessionId": "********"', text)

@@ -9,19 +9,29 @@ Run it with ``python -m sdm_simulator`` from ``tests/simulator``; use it in Pyth
 
     with SimulatorServer(load_scenario_file("demo")) as sim:
         ...  # sim.url, sim.state.counters_document()
+
+    with ReplayServer(load_recording("/path/to/record_dir")) as replay:
+        ...  # replay.url, replay.replayer.counters_document()
 """
 
 from ._fields import ScenarioError
+from .recording import Recording, RecordingError, load_recording
+from .replay import Replayer, ReplayServer
 from .scenario import Scenario, load_scenario_file, parse_scenario
 from .server import SimulatorServer
 from .tls import TlsFiles, TlsSetupError, make_tls_files
 
 __all__ = [
+    "Recording",
+    "RecordingError",
+    "ReplayServer",
+    "Replayer",
     "Scenario",
     "ScenarioError",
     "SimulatorServer",
     "TlsFiles",
     "TlsSetupError",
+    "load_recording",
     "load_scenario_file",
     "make_tls_files",
     "parse_scenario",

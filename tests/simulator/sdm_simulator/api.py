@@ -79,11 +79,11 @@ class SdmApi:
         self.state.counters.logins += 1
         document = render.session_document(session, self.state.scenario.server, self.state.sessions.policy)
         reply = self._document(request, render.SESSION_ROOT, document)
-        reply.headers.append(("Set-Cookie", _session_cookie(session, request.secure)))
+        reply.headers.append(("Set-Cookie", session_cookie(session, request.secure)))
         return reply
 
     def _logout(self, request: Request, route: Route) -> Reply:
-        session = self.state.sessions.find(_session_id(request), self.state.now())
+        session = self.state.sessions.find(session_id_of(request), self.state.now())
         if session is None:
             return text_reply(401, SESSION_INVALID)
         self.state.sessions.close(session.session_id)
@@ -92,7 +92,7 @@ class SdmApi:
 
     def _refusal(self, request: Request) -> Optional[Reply]:
         """401 without a live session, 403 for a user without route-management rights; None when allowed."""
-        session = self.state.sessions.use(_session_id(request), self.state.now())
+        session = self.state.sessions.use(session_id_of(request), self.state.now())
         if session is None:
             return text_reply(401, SESSION_INVALID)
         if not session.user.route_management:
@@ -146,7 +146,7 @@ class SdmApi:
         return Reply(200, body, content_type)
 
 
-def _session_id(request: Request) -> Optional[str]:
+def session_id_of(request: Request) -> Optional[str]:
     header = request.header("Cookie")
     if not header:
         return None
@@ -159,7 +159,7 @@ def _session_id(request: Request) -> Optional[str]:
     return morsel.value if morsel is not None else None
 
 
-def _session_cookie(session: Session, secure: bool) -> str:
+def session_cookie(session: Session, secure: bool) -> str:
     # Path=/rest as SDM sets it: a client that sends the cookie elsewhere is wrong
     attributes = "; Path=/rest; HttpOnly" + ("; Secure" if secure else "")
     return f"{COOKIE_NAME}={session.session_id}{attributes}"

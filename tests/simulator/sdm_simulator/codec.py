@@ -86,6 +86,25 @@ def _indent(element: ET.Element, level: int = 0) -> None:
 
 
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+# Repeated elements that are lists by meaning, also with one item.
+LIST_ELEMENTS = ("deviceStatusList", "routeUpdateTaskList")
+
+
+def decode_document(body: bytes, content_type: Optional[str]) -> Dict[str, Any]:
+    """An answer document (task details, pending list, session) as nested dicts of strings, the list elements as lists."""
+    if _body_format(body, content_type) == JSON:
+        return _json_object(body)
+    return _element_fields(_xml_root(body))
+
+
+def _element_fields(element: ET.Element) -> Dict[str, Any]:
+    fields: Dict[str, Any] = {}
+    for child in element:
+        if len(child) or child.tag in LIST_ELEMENTS:
+            fields.setdefault(child.tag, []).append(_element_fields(child))
+        else:
+            fields[child.tag] = child.text or ""
+    return fields
 
 
 def decode_flat(body: bytes, content_type: Optional[str], root: str) -> Dict[str, str]:
@@ -106,26 +125,35 @@ def _body_format(body: bytes, content_type: Optional[str]) -> str:
     return JSON if body.lstrip().startswith(b"{") else XML
 
 
-def _decode_json(body: bytes) -> Dict[str, str]:
+def _json_object(body: bytes) -> Dict[str, Any]:
     try:
         document = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise BodyError(f"malformed JSON body: {exc}") from None
     if not isinstance(document, dict):
         raise BodyError("the JSON body must be an object")
+    return document
+
+
+def _decode_json(body: bytes) -> Dict[str, str]:
+    document = _json_object(body)
     for key, value in document.items():
         if not isinstance(value, str):
             raise BodyError(f"field {key} must be a string")
     return document
 
 
-def _decode_xml(body: bytes, root: str) -> Dict[str, str]:
+def _xml_root(body: bytes) -> ET.Element:
     if _DTD.search(body):
         raise BodyError("XML with a DTD or entities is not accepted")
     try:
-        element = ET.fromstring(body)
+        return ET.fromstring(body)
     except ET.ParseError as exc:
         raise BodyError(f"malformed XML body: {exc}") from None
+
+
+def _decode_xml(body: bytes, root: str) -> Dict[str, str]:
+    element = _xml_root(body)
     if element.tag != root:
         raise BodyError(f"the XML root element must be <{root}>, got <{element.tag}>")
     fields: Dict[str, str] = {}

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Protocol, Tuple
 
 from .app import Simulator
 from .messages import RESET, SHORT_READ, Reply, Request, text_reply
@@ -34,6 +34,18 @@ STOP_JOIN_SECONDS = 5.0
 # how often the accept loop notices a stop request: short, so the many servers of a test run stop fast
 STOP_POLL_SECONDS = 0.02
 QUIET_ERRORS = (ConnectionError, TimeoutError, socket.timeout, ssl.SSLError, OSError)
+
+
+class App(Protocol):
+    """What answers behind the HTTP layer: the simulator, or the replay of a recording."""
+
+    stopping: threading.Event
+
+    def handle(self, request: Request) -> Reply:
+        ...
+
+    def connection_opened(self) -> None:
+        ...
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -121,7 +133,7 @@ class SimulatorHTTPServer(HTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
 
-    def __init__(self, address: Tuple[str, int], simulator: Simulator, ssl_context: Optional[ssl.SSLContext] = None) -> None:
+    def __init__(self, address: Tuple[str, int], simulator: App, ssl_context: Optional[ssl.SSLContext] = None) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.simulator = simulator
         self.ssl_context = ssl_context
@@ -185,8 +197,10 @@ class SimulatorHTTPServer(HTTPServer):
 class SimulatorServer:
     """The simulator on a real socket; ``with SimulatorServer(scenario) as sim: sim.url``."""
 
-    def __init__(self, scenario: Scenario, host: str = "127.0.0.1", port: int = 0, tls: Optional[TlsFiles] = None) -> None:
-        self.simulator = Simulator(scenario)
+    def __init__(self, scenario: Optional[Scenario], host: str = "127.0.0.1", port: int = 0, tls: Optional[TlsFiles] = None,
+                 app: Optional[App] = None) -> None:
+        """``app`` answers instead of a simulator of ``scenario`` (the replay of a recording does)."""
+        self.simulator: Any = app if app is not None else Simulator(scenario)
         self.host = host
         self._requested_port = port
         self.tls = tls

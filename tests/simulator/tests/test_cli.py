@@ -14,7 +14,8 @@ from typing import Callable, Iterator, List
 
 import pytest
 
-from simulator_helpers import JSON, Control, SdmSession
+from sdm_simulator import load_scenario_file
+from simulator_helpers import JSON, Control, RecordingWriter, SdmSession
 
 SIMULATOR_DIR = Path(__file__).resolve().parent.parent
 START_SECONDS = 20.0
@@ -124,6 +125,9 @@ def test_bad_scenario_exits_2_with_a_message(run: Callable[..., Process], args: 
     (["--speed", "-1"], "--speed: must be greater than 0, got -1"),
     (["--port", "70000"], "--port: must be between 0 and 65535, got 70000"),
     (["--lifetime", "soon"], "--lifetime: expected a number, got 'soon'"),
+    (["--replay-speed", "2"], "--replay-speed needs --replay"),
+    (["--output", "x.yml"], "--output needs --scenario-from-recording"),
+    (["--replay", "no-such-folder"], "sdm_simulator: no-such-folder: not a folder"),
 ])
 def test_bad_arguments_exit_2(run: Callable[..., Process], args: List[str], message: str) -> None:
     process = run(*args)
@@ -149,3 +153,47 @@ def test_busy_port_exits_1(run: Callable[..., Process], tmp_path: Path) -> None:
     assert second.popen.wait(timeout=START_SECONDS) == 1
     assert second.popen.stderr is not None
     assert f"sdm_simulator: cannot serve on 127.0.0.1:{port}: " in second.popen.stderr.read()
+
+
+def a_recording(folder: Path) -> Path:
+    writer = RecordingWriter(folder)
+    writer.add(0.0, "GET", "/rest/v1.3/routeSets/routeUpdates/ID33", 200,
+               '{"updateStatus": "Completed", "deviceStatusList": [{"objectId": "ID34", "status": "Completed"}]}', JSON)
+    return writer.folder
+
+
+def test_replays_a_recording(run: Callable[..., Process], tmp_path: Path) -> None:
+    url_file = tmp_path / "url"
+    process = run("--replay", str(a_recording(tmp_path / "window")), "--replay-speed", "20", "--url-file", str(url_file))
+    url = wait_for_file(url_file)
+    assert process.first_line() == f"SDM simulator listening on {url} (replay of window: 1 exchanges, speed 20)"
+    client = SdmSession(url, JSON)
+    assert client.login("someone", "something").status_code == 200
+    assert client.task("ID33").json()["updateStatus"] == "Completed"
+    assert client.logout().status_code == 204
+    assert Control(url).get("/health")["replay"] == "window"
+    assert process.stop() == 0
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--scenario", "demo"], "--replay serves a recording instead of a scenario"),
+    (["--speed", "2"], "--replay serves a recording instead of a scenario"),
+    (["--scenario-from-recording", "x"], "--scenario-from-recording writes a file and serves nothing"),
+])
+def test_replay_options_that_do_not_go_together(run: Callable[..., Process], tmp_path: Path, extra: List[str], message: str) -> None:
+    process = run("--replay", str(a_recording(tmp_path / "window")), *extra)
+    assert process.popen.wait(timeout=START_SECONDS) == 2
+    assert process.popen.stderr is not None
+    assert message in process.popen.stderr.read()
+
+
+def test_turns_a_recording_into_a_scenario_file(run: Callable[..., Process], tmp_path: Path) -> None:
+    folder, output = a_recording(tmp_path / "window"), tmp_path / "from-window.yml"
+    process = run("--scenario-from-recording", str(folder), "--output", str(output))
+    assert process.popen.wait(timeout=START_SECONDS) == 0
+    assert process.first_line() == f"Scenario written to {output}: edit it, then serve it with --scenario {output}"
+    assert load_scenario_file(str(output)).tasks[0].task_id == "ID33"
+    printed = run("--scenario-from-recording", str(folder))
+    assert printed.popen.wait(timeout=START_SECONDS) == 0
+    assert printed.popen.stdout is not None
+    assert printed.popen.stdout.read().startswith("---\n# Made by python -m sdm_simulator --scenario-from-recording from window")

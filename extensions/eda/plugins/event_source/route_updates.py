@@ -91,6 +91,23 @@ options:
     type: str
     choices: [xml, json]
     default: xml
+  record_dir:
+    description:
+      - Folder where every HTTP exchange of the source with SDM is recorded, one JSON file per exchange, with the
+        password, the session IDs and every cookie value removed in every form they can take, to attach to a bug
+        report or to replay with the collection's SDM simulator (C(python -m sdm_simulator --replay FOLDER)).
+      - Bounded like the modules' recordings. The source keeps one client for its whole life, so it records its first
+        1000 exchanges and then stops recording, with one log line; record a change window, not a week.
+      - Writing the recording never stops the source. Unset (the default) records nothing.
+      - If not set, the value of the E(SDM_RECORD_DIR) environment variable is used.
+    type: path
+  record_placeholders:
+    description:
+      - With O(record_dir), replace host names and device and device group IDs in the recorded files by stable
+        placeholders, as the modules' option does.
+      - If not set, the value of the E(SDM_RECORD_PLACEHOLDERS) environment variable is used.
+    type: bool
+    default: false
   interval:
     description:
       - Seconds from the start of one poll round to the start of the next.
@@ -274,6 +291,8 @@ OPTIONS = {
     'request_timeout': Option('float', 30.0),
     'api_version': Option('str', 'v1.3'),
     'body_format': Option('str', 'xml', choices=('xml', 'json')),
+    'record_dir': Option('path', env='SDM_RECORD_DIR'),
+    'record_placeholders': Option('bool', False, env='SDM_RECORD_PLACEHOLDERS'),
     'interval': Option('float', 10.0),
     'task_ids': Option('list'),
     'emit_initial_state': Option('bool', True),
@@ -375,7 +394,8 @@ class SourceSettings:
                 url=values['url'], username=values['username'], password=values['password'],
                 validate_certs=values['validate_certs'], ca_path=values['ca_path'],
                 request_timeout=values['request_timeout'], api_version=values['api_version'],
-                body_format=values['body_format'])
+                body_format=values['body_format'], record_dir=values['record_dir'],
+                record_placeholders=values['record_placeholders'])
             matcher = StateMatcher(success_states=values['success_states'], failure_states=values['failure_states'],
                                    rollback_success_states=values['rollback_success_states'],
                                    rollback_failure_states=values['rollback_failure_states'])

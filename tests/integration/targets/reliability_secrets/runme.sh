@@ -3,6 +3,8 @@
 # (secrets.yml, vars/main.yml). The passwords, and the session ids the simulator handed out (the values of
 # the JSESSIONID cookies), must appear nowhere in stdout, stderr or the registered results: neither plain
 # nor in any form the simulator echoes them (files/secret_forms.py).
+# Every case records its exchanges (record_dir) against a simulator that echoes the secrets in every encoding
+# (files/recording_simulator.py): no recorded file may hold one in any of them (files/find_secrets.py).
 set -euo pipefail
 
 config=../../integration_config.yml
@@ -42,7 +44,7 @@ if [ ! -s "$work/url" ]; then cat "$work/simulator.log" >&2; exit 1; fi
 started=$(date +%s)
 rc=0
 ansible-playbook secrets.yml -vvvv -e "@$config" -e "secret_url=$(cat "$work/url")" \
-  -e "secret_results_file=$work/results.json" >"$work/stdout" 2>"$work/stderr" || rc=$?
+  -e "secret_results_file=$work/results.json" -e "secret_record_dir=$work/recording" >"$work/stdout" 2>"$work/stderr" || rc=$?
 echo "runme.sh: secrets playbook took $(($(date +%s) - started)) s, $(wc -c <"$work/stdout") bytes of -vvvv output"
 if [ "$rc" -ne 0 ]; then tail -n 80 "$work/stdout" "$work/stderr"; exit "$rc"; fi
 
@@ -55,7 +57,7 @@ sessions=$(sort -u "$work/sessions" | wc -l)
 # body), plain and in every escaped form the simulator echoes.
 "$python" files/secret_forms.py vars/main.yml "$work/sessions" >"$work/forms"
 read -r passwords _ids <"$work/forms"
-[ "$passwords" -eq 4 ] || { echo "runme.sh: expected 4 passwords in vars/main.yml, found $passwords" >&2; exit 1; }
+[ "$passwords" -eq 5 ] || { echo "runme.sh: expected 5 passwords in vars/main.yml, found $passwords" >&2; exit 1; }
 forms=$(($(wc -l <"$work/forms") - 1))
 leaks=0
 while IFS= read -r secret; do
@@ -72,3 +74,15 @@ while IFS= read -r secret; do
 done < <(tail -n +2 "$work/forms")
 echo "runme.sh: looked for $passwords passwords and $sessions session ids ($forms forms) in stdout, stderr and the registered results: $leaks found"
 [ "$leaks" -eq 0 ]
+
+# The recording: every password of vars/main.yml and every session id, whole and without its route suffix, in
+# every encoding.
+{
+  "$python" -c 'import sys, yaml; data = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
+print("\n".join(str(value) for key, value in data.items() if key.startswith("secret_") and key.endswith("password")))' vars/main.yml
+  sort -u "$work/sessions"
+  sed 's/\.tomcat1$//' "$work/sessions" | sort -u
+} >"$work/all-secrets"
+[ "$(grep -c . "$work/all-secrets")" -ge "$((5 + 2 * sessions))" ] || { echo "runme.sh: cannot list every secret" >&2; exit 1; }
+# each case that reaches SDM records at least its login and its logout
+"$python" files/find_secrets.py "$work/recording" "$work/all-secrets" 40

@@ -20,7 +20,7 @@ from ansible_collections.ocsdm.route_manager.tests.unit.plugins.modules.module_h
 @pytest.fixture(autouse=True)
 def isolated_run(monkeypatch):
     """No SDM_* variable from the caller's environment, no client and no warning left from another test."""
-    for name in ('SDM_URL', 'SDM_USERNAME', 'SDM_PASSWORD', 'SDM_VALIDATE_CERTS', 'SDM_CA_PATH'):
+    for name in ('SDM_URL', 'SDM_USERNAME', 'SDM_PASSWORD', 'SDM_VALIDATE_CERTS', 'SDM_CA_PATH', 'SDM_RECORD_DIR', 'SDM_RECORD_PLACEHOLDERS'):
         monkeypatch.delenv(name, raising=False)
     FakeClientBase.instances = []
     # Modules run on the managed host. Once a test imports controller code (an action plugin), ansible-core 2.19+

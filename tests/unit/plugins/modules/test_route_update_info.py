@@ -104,7 +104,8 @@ def run_module(capsys, args: Dict[str, Any]) -> Any:
 
 def test_connection_argument_spec_options_and_env_fallbacks():
     spec = _module.connection_argument_spec()
-    assert sorted(spec) == ['api_version', 'body_format', 'ca_path', 'password', 'request_timeout', 'url', 'username', 'validate_certs']
+    assert sorted(spec) == ['api_version', 'body_format', 'ca_path', 'password', 'record_dir', 'record_placeholders', 'request_timeout',
+                            'url', 'username', 'validate_certs']
     assert spec['password']['no_log'] is True
     assert not any(option.get('no_log') for name, option in spec.items() if name != 'password')
     assert spec['validate_certs'] == {'type': 'bool', 'default': True, 'fallback': (basic.env_fallback, ['SDM_VALIDATE_CERTS'])}
@@ -112,9 +113,13 @@ def test_connection_argument_spec_options_and_env_fallbacks():
     assert spec['request_timeout'] == {'type': 'float', 'default': 30.0}
     assert spec['api_version'] == {'type': 'str', 'default': 'v1.3'}
     assert spec['body_format'] == {'type': 'str', 'default': 'xml', 'choices': ['xml', 'json']}
+    # recording (issue 15): off unless a folder is given
+    assert spec['record_dir'] == {'type': 'path', 'fallback': (basic.env_fallback, ['SDM_RECORD_DIR'])}
+    assert spec['record_placeholders'] == {'type': 'bool', 'default': False, 'fallback': (basic.env_fallback, ['SDM_RECORD_PLACEHOLDERS'])}
     fallbacks = dict((name, option['fallback'][1]) for name, option in spec.items() if 'fallback' in option)
     assert fallbacks == {'url': ['SDM_URL'], 'username': ['SDM_USERNAME'], 'password': ['SDM_PASSWORD'],
-                         'validate_certs': ['SDM_VALIDATE_CERTS'], 'ca_path': ['SDM_CA_PATH']}
+                         'validate_certs': ['SDM_VALIDATE_CERTS'], 'ca_path': ['SDM_CA_PATH'],
+                         'record_dir': ['SDM_RECORD_DIR'], 'record_placeholders': ['SDM_RECORD_PLACEHOLDERS']}
 
 
 def test_argument_specs_are_copies():
@@ -250,6 +255,20 @@ def test_connection_from_environment(fake_client, capsys, monkeypatch, tmp_path)
         'https://env.example.com', 'explicit-user', 'Env-Pa55word!', str(ca), False)
     assert warnings_of(result) == ['validate_certs is false: the TLS certificate of SDM at env.example.com:443 is not verified. '
                                    'Use ca_path to trust a private certification authority instead.']
+
+
+@pytest.mark.parametrize('args, environment, expected', [
+    ({}, {}, (None, False)),
+    ({'record_dir': '/var/tmp/rec', 'record_placeholders': True}, {}, ('/var/tmp/rec', True)),
+    ({}, {'SDM_RECORD_DIR': '/var/tmp/from-env', 'SDM_RECORD_PLACEHOLDERS': 'yes'}, ('/var/tmp/from-env', True)),
+])
+def test_recording_options_reach_the_client(fake_client, capsys, monkeypatch, args, environment, expected):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    fake_client(answers={'ID33': [raw_task('Completed')]})
+    code, _result, _out = run_module(capsys, dict(CONNECTION, task_id=['ID33'], **args))
+    assert code == 0
+    assert (client().config.record_dir, client().config.record_placeholders) == expected
 
 
 def test_client_warnings_reach_the_result_once(fake_client, capsys):

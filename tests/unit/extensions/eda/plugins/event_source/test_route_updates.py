@@ -474,6 +474,25 @@ def test_no_secret_in_any_event_or_log_line(sim, caplog):
     assert 'JSESSIONID=********' in told  # the echoed cookie was there, and was hidden
 
 
+def test_the_source_records_its_exchanges_without_a_secret(sim, tmp_path):
+    sim.load(scenario(SUCCEEDS))
+    folder = tmp_path / 'recording'
+
+    async def scenario_run():
+        async with SourceRun(sim, record_dir=str(folder)) as source:
+            await source.expect(('appeared', 'T1'))
+            await source.control(sim.advance, 200)
+            await source.expect(('finished', 'T1'))
+
+    run(scenario_run())
+    files = sorted(path.name for path in folder.glob('*.json') if path.name != 'recording.json')
+    assert any('-POST-admin_login.json' in name for name in files)
+    assert any('-GET-routeSets_routeUpdates_T1.json' in name for name in files)
+    assert any('-POST-admin_logout.json' in name for name in files)
+    recorded = ''.join(path.read_text(encoding='utf-8') for path in folder.glob('*.json'))
+    assert PASSWORD not in recorded and 'JSESSIONID=********' in recorded
+
+
 # The file as ansible-rulebook loads it ------------------------------------------------------------------
 
 def test_the_documentation_describes_every_option_with_its_default():
