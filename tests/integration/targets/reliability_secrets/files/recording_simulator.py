@@ -56,7 +56,7 @@ def _echoing_task(self, request, route):
     session_id = session.session_id
     text = 'login of %s with password %s refused; session %s (%s) closed' % (
         session.user.username, form(session.user.password), form(session_id), form(session_id.split('.')[0]))
-    return messages.text_reply(500, text)
+    return text_reply(500, text)
 
 
 def _secrets_of(simulator: app.Simulator, request: Request, reply: Reply) -> List[str]:
