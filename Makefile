@@ -23,8 +23,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make demo   - start the bundled SDM simulator and run the demo change window against it"
 	@echo "make demo-eda - the rulebook ocsdm.route_manager.route_update_window closes a change window on the simulator by itself"
-	@echo "make test   - every check (sanity, units, integration, lint, docs, build, galaxy-importer, the rulebook)"
-	@echo "steps: venv simulator-tests sanity units integration matrix-2.16 matrix-2.21 lint changelog-lint docs-lint docs workflow-lint eda build ee-introspect importer bench-smoke"
+	@echo "make test   - every check (sanity, units, integration, lint, style, docs, build, galaxy-importer, the rulebook)"
+	@echo "steps: venv simulator-tests sanity units integration matrix-2.16 matrix-2.21 lint style changelog-lint docs-lint docs workflow-lint eda build ee-introspect importer bench-smoke"
 	@echo "also: make bench (benchmarks), make docs (HTML docs in build/docs/html)"
 
 # --- environments -------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ worktree: venv
 .PHONY: test
 test:
 	@tools/run-checks venv simulator-tests sanity 'units>integration+matrix-2.16+matrix-2.21+bench-smoke' \
-	  lint+changelog-lint+docs-lint+docs+workflow-lint+eda build ee-introspect importer
+	  lint+style+changelog-lint+docs-lint+docs+workflow-lint+eda build ee-introspect importer
 
 .PHONY: simulator-tests
 simulator-tests: venv
@@ -84,6 +84,17 @@ integration: venv
 lint: WORK = build/work-lint
 lint: worktree
 	cd $(COLLECTION) && $(WITH_VENV) ansible-lint --profile production
+
+.PHONY: style
+# ruff (lint and format) on every Python file, mypy on the plugins; their settings are in pyproject.toml. mypy reads
+# the plugins where Ansible finds them (a work tree's ansible_collections/), so that their imports resolve.
+style: WORK = build/work-style
+style: worktree
+	$(BIN)/ruff check --no-cache .
+	$(BIN)/ruff format --no-cache --check .
+	cd $(WORK) && ../../$(BIN)/mypy --config-file ansible_collections/ocsdm/route_manager/pyproject.toml \
+	  --cache-dir ../mypy-cache --explicit-package-bases \
+	  ansible_collections/ocsdm/route_manager/plugins ansible_collections/ocsdm/route_manager/extensions/eda/plugins
 
 .PHONY: changelog-lint
 changelog-lint: venv

@@ -37,31 +37,54 @@ def wait_panel(axes: Any, results: Dict[str, Any]) -> None:
     positions = list(range(len(waits)))
     width = 0.38
     failed = [not item["succeeded"] for item in waits]
-    requests = axes.bar([x - width / 2 for x in positions], [item["requests"] for item in waits], width, label="HTTP requests",
-                        color=["lightgrey" if fail else "tab:blue" for fail in failed], hatch=["//" if fail else "" for fail in failed])
+    requests = axes.bar(
+        [x - width / 2 for x in positions],
+        [item["requests"] for item in waits],
+        width,
+        label="HTTP requests",
+        color=["lightgrey" if fail else "tab:blue" for fail in failed],
+        hatch=["//" if fail else "" for fail in failed],
+    )
     axes.bar_label(requests, fontsize=8)
     expiring = [x for x, item in zip(positions, waits) if item["sessions"] == "expiring"]
     # the limit as targets.py computed it (half of the baseline's requests per poll, at the role's polls)
     limit = next((item["limit_value"] for item in results["targets"] if item.get("limit_value") is not None), None)
     if limit is not None and expiring:
-        axes.hlines(limit, min(expiring) - 0.5, max(expiring) + 0.5, color="tab:blue", linestyle=":", linewidth=1,
-                    label="requests target (half of the uri loop with a session per poll, at the same interval)")
-    axes.set_xticks(positions, [item["label"].replace(", ", "\n", 1) + ("\n(failed)" if fail else "") for item, fail in zip(waits, failed)],
-                    fontsize=8)
+        axes.hlines(
+            limit,
+            min(expiring) - 0.5,
+            max(expiring) + 0.5,
+            color="tab:blue",
+            linestyle=":",
+            linewidth=1,
+            label="requests target (half of the uri loop with a session per poll, at the same interval)",
+        )
+    axes.set_xticks(
+        positions,
+        [item["label"].replace(", ", "\n", 1) + ("\n(failed)" if fail else "") for item, fail in zip(waits, failed)],
+        fontsize=8,
+    )
     axes.set_ylabel("HTTP requests per wait")
     axes.set_ylim(0, max(item["requests"] for item in waits) * 1.45)
     latency_axes = axes.twinx()
     latencies = [item["detection_latency"] or 0 for item in waits]
-    bars = latency_axes.bar([x + width / 2 for x in positions], latencies, width, label="detection latency, s", color="tab:green")
-    latency_axes.bar_label(bars, labels=["" if fail else f"{value:.2f} s" for value, fail in zip(latencies, failed)], fontsize=8)
+    bars = latency_axes.bar(
+        [x + width / 2 for x in positions], latencies, width, label="detection latency, s", color="tab:green"
+    )
+    latency_axes.bar_label(
+        bars, labels=["" if fail else f"{value:.2f} s" for value, fail in zip(latencies, failed)], fontsize=8
+    )
     latency_axes.axhline(results["plan"]["poll_interval"] + 0.5, label="latency target", **TARGET_STYLE)
     latency_axes.set_ylabel("detection latency, s")
     latency_axes.set_ylim(0, max(latencies + [results["plan"]["poll_interval"] + 0.5]) * 1.45)
     _session_groups(axes, waits)
     handles = axes.get_legend_handles_labels()[0] + latency_axes.get_legend_handles_labels()[0]
     axes.legend(handles=handles, fontsize=7, loc="upper left", ncol=2)
-    axes.set_title(f"1. One task finishing after {results['plan']['finish_after']:g} s, "
-                   f"poll interval {results['plan']['poll_interval']:g} s", fontsize=10)
+    axes.set_title(
+        f"1. One task finishing after {results['plan']['finish_after']:g} s, "
+        f"poll interval {results['plan']['poll_interval']:g} s",
+        fontsize=10,
+    )
 
 
 def _session_groups(axes: Any, waits: List[Dict[str, Any]]) -> None:
@@ -71,9 +94,19 @@ def _session_groups(axes: Any, waits: List[Dict[str, Any]]) -> None:
         if not group:
             continue
         lifetime = waits[group[0]]["session_lifetime"]
-        name = "sessions last until the logout" if lifetime is None else f"sessions expire {lifetime:g} s after the login"
-        axes.text((min(group) + max(group)) / 2, 0.8, name, transform=axes.get_xaxis_transform(), ha="center", va="top", fontsize=8,
-                  style="italic")
+        name = (
+            "sessions last until the logout" if lifetime is None else f"sessions expire {lifetime:g} s after the login"
+        )
+        axes.text(
+            (min(group) + max(group)) / 2,
+            0.8,
+            name,
+            transform=axes.get_xaxis_transform(),
+            ha="center",
+            va="top",
+            fontsize=8,
+            style="italic",
+        )
         if min(group) > 0:
             axes.axvline(min(group) - 0.5, color="grey", linewidth=1)
 
@@ -109,16 +142,28 @@ def rounds_panel(axes: Any, results: Dict[str, Any]) -> None:
     tasks = [item["tasks"] for item in items]
     latency = items[0]["latency_ms"]
     # the source also reads the pending list, so its line lies above: its labels go above, the wait's below
-    series_styles = (("many_tasks", "tab:purple", "a wait (route_update_info)", -14),
-                     ("event_source", "tab:green", "the event source", 8))
+    series_styles = (
+        ("many_tasks", "tab:purple", "a wait (route_update_info)", -14),
+        ("event_source", "tab:green", "the event source", 8),
+    )
     for key, colour, label, offset in series_styles:
         series = results[key]
         seconds = [item["round_seconds"] for item in series]
-        axes.plot([item["tasks"] for item in series], seconds, marker="o", color=colour,
-                  label=f"{label}, every answer {latency} ms late")
+        axes.plot(
+            [item["tasks"] for item in series],
+            seconds,
+            marker="o",
+            color=colour,
+            label=f"{label}, every answer {latency} ms late",
+        )
         for y, item in zip(seconds, series):
-            axes.annotate(f"{y:.2f} s, {item['requests_per_round']:g} GET", (item["tasks"], y), textcoords="offset points",
-                          xytext=(-20, offset), fontsize=7)
+            axes.annotate(
+                f"{y:.2f} s, {item['requests_per_round']:g} GET",
+                (item["tasks"], y),
+                textcoords="offset points",
+                xytext=(-20, offset),
+                fontsize=7,
+            )
     axes.axhline(1.5, label=f"target for {tasks[-1]} tasks", **TARGET_STYLE)
     axes.set_ylim(0, 1.8)
     axes.set_xscale("log")
@@ -140,9 +185,11 @@ def draw(results: Dict[str, Any], png: Path) -> None:
     scale_panel(figure.add_subplot(grid[1, 1]), results, "peak_rss_mb", "peak memory (process), MiB", 150)
     rounds_panel(figure.add_subplot(grid[1, 2]), results)
     facts = results["machine"]
-    figure.suptitle(f"ocsdm.route_manager benchmarks ({results['run']['mode']} run, {results['run']['date']}): "
-                    f"{facts['cpu']}, {facts['cores']} cores, Python {facts['python']}, ansible-core {facts['ansible_core']}",
-                    fontsize=10)
+    figure.suptitle(
+        f"ocsdm.route_manager benchmarks ({results['run']['mode']} run, {results['run']['date']}): "
+        f"{facts['cpu']}, {facts['cores']} cores, Python {facts['python']}, ansible-core {facts['ansible_core']}",
+        fontsize=10,
+    )
     figure.tight_layout()
     figure.savefig(png, dpi=100)
     plt.close(figure)

@@ -22,7 +22,9 @@ from typing import Any, Dict, List, Sequence
 import scenarios
 from sim import Simulator
 
-SOURCE = Path("ansible_collections", "ocsdm", "route_manager", "extensions", "eda", "plugins", "event_source", "route_updates.py")
+SOURCE = Path(
+    "ansible_collections", "ocsdm", "route_manager", "extensions", "eda", "plugins", "event_source", "route_updates.py"
+)
 # the rounds are called one after the other here; the interval only matters to main()'s own schedule
 INTERVAL = 60
 
@@ -38,7 +40,9 @@ class SourceRoundFigures:
     later_events: int  # the tasks do not change: any event here would be a state emitted twice
 
 
-def run(sim: Simulator, collections: Path, task_counts: Sequence[int], latency: float, rounds: int) -> List[SourceRoundFigures]:
+def run(
+    sim: Simulator, collections: Path, task_counts: Sequence[int], latency: float, rounds: int
+) -> List[SourceRoundFigures]:
     source = runpy.run_path(str(collections / SOURCE))
     return [measure(sim, source, count, latency, rounds) for count in task_counts]
 
@@ -50,7 +54,9 @@ def measure(sim: Simulator, source: Dict[str, Any], count: int, latency: float, 
     return asyncio.run(_rounds(sim, source, settings, count, latency, rounds))
 
 
-async def _rounds(sim: Simulator, source: Dict[str, Any], settings: Any, count: int, latency: float, rounds: int) -> SourceRoundFigures:
+async def _rounds(
+    sim: Simulator, source: Dict[str, Any], settings: Any, count: int, latency: float, rounds: int
+) -> SourceRoundFigures:
     queue: asyncio.Queue = asyncio.Queue()
     watcher = source["RouteUpdateSource"](queue, settings)
     times: List[float] = []

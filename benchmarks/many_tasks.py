@@ -41,11 +41,17 @@ def client_classes(collections: Path) -> Dict[str, Any]:
     client = importlib.import_module(MODULE_UTILS + "._client")
     states = importlib.import_module(MODULE_UTILS + "._states")
     waiter = importlib.import_module(MODULE_UTILS + "._waiter")
-    return {"ConnectionConfig": client.ConnectionConfig, "SdmClient": client.SdmClient,
-            "StateMatcher": states.StateMatcher, "Waiter": waiter.Waiter}
+    return {
+        "ConnectionConfig": client.ConnectionConfig,
+        "SdmClient": client.SdmClient,
+        "StateMatcher": states.StateMatcher,
+        "Waiter": waiter.Waiter,
+    }
 
 
-def run(sim: Simulator, collections: Path, task_counts: Sequence[int], latency: float, rounds: int) -> List[RoundFigures]:
+def run(
+    sim: Simulator, collections: Path, task_counts: Sequence[int], latency: float, rounds: int
+) -> List[RoundFigures]:
     classes = client_classes(collections)
     return [measure(sim, classes, count, latency, rounds) for count in task_counts]
 

@@ -23,7 +23,7 @@ def machine() -> Dict[str, Any]:
     return {
         "cpu": _proc_field("/proc/cpuinfo", "model name") or platform.processor() or "unknown",
         "cores": os.cpu_count(),
-        "memory_gib": round(int((_proc_field("/proc/meminfo", "MemTotal") or "0 kB").split()[0]) / 1024 ** 2, 1),
+        "memory_gib": round(int((_proc_field("/proc/meminfo", "MemTotal") or "0 kB").split()[0]) / 1024**2, 1),
         "os": platform.platform(terse=True),
         "python": platform.python_version(),
         "ansible_core": _version("ansible-core"),
@@ -93,7 +93,13 @@ def _optional(value: Any, unit: str = "") -> str:
 def targets_section(targets: List[Dict[str, Any]]) -> List[str]:
     rows = [[item["name"], item["limit"], item["measured"], "PASS" if item["passed"] else "FAIL"] for item in targets]
     met = sum(1 for item in targets if item["passed"])
-    return ["## Targets", "", *table(["target", "limit", "measured", "result"], rows), "", f"Targets met: {met} of {len(targets)}."]
+    return [
+        "## Targets",
+        "",
+        *table(["target", "limit", "measured", "result"], rows),
+        "",
+        f"Targets met: {met} of {len(targets)}.",
+    ]
 
 
 def wait_section(results: Dict[str, Any]) -> List[str]:
@@ -106,7 +112,11 @@ def wait_section(results: Dict[str, Any]) -> List[str]:
         if not items:
             continue
         lifetime = items[0]["session_lifetime"]
-        heading = "Sessions last until the logout" if lifetime is None else f"Sessions expire {lifetime:g} s after their login"
+        heading = (
+            "Sessions last until the logout"
+            if lifetime is None
+            else f"Sessions expire {lifetime:g} s after their login"
+        )
         lines += ["", f"{heading}:", "", *_wait_table(items, with_expiry=lifetime is not None)]
         failures = [f"- {item['label']}: {item['reason']}" for item in items if not item["succeeded"]]
         if failures:
@@ -115,13 +125,35 @@ def wait_section(results: Dict[str, Any]) -> List[str]:
 
 
 def _wait_table(items: List[Dict[str, Any]], with_expiry: bool) -> List[str]:
-    headers = ["way", "succeeded", "wall time", "HTTP requests", "polls (GET)", "logins", "logouts", "sessions left open",
-               *(["sessions expired", "401 answers"] if with_expiry else []), "detection latency", "= to the next poll + moving on"]
-    rows = [[item["label"], _outcome(item), f"{item['wall_seconds']:.1f} s", item["requests"], item["polls"],
-             item["logins"], item["logouts"], item["sessions_open"],
-             *([item["sessions_expired"], item["refused"]] if with_expiry else []),
-             _optional(item["detection_latency"], " s"), f"{_optional(item['wait_for_poll'], ' s')} + {_optional(item['moving_on'], ' s')}"]
-            for item in items]
+    headers = [
+        "way",
+        "succeeded",
+        "wall time",
+        "HTTP requests",
+        "polls (GET)",
+        "logins",
+        "logouts",
+        "sessions left open",
+        *(["sessions expired", "401 answers"] if with_expiry else []),
+        "detection latency",
+        "= to the next poll + moving on",
+    ]
+    rows = [
+        [
+            item["label"],
+            _outcome(item),
+            f"{item['wall_seconds']:.1f} s",
+            item["requests"],
+            item["polls"],
+            item["logins"],
+            item["logouts"],
+            item["sessions_open"],
+            *([item["sessions_expired"], item["refused"]] if with_expiry else []),
+            _optional(item["detection_latency"], " s"),
+            f"{_optional(item['wait_for_poll'], ' s')} + {_optional(item['moving_on'], ' s')}",
+        ]
+        for item in items
+    ]
     return table(headers, rows)
 
 
@@ -132,32 +164,74 @@ def _outcome(item: Dict[str, Any]) -> str:
 
 
 def scale_section(results: Dict[str, Any]) -> List[str]:
-    rows = [[item["body_format"].upper(), f"{item['devices']:,}", f"{item['body_mb']:.2f}", f"{item['decode_seconds']:.3f}",
-             f"{item['normalise_seconds']:.3f}", f"{item['seconds']:.3f}", f"{item['peak_rss_mb']:.0f}", f"{item['added_rss_mb']:.0f}"]
-            for item in results["task_scale"]]
+    rows = [
+        [
+            item["body_format"].upper(),
+            f"{item['devices']:,}",
+            f"{item['body_mb']:.2f}",
+            f"{item['decode_seconds']:.3f}",
+            f"{item['normalise_seconds']:.3f}",
+            f"{item['seconds']:.3f}",
+            f"{item['peak_rss_mb']:.0f}",
+            f"{item['added_rss_mb']:.0f}",
+        ]
+        for item in results["task_scale"]
+    ]
     headers = ["format", "devices", "body MB", "decode s", "normalise s", "total s", "peak RSS MiB", "added MiB"]
-    growth = [f"- {body_format.upper()}, {ratios['from']:,} -> {ratios['to']:,} devices: time x{ratios['time_ratio']}, "
-              f"added memory x{ratios['memory_ratio']} (per device x{ratios['time_per_device_ratio']} and "
-              f"x{ratios['memory_per_device_ratio']}; 1.0 is linear)"
-              for body_format, ratios in results["growth"].items()]
-    return ["## 2. Scale of one task: decode + normalise the task details", "", *table(headers, rows), "", "Growth:", "", *growth]
+    growth = [
+        f"- {body_format.upper()}, {ratios['from']:,} -> {ratios['to']:,} devices: time x{ratios['time_ratio']}, "
+        f"added memory x{ratios['memory_ratio']} (per device x{ratios['time_per_device_ratio']} and "
+        f"x{ratios['memory_per_device_ratio']}; 1.0 is linear)"
+        for body_format, ratios in results["growth"].items()
+    ]
+    return [
+        "## 2. Scale of one task: decode + normalise the task details",
+        "",
+        *table(headers, rows),
+        "",
+        "Growth:",
+        "",
+        *growth,
+    ]
 
 
 def rounds_section(results: Dict[str, Any]) -> List[str]:
-    rows = [[item["tasks"], f"{item['latency_ms']} ms", f"{item['round_seconds']:.3f} s",
-             ", ".join(f"{seconds:.3f}" for seconds in item["rounds_seconds"]), item["requests_per_round"]]
-            for item in results["many_tasks"]]
+    rows = [
+        [
+            item["tasks"],
+            f"{item['latency_ms']} ms",
+            f"{item['round_seconds']:.3f} s",
+            ", ".join(f"{seconds:.3f}" for seconds in item["rounds_seconds"]),
+            item["requests_per_round"],
+        ]
+        for item in results["many_tasks"]
+    ]
     headers = ["tasks", "added latency", "one round (median)", "each round, s", "requests per round"]
     return ["## 3. Many tasks: one poll round of one wait", "", *table(headers, rows)]
 
 
 def source_section(results: Dict[str, Any]) -> List[str]:
-    rows = [[item["tasks"], f"{item['latency_ms']} ms", f"{item['round_seconds']:.3f} s",
-             ", ".join(f"{seconds:.3f}" for seconds in item["rounds_seconds"]), item["requests_per_round"],
-             item["first_round_events"], item["later_events"]]
-            for item in results["event_source"]]
-    headers = ["pending tasks", "added latency", "one round (median)", "each round, s", "requests per round",
-               "events, first round", "events, later rounds"]
+    rows = [
+        [
+            item["tasks"],
+            f"{item['latency_ms']} ms",
+            f"{item['round_seconds']:.3f} s",
+            ", ".join(f"{seconds:.3f}" for seconds in item["rounds_seconds"]),
+            item["requests_per_round"],
+            item["first_round_events"],
+            item["later_events"],
+        ]
+        for item in results["event_source"]
+    ]
+    headers = [
+        "pending tasks",
+        "added latency",
+        "one round (median)",
+        "each round, s",
+        "requests per round",
+        "events, first round",
+        "events, later rounds",
+    ]
     return ["## 4. The event source: one poll round over the pending tasks", "", *table(headers, rows)]
 
 
@@ -165,7 +239,8 @@ def machine_section(results: Dict[str, Any]) -> List[str]:
     facts = results["machine"]
     run = results["run"]
     return [
-        "## Machine and run", "",
+        "## Machine and run",
+        "",
         f"- CPU: {facts['cpu']}, {facts['cores']} cores; memory {facts['memory_gib']} GiB; {facts['os']}",
         f"- Python {facts['python']}, ansible-core {facts['ansible_core']}, requests {facts['requests']}, lxml {facts['lxml']}",
         f"- {run['date']}, collection at {run['revision']}, {run['mode']} run, {run['seconds']} s in all",
@@ -178,11 +253,20 @@ def sections(results: Dict[str, Any], chart: Optional[str], level: int) -> List[
     """Every result section, headings at ``level`` (2 is ``##``); ``chart``: the PNG's path relative to the page, or None."""
     lines: List[str] = []
     if results["run"]["mode"] == "smoke":
-        lines += ["A smoke run: tiny sizes that only show that every benchmark still runs; its targets mean nothing.", ""]
+        lines += [
+            "A smoke run: tiny sizes that only show that every benchmark still runs; its targets mean nothing.",
+            "",
+        ]
     if chart:
         lines += [f"![The benchmark figures]({chart})", ""]
-    for section in (targets_section(results["targets"]), wait_section(results), scale_section(results), rounds_section(results),
-                    source_section(results), machine_section(results)):
+    for section in (
+        targets_section(results["targets"]),
+        wait_section(results),
+        scale_section(results),
+        rounds_section(results),
+        source_section(results),
+        machine_section(results),
+    ):
         lines += ["#" * level + line[2:] if line.startswith("## ") else line for line in section] + [""]
     return lines
 

@@ -54,26 +54,56 @@ class Plan:
     rounds: int = 3
 
 
-FULL = Plan("full", finish_after=20, poll_interval=2, session_lifetime=12, with_growth=True, every_way_lasting=True,
-            device_counts=(1_000, 10_000, 100_000), task_counts=(1, 10, 100))
+FULL = Plan(
+    "full",
+    finish_after=20,
+    poll_interval=2,
+    session_lifetime=12,
+    with_growth=True,
+    every_way_lasting=True,
+    device_counts=(1_000, 10_000, 100_000),
+    task_counts=(1, 10, 100),
+)
 # The one-session uri loop's second read comes at least the interval and two uri runs after its login, later than 1.5 s:
 # its session has expired by then, whatever the machine's speed; its first read sees the task (3 s) running unless
 # Ansible took over 2.5 s to start (then the run only warns). A session per poll lives well under 1.5 s.
-SMOKE = Plan("smoke", finish_after=3, poll_interval=1, session_lifetime=1.5, with_growth=False, every_way_lasting=False,
-             device_counts=(100, 1_000, 2_000), task_counts=(1, 5, 10), rounds=1)
+SMOKE = Plan(
+    "smoke",
+    finish_after=3,
+    poll_interval=1,
+    session_lifetime=1.5,
+    with_growth=False,
+    every_way_lasting=False,
+    device_counts=(100, 1_000, 2_000),
+    task_counts=(1, 5, 10),
+    rounds=1,
+)
 
 
 def parse_args(argv: List[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python benchmarks/run.py", description=(__doc__ or "").strip().splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds: checks that every benchmark still runs")
-    parser.add_argument("--out", type=Path, help="results folder (default: benchmarks/results, or build/bench-smoke with --smoke)")
-    parser.add_argument("--chart-python", help="a Python with matplotlib (.venv-bench/bin/python) to draw chart.png; without it no chart")
+    parser = argparse.ArgumentParser(
+        prog="python benchmarks/run.py", description=(__doc__ or "").strip().splitlines()[0]
+    )
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny sizes, a few seconds: checks that every benchmark still runs"
+    )
+    parser.add_argument(
+        "--out", type=Path, help="results folder (default: benchmarks/results, or build/bench-smoke with --smoke)"
+    )
+    parser.add_argument(
+        "--chart-python",
+        help="a Python with matplotlib (.venv-bench/bin/python) to draw chart.png; without it no chart",
+    )
     return parser.parse_args(argv)
 
 
 def sync_collection() -> Path:
     """A fresh copy of the collection for ansible-playbook and the imports (tools/sync_worktree.py)."""
-    subprocess.run([sys.executable, str(TOP / "tools" / "sync_worktree.py"), str(COLLECTIONS)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(TOP / "tools" / "sync_worktree.py"), str(COLLECTIONS)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return COLLECTIONS
 
 
@@ -90,22 +120,38 @@ def measure(plan: Plan, collections: Path) -> Dict[str, Any]:
     LOGS.mkdir(parents=True, exist_ok=True)
     with Simulator() as sim:
         with step(f"1. waiting for one task that finishes after {plan.finish_after:g} s (logs in build/bench-logs/)"):
-            waits = wait_one.run(sim, collections, LOGS, plan.finish_after, plan.poll_interval, plan.session_lifetime,
-                                 with_growth=plan.with_growth, every_way_lasting=plan.every_way_lasting)
+            waits = wait_one.run(
+                sim,
+                collections,
+                LOGS,
+                plan.finish_after,
+                plan.poll_interval,
+                plan.session_lifetime,
+                with_growth=plan.with_growth,
+                every_way_lasting=plan.every_way_lasting,
+            )
         with step(f"2. decoding and normalising {', '.join(f'{count:,}' for count in plan.device_counts)} devices"):
             scale = task_scale.run(sim, collections, plan.device_counts)
-        with step(f"3. one poll round over {', '.join(map(str, plan.task_counts))} tasks, {plan.latency * 1000:g} ms per answer"):
+        with step(
+            f"3. one poll round over {', '.join(map(str, plan.task_counts))} tasks, {plan.latency * 1000:g} ms per answer"
+        ):
             rounds = many_tasks.run(sim, collections, plan.task_counts, plan.latency, plan.rounds)
-        with step(f"4. one poll round of the event source over {', '.join(map(str, plan.task_counts))} pending tasks, "
-                  f"{plan.latency * 1000:g} ms per answer"):
+        with step(
+            f"4. one poll round of the event source over {', '.join(map(str, plan.task_counts))} pending tasks, "
+            f"{plan.latency * 1000:g} ms per answer"
+        ):
             source_rounds = event_source.run(sim, collections, plan.task_counts, plan.latency, plan.rounds)
     checkpoint, largest = plan.device_counts[len(plan.device_counts) // 2], plan.device_counts[-1]
     return {
         "plan": asdict(plan),
         "wait_one": wait_one.as_dicts(waits),
         "task_scale": task_scale.as_dicts(scale),
-        "growth": {body_format: dict(task_scale.growth(scale, body_format, checkpoint, largest), **{"from": checkpoint, "to": largest})
-                   for body_format in task_scale.FORMATS},
+        "growth": {
+            body_format: dict(
+                task_scale.growth(scale, body_format, checkpoint, largest), **{"from": checkpoint, "to": largest}
+            )
+            for body_format in task_scale.FORMATS
+        },
         "many_tasks": many_tasks.as_dicts(rounds),
         "event_source": event_source.as_dicts(source_rounds),
         "targets": targets.as_dicts(targets.evaluate(waits, plan.poll_interval, scale, rounds, source_rounds)),
@@ -116,7 +162,10 @@ def draw_chart(chart_python: Optional[str], out: Path) -> bool:
     if not chart_python or not Path(chart_python).exists():
         print("no chart: give --chart-python with a Python that has matplotlib (make bench uses .venv-bench)")
         return False
-    subprocess.run([chart_python, str(Path(__file__).with_name("chart.py")), str(out / "results.json"), str(out / "chart.png")], check=True)
+    subprocess.run(
+        [chart_python, str(Path(__file__).with_name("chart.py")), str(out / "results.json"), str(out / "chart.png")],
+        check=True,
+    )
     return True
 
 
@@ -141,8 +190,10 @@ def broken_benchmarks(results: Dict[str, Any]) -> Tuple[List[str], List[str]]:
             (warnings if results["plan"]["mode"] == "smoke" else problems).append(message)
     for item in results["event_source"]:
         if item["first_round_events"] != 2 * item["tasks"] or item["later_events"]:
-            problems.append(f"the event source gave {item['first_round_events']} events for {item['tasks']} finished tasks "
-                            f"(2 each: appeared, finished) and {item['later_events']} more in rounds that changed nothing")
+            problems.append(
+                f"the event source gave {item['first_round_events']} events for {item['tasks']} finished tasks "
+                f"(2 each: appeared, finished) and {item['later_events']} more in rounds that changed nothing"
+            )
     return problems, warnings
 
 
@@ -161,8 +212,10 @@ def main(argv: List[str]) -> int:
         report.update_readme(README, results, chart)
     print()
     print(report.page(results, chart=None))
-    print(f"Written to {out.relative_to(TOP) if out.is_relative_to(TOP) else out}/ (results.md, results.json, machine.json"
-          f"{', chart.png' if chart else ''})")
+    print(
+        f"Written to {out.relative_to(TOP) if out.is_relative_to(TOP) else out}/ (results.md, results.json, machine.json"
+        f"{', chart.png' if chart else ''})"
+    )
     problems, warnings = broken_benchmarks(results)
     for warning in warnings:
         print(f"WARNING: {warning}", file=sys.stderr)

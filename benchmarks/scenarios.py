@@ -32,7 +32,9 @@ def one_task(finish_after: float, session_lifetime: Optional[float] = None) -> D
     sessions are time-limited); without it, sessions last until logout.
     """
     task = {"id": WAIT_TASK_ID, "error_handling": "rollback", "devices": [{"object_id": "SBC1", "at": finish_after}]}
-    scenario = _scenario("bench-wait-one" if session_lifetime is None else "bench-wait-one-expiring-sessions", [task], [])
+    scenario = _scenario(
+        "bench-wait-one" if session_lifetime is None else "bench-wait-one-expiring-sessions", [task], []
+    )
     if session_lifetime is not None:
         scenario["sessions"] = {"expire_after_seconds": session_lifetime}
     return scenario
@@ -43,7 +45,9 @@ def big_task(devices: int) -> Dict[str, Any]:
     failed = devices // 100
     entries = [{"count": devices - failed, "at": 0, "device_group_id": "DG1"}]
     if failed:
-        entries.append({"count": failed, "at": 0, "device_group_id": "DG2", "outcome": "failure", "failure_msg": "LRT rejected"})
+        entries.append(
+            {"count": failed, "at": 0, "device_group_id": "DG2", "outcome": "failure", "failure_msg": "LRT rejected"}
+        )
     task = {"id": BIG_TASK_ID, "error_handling": "continue", "devices": entries}
     return _scenario(f"bench-{devices}-devices", [task], [])
 

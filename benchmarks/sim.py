@@ -43,14 +43,29 @@ class Simulator:
     def __enter__(self) -> "Simulator":
         port_file = Path(self._folder.name) / "port"
         log = (Path(self._folder.name) / "simulator.log").open("wb")
-        command = [self.python, "-m", "sdm_simulator", "--host", "127.0.0.1", "--port", "0", "--scenario", "documented",
-                   "--port-file", str(port_file), "--lifetime", str(LIFETIME_SECONDS)]
+        command = [
+            self.python,
+            "-m",
+            "sdm_simulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--scenario",
+            "documented",
+            "--port-file",
+            str(port_file),
+            "--lifetime",
+            str(LIFETIME_SECONDS),
+        ]
         self._process = subprocess.Popen(command, cwd=SIMULATOR_DIR, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self.url = f"http://127.0.0.1:{self._wait_for_port(port_file)}"
         return self
 
-    def __exit__(self, kind: Optional[Type[BaseException]], error: Optional[BaseException], trace: Optional[TracebackType]) -> None:
+    def __exit__(
+        self, kind: Optional[Type[BaseException]], error: Optional[BaseException], trace: Optional[TracebackType]
+    ) -> None:
         self._http.close()
         if self._process is not None:
             self._process.terminate()

@@ -27,11 +27,18 @@ class Target:
     limit: str
     measured: str
     passed: bool
-    limit_value: Optional[float] = None  # the limit as a number, for the one target the chart draws as a line (requests)
+    limit_value: Optional[float] = (
+        None  # the limit as a number, for the one target the chart draws as a line (requests)
+    )
 
 
-def evaluate(waits: List[WaitFigures], poll_interval: float, scale: List[ScaleFigures], rounds: List[RoundFigures],
-             source_rounds: List[SourceRoundFigures]) -> List[Target]:
+def evaluate(
+    waits: List[WaitFigures],
+    poll_interval: float,
+    scale: List[ScaleFigures],
+    rounds: List[RoundFigures],
+    source_rounds: List[SourceRoundFigures],
+) -> List[Target]:
     """Every target; the scale targets at the middle size (10,000) and the largest (100,000) measured.
 
     Latency and sessions: the role with lasting sessions (with expiring ones, one login per wait cannot be). Requests:
@@ -57,18 +64,26 @@ def evaluate(waits: List[WaitFigures], poll_interval: float, scale: List[ScaleFi
 def _latency(role: WaitFigures, poll_interval: float) -> Target:
     limit = poll_interval + LATENCY_SLACK
     latency = role.detection_latency
-    return Target("detection latency (role), this run", f"<= {limit:g} s (poll interval + {LATENCY_SLACK:g} s)",
-                  "no finish seen" if latency is None else f"{latency:.2f} s",
-                  role.succeeded and latency is not None and latency <= limit)
+    return Target(
+        "detection latency (role), this run",
+        f"<= {limit:g} s (poll interval + {LATENCY_SLACK:g} s)",
+        "no finish seen" if latency is None else f"{latency:.2f} s",
+        role.succeeded and latency is not None and latency <= limit,
+    )
 
 
 def _worst_latency(role: WaitFigures, poll_interval: float) -> Target:
     """The same bound for a finish just after a poll: a whole interval to the next poll, then the measured moving on."""
     limit = poll_interval + LATENCY_SLACK
     worst = None if role.moving_on is None else poll_interval + role.moving_on
-    return Target("detection latency (role), worst phase", f"<= {limit:g} s",
-                  "no finish seen" if worst is None else f"{worst:.2f} s = {poll_interval:g} s + {role.moving_on:.2f} s moving on",
-                  role.succeeded and worst is not None and worst <= limit)
+    return Target(
+        "detection latency (role), worst phase",
+        f"<= {limit:g} s",
+        "no finish seen"
+        if worst is None
+        else f"{worst:.2f} s = {poll_interval:g} s + {role.moving_on:.2f} s moving on",
+        role.succeeded and worst is not None and worst <= limit,
+    )
 
 
 def _requests(role: WaitFigures, baseline: WaitFigures, poll_interval: float) -> Target:
@@ -81,47 +96,71 @@ def _requests(role: WaitFigures, baseline: WaitFigures, poll_interval: float) ->
     """
     name = f"HTTP requests per wait (role), sessions expiring after {baseline.session_lifetime:g} s"
     if not baseline.succeeded or not baseline.polls:
-        return Target(name, f"<= half of the uri loop with a session per poll ({poll_interval:g} s interval)",
-                      f"{role.requests}; the baseline failed: {baseline.reason}", False)
+        return Target(
+            name,
+            f"<= half of the uri loop with a session per poll ({poll_interval:g} s interval)",
+            f"{role.requests}; the baseline failed: {baseline.reason}",
+            False,
+        )
     per_poll = baseline.requests / baseline.polls
     role_polls = role.polls - role.refused
     limit = REQUEST_SHARE * per_poll * role_polls
-    return Target(name, f"<= {limit:g} (half of the uri loop with a session per poll, {per_poll:.1f} requests a poll, "
-                        f"at the role's {role_polls} polls of {poll_interval:g} s)",
-                  f"{role.requests}", role.succeeded and role.requests <= limit, limit_value=limit)
+    return Target(
+        name,
+        f"<= {limit:g} (half of the uri loop with a session per poll, {per_poll:.1f} requests a poll, "
+        f"at the role's {role_polls} polls of {poll_interval:g} s)",
+        f"{role.requests}",
+        role.succeeded and role.requests <= limit,
+        limit_value=limit,
+    )
 
 
 def _sessions(role: WaitFigures) -> Target:
-    return Target("logins per wait, sessions left open (role)", "1 login, 0 open",
-                  f"{role.logins} login{'s' if role.logins != 1 else ''}, {role.sessions_open} open",
-                  role.succeeded and role.logins == 1 and role.sessions_open == 0)
+    return Target(
+        "logins per wait, sessions left open (role)",
+        "1 login, 0 open",
+        f"{role.logins} login{'s' if role.logins != 1 else ''}, {role.sessions_open} open",
+        role.succeeded and role.logins == 1 and role.sessions_open == 0,
+    )
 
 
 def _scale(scale: List[ScaleFigures], body_format: str, devices: int) -> Target:
     item = _find(scale, body_format, devices)
-    return Target(f"{devices:,} devices, {body_format.upper()}: decode + normalise",
-                  f"<= {SCALE_SECONDS:g} s and <= {SCALE_MB:g} MiB peak",
-                  f"{item.seconds:.3f} s, {item.peak_rss_mb:.0f} MiB",
-                  item.seconds <= SCALE_SECONDS and item.peak_rss_mb <= SCALE_MB)
+    return Target(
+        f"{devices:,} devices, {body_format.upper()}: decode + normalise",
+        f"<= {SCALE_SECONDS:g} s and <= {SCALE_MB:g} MiB peak",
+        f"{item.seconds:.3f} s, {item.peak_rss_mb:.0f} MiB",
+        item.seconds <= SCALE_SECONDS and item.peak_rss_mb <= SCALE_MB,
+    )
 
 
 def _linear(scale: List[ScaleFigures], body_format: str, checkpoint: int, largest: int) -> Target:
     ratios = growth(scale, body_format, checkpoint, largest)
-    return Target(f"linear growth to {largest:,} devices, {body_format.upper()}",
-                  f"per device <= {LINEAR_SLACK:g}x the cost at {checkpoint:,} (time, added memory)",
-                  f"time x{ratios['time_per_device_ratio']:.2f}, memory x{ratios['memory_per_device_ratio']:.2f}",
-                  max(ratios["time_per_device_ratio"], ratios["memory_per_device_ratio"]) <= LINEAR_SLACK)
+    return Target(
+        f"linear growth to {largest:,} devices, {body_format.upper()}",
+        f"per device <= {LINEAR_SLACK:g}x the cost at {checkpoint:,} (time, added memory)",
+        f"time x{ratios['time_per_device_ratio']:.2f}, memory x{ratios['memory_per_device_ratio']:.2f}",
+        max(ratios["time_per_device_ratio"], ratios["memory_per_device_ratio"]) <= LINEAR_SLACK,
+    )
 
 
 def _round(item: RoundFigures) -> Target:
-    return Target(f"one poll round over {item.tasks} tasks, {item.latency_ms} ms latency", f"<= {ROUND_SECONDS:g} s",
-                  f"{item.round_seconds:.2f} s", item.round_seconds <= ROUND_SECONDS)
+    return Target(
+        f"one poll round over {item.tasks} tasks, {item.latency_ms} ms latency",
+        f"<= {ROUND_SECONDS:g} s",
+        f"{item.round_seconds:.2f} s",
+        item.round_seconds <= ROUND_SECONDS,
+    )
 
 
 def _source_round(item: SourceRoundFigures) -> Target:
     """The event source's round costs what route_update_info's does, plus the pending list: the same budget (issue 14)."""
-    return Target(f"one poll round of the event source over {item.tasks} pending tasks, {item.latency_ms} ms latency",
-                  f"<= {ROUND_SECONDS:g} s", f"{item.round_seconds:.2f} s", item.round_seconds <= ROUND_SECONDS)
+    return Target(
+        f"one poll round of the event source over {item.tasks} pending tasks, {item.latency_ms} ms latency",
+        f"<= {ROUND_SECONDS:g} s",
+        f"{item.round_seconds:.2f} s",
+        item.round_seconds <= ROUND_SECONDS,
+    )
 
 
 def _find(scale: List[ScaleFigures], body_format: str, devices: int) -> ScaleFigures:

@@ -64,8 +64,11 @@ def save_answers(sim: Simulator, devices: int, folder: Path) -> List[Tuple[str, 
         login = {"userName": scenarios.USERNAME, "password": scenarios.PASSWORD}
         http.post(f"{base}/admin/login", json=login, timeout=CONTROL_TIMEOUT).raise_for_status()
         for body_format, media_type in FORMATS.items():
-            answer = http.get(f"{base}/routeSets/routeUpdates/{scenarios.BIG_TASK_ID}", headers={"Accept": media_type},
-                              timeout=CONTROL_TIMEOUT)
+            answer = http.get(
+                f"{base}/routeSets/routeUpdates/{scenarios.BIG_TASK_ID}",
+                headers={"Accept": media_type},
+                timeout=CONTROL_TIMEOUT,
+            )
             answer.raise_for_status()
             path = folder / f"{devices}.{body_format}"
             path.write_bytes(answer.content)
@@ -75,13 +78,22 @@ def save_answers(sim: Simulator, devices: int, folder: Path) -> List[Tuple[str, 
 
 
 def measure(collections: Path, body_format: str, body_file: Path, devices: int) -> ScaleFigures:
-    command = [sys.executable, str(MEASURE), str(collections), str(body_file), FORMATS[body_format],
-               scenarios.BIG_TASK_ID, str(repeats_for(devices))]
+    command = [
+        sys.executable,
+        str(MEASURE),
+        str(collections),
+        str(body_file),
+        FORMATS[body_format],
+        scenarios.BIG_TASK_ID,
+        str(repeats_for(devices)),
+    ]
     output = subprocess.run(command, capture_output=True, text=True, timeout=MEASURE_TIMEOUT, check=True).stdout
     result: Dict[str, Any] = json.loads(output)
     if result["devices"] != devices or result["failed_devices"] != devices // 100:
-        raise RuntimeError(f"{body_format} with {devices} devices normalised to {result['devices']} devices, "
-                           f"{result['failed_devices']} failed; expected {devices} and {devices // 100}")
+        raise RuntimeError(
+            f"{body_format} with {devices} devices normalised to {result['devices']} devices, "
+            f"{result['failed_devices']} failed; expected {devices} and {devices // 100}"
+        )
     return ScaleFigures(body_format=body_format, **result)
 
 

@@ -88,27 +88,55 @@ def log_name(sessions: str, way: str) -> str:
 
 
 def session_runs(session_lifetime: float) -> List[Sessions]:
-    return [Sessions("lasting", "sessions last until the logout", None),
-            Sessions("expiring", f"sessions expire {session_lifetime:g} s after the login", session_lifetime)]
+    return [
+        Sessions("lasting", "sessions last until the logout", None),
+        Sessions("expiring", f"sessions expire {session_lifetime:g} s after the login", session_lifetime),
+    ]
 
 
 def ways(poll_interval: float, with_growth: bool) -> List[Way]:
     interval = f"{poll_interval:g}"
     chosen = [
         Way("role", f"role, fixed {interval} s interval", "wait_with_role.yml", {"bench_poll_interval": interval}),
-        Way("uri", f"uri + until, one session, {interval} s delay", "wait_with_uri.yml", {"bench_poll_interval": interval},
-            survives_expiry=False),
-        Way("uri_relogin", f"uri, a session per poll, {interval} s pause", "wait_with_uri_relogin.yml", {"bench_poll_interval": interval}),
+        Way(
+            "uri",
+            f"uri + until, one session, {interval} s delay",
+            "wait_with_uri.yml",
+            {"bench_poll_interval": interval},
+            survives_expiry=False,
+        ),
+        Way(
+            "uri_relogin",
+            f"uri, a session per poll, {interval} s pause",
+            "wait_with_uri_relogin.yml",
+            {"bench_poll_interval": interval},
+        ),
     ]
     if with_growth:
         # the role's default schedule: the sleep grows by half each poll, up to its default bound
-        chosen.insert(1, Way("role_growing", f"role, {interval} s growing to {ROLE_DEFAULT_INTERVAL_MAX} s", "wait_with_role.yml",
-                             {"bench_poll_interval": interval, "bench_poll_interval_max": str(ROLE_DEFAULT_INTERVAL_MAX)}))
+        chosen.insert(
+            1,
+            Way(
+                "role_growing",
+                f"role, {interval} s growing to {ROLE_DEFAULT_INTERVAL_MAX} s",
+                "wait_with_role.yml",
+                {"bench_poll_interval": interval, "bench_poll_interval_max": str(ROLE_DEFAULT_INTERVAL_MAX)},
+            ),
+        )
     return chosen
 
 
-def run(sim: Simulator, collections: Path, logs: Path, finish_after: float, poll_interval: float, session_lifetime: float, *,
-        with_growth: bool, every_way_lasting: bool) -> List[WaitFigures]:
+def run(
+    sim: Simulator,
+    collections: Path,
+    logs: Path,
+    finish_after: float,
+    poll_interval: float,
+    session_lifetime: float,
+    *,
+    with_growth: bool,
+    every_way_lasting: bool,
+) -> List[WaitFigures]:
     """With lasting sessions every way (or only the role); with expiring ones every way but the growing interval."""
     figures = []
     for sessions in session_runs(session_lifetime):
@@ -119,7 +147,9 @@ def run(sim: Simulator, collections: Path, logs: Path, finish_after: float, poll
     return figures
 
 
-def run_way(sim: Simulator, way: Way, sessions: Sessions, collections: Path, logs: Path, finish_after: float) -> WaitFigures:
+def run_way(
+    sim: Simulator, way: Way, sessions: Sessions, collections: Path, logs: Path, finish_after: float
+) -> WaitFigures:
     log = logs / log_name(sessions.key, way.key)
     with tempfile.TemporaryDirectory(prefix="sdm-bench-wait-") as folder:
         moved_on_file = Path(folder) / "moved_on.txt"
@@ -140,7 +170,9 @@ def run_way(sim: Simulator, way: Way, sessions: Sessions, collections: Path, log
     return figures
 
 
-def _play(sim: Simulator, way: Way, collections: Path, log: Path, moved_on_file: Path, finish_after: float) -> Tuple[bool, bool]:
+def _play(
+    sim: Simulator, way: Way, collections: Path, log: Path, moved_on_file: Path, finish_after: float
+) -> Tuple[bool, bool]:
     """Run the way's playbook: (succeeded, stopped because it did not end in time)."""
     extra_vars = dict(way.extra_vars, bench_task_id=scenarios.WAIT_TASK_ID, bench_moved_on_file=str(moved_on_file))
     # the ansible-playbook next to this Python: the venv that has the collection's requirements
@@ -149,8 +181,15 @@ def _play(sim: Simulator, way: Way, collections: Path, log: Path, moved_on_file:
         command += ["-e", f"{name}={value}"]
     with log.open("w", encoding="utf-8") as output:
         try:
-            process = subprocess.run(command, env=_environment(sim, collections), stdin=subprocess.DEVNULL, stdout=output,
-                                     stderr=subprocess.STDOUT, timeout=finish_after + PLAYBOOK_TIMEOUT_EXTRA, check=False)
+            process = subprocess.run(
+                command,
+                env=_environment(sim, collections),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                timeout=finish_after + PLAYBOOK_TIMEOUT_EXTRA,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             output.write(f"\nstopped after {finish_after + PLAYBOOK_TIMEOUT_EXTRA:g} s\n")
             return False, True
@@ -171,7 +210,7 @@ def failure_reason(log: str, timed_out: bool) -> str:
             continue
         if isinstance(result, dict) and result.get("msg"):
             reason = str(result["msg"])
-    return reason if len(reason) <= REASON_MAX else reason[:REASON_MAX - 3] + "..."
+    return reason if len(reason) <= REASON_MAX else reason[: REASON_MAX - 3] + "..."
 
 
 def _environment(sim: Simulator, collections: Path) -> Dict[str, str]:
@@ -196,9 +235,17 @@ def _first_read_after(log: List[Dict[str, Any]], ended_at: Optional[float]) -> O
     """When the first read of the task after its finish that got the task (not a 401) arrived at the simulator."""
     if ended_at is None:
         return None
-    return next((entry["wall"] for entry in log
-                 if entry["method"] == "GET" and entry["path"].endswith("/" + scenarios.WAIT_TASK_ID) and entry["status"] == "200"
-                 and entry["at"] >= ended_at), None)
+    return next(
+        (
+            entry["wall"]
+            for entry in log
+            if entry["method"] == "GET"
+            and entry["path"].endswith("/" + scenarios.WAIT_TASK_ID)
+            and entry["status"] == "200"
+            and entry["at"] >= ended_at
+        ),
+        None,
+    )
 
 
 def _figures(way: Way, sessions: Sessions, succeeded: bool, wall: float, counters: Dict[str, Any]) -> WaitFigures:

@@ -71,9 +71,25 @@ class Simulator:
         (out / "scenario.json").write_text(json.dumps(scenario(), indent=2), encoding="utf-8")
         self.log = (out / "simulator.log").open("wb")
         self.process = subprocess.Popen(
-            [python, "-m", "sdm_simulator", "--host", "127.0.0.1", "--port", "0", "--scenario", str(out / "scenario.json"),
-             "--port-file", str(port_file), "--lifetime", str(int(WINDOW_SECONDS + 2 * STOP_SECONDS))],
-            cwd=SIMULATOR_DIR, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                python,
+                "-m",
+                "sdm_simulator",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--scenario",
+                str(out / "scenario.json"),
+                "--port-file",
+                str(port_file),
+                "--lifetime",
+                str(int(WINDOW_SECONDS + 2 * STOP_SECONDS)),
+            ],
+            cwd=SIMULATOR_DIR,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + START_SECONDS
         while not (port_file.is_file() and port_file.read_text(encoding="utf-8").strip()):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -101,28 +117,65 @@ class Rulebook:
         self.live = live
         self.lines: List[str] = []
         self._lock = threading.Lock()
-        (out / "inventory.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {
-            "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}), encoding="utf-8")
-        (out / "vars.yml").write_text(yaml.safe_dump({
-            "route_update_window_interval": INTERVAL,
-            "route_update_window_poll_interval": 1,
-            "route_update_window_report_dir": str(out / "reports"),
-            "route_update_window_report_name": REPORT_NAME,
-        }), encoding="utf-8")
+        (out / "inventory.yml").write_text(
+            yaml.safe_dump(
+                {
+                    "all": {
+                        "hosts": {
+                            "localhost": {
+                                "ansible_connection": "local",
+                                "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                            }
+                        }
+                    }
+                }
+            ),
+            encoding="utf-8",
+        )
+        (out / "vars.yml").write_text(
+            yaml.safe_dump(
+                {
+                    "route_update_window_interval": INTERVAL,
+                    "route_update_window_poll_interval": 1,
+                    "route_update_window_report_dir": str(out / "reports"),
+                    "route_update_window_report_name": REPORT_NAME,
+                }
+            ),
+            encoding="utf-8",
+        )
         env = dict(os.environ)
-        env.update({
-            "PATH": f"{venv_bin}{os.pathsep}{env.get('PATH', '')}",
-            "ANSIBLE_COLLECTIONS_PATH": str(collections),
-            "SDM_URL": sim_url, "SDM_USERNAME": "admin", "SDM_PASSWORD": PASSWORD,
-            # The JVM that ansible-rulebook embeds would otherwise take SIGTERM and end the process at once,
-            # before the sources are cancelled: with -Xrs the stop is graceful and the source logs out.
-            "JAVA_TOOL_OPTIONS": "-Xrs",
-        })
+        env.update(
+            {
+                "PATH": f"{venv_bin}{os.pathsep}{env.get('PATH', '')}",
+                "ANSIBLE_COLLECTIONS_PATH": str(collections),
+                "SDM_URL": sim_url,
+                "SDM_USERNAME": "admin",
+                "SDM_PASSWORD": PASSWORD,
+                # The JVM that ansible-rulebook embeds would otherwise take SIGTERM and end the process at once,
+                # before the sources are cancelled: with -Xrs the stop is graceful and the source logs out.
+                "JAVA_TOOL_OPTIONS": "-Xrs",
+            }
+        )
         self.log = (out / "rulebook.log").open("w", encoding="utf-8")
         self.process = subprocess.Popen(
-            [str(venv_bin / "ansible-rulebook"), "-r", RULEBOOK, "-i", "inventory.yml", "--vars", "vars.yml",
-             "--print-events", "-v"],
-            cwd=out, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+            [
+                str(venv_bin / "ansible-rulebook"),
+                "-r",
+                RULEBOOK,
+                "-i",
+                "inventory.yml",
+                "--vars",
+                "vars.yml",
+                "--print-events",
+                "-v",
+            ],
+            cwd=out,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -149,7 +202,7 @@ class Rulebook:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
-            raise WindowFailed(f"ansible-rulebook did not stop within {STOP_SECONDS:g} s of SIGTERM")
+            raise WindowFailed(f"ansible-rulebook did not stop within {STOP_SECONDS:g} s of SIGTERM") from None
         finally:
             self._reader.join(10)
             self.log.close()
@@ -174,7 +227,7 @@ def events(output: str) -> List[Tuple[str, Optional[str]]]:
 def _event_of(block: List[str]) -> Optional[Tuple[str, Optional[str]]]:
     text = "\n".join(block)
     try:
-        body = ast.literal_eval(text[text.index("{"):])["sdm_route_update"]
+        body = ast.literal_eval(text[text.index("{") :])["sdm_route_update"]
         return body["change"], body["task_id"]
     except (ValueError, SyntaxError, KeyError):
         change = re.search(r"'change': '(\w+)'", text)
@@ -190,15 +243,21 @@ def wait_until_closed(sim: Simulator, rulebook: Rulebook, reports: Path) -> floa
             raise WindowFailed(f"ansible-rulebook ended early with exit status {rulebook.process.returncode}")
         tasks = sim.get("/tasks")
         output = rulebook.output()
-        closed = (tasks[SUCCEEDS]["committed"] and tasks[FAILS]["rollback"] == "completed" and not tasks[FAILS]["pending"]
-                  and all((reports / f"{REPORT_NAME}-{task}.json").is_file() for task in (SUCCEEDS, FAILS))
-                  and f"Route update task {SUCCEEDS} is closed (committed)" in output
-                  and f"Route update task {FAILS} is closed (released)" in output)
+        closed = (
+            tasks[SUCCEEDS]["committed"]
+            and tasks[FAILS]["rollback"] == "completed"
+            and not tasks[FAILS]["pending"]
+            and all((reports / f"{REPORT_NAME}-{task}.json").is_file() for task in (SUCCEEDS, FAILS))
+            and f"Route update task {SUCCEEDS} is closed (committed)" in output
+            and f"Route update task {FAILS} is closed (released)" in output
+        )
         if closed:
             return time.monotonic() - started
         if time.monotonic() - started > WINDOW_SECONDS:
-            raise WindowFailed(f"the window was not closed within {WINDOW_SECONDS:g} s; the simulator's tasks: "
-                               f"{json.dumps({name: tasks[name] for name in (SUCCEEDS, FAILS)})}")
+            raise WindowFailed(
+                f"the window was not closed within {WINDOW_SECONDS:g} s; the simulator's tasks: "
+                f"{json.dumps({name: tasks[name] for name in (SUCCEEDS, FAILS)})}"
+            )
         time.sleep(0.2)
 
 
@@ -210,8 +269,10 @@ def check(sim: Simulator, rulebook: Rulebook, status: int, reports: Path) -> Lis
     if status != 0:
         problems.append(f"ansible-rulebook exited with status {status} after SIGTERM (0 expected: a graceful stop)")
     if counters["sessions_open"] != 0 or counters["logins"] != counters["logouts"]:
-        problems.append(f"SDM sessions left open: {counters['logins']} logins, {counters['logouts']} logouts, "
-                        f"{counters['sessions_open']} open")
+        problems.append(
+            f"SDM sessions left open: {counters['logins']} logins, {counters['logouts']} logouts, "
+            f"{counters['sessions_open']} open"
+        )
     if counters["actions"] != {"accepted": {"Commit": 1, "Rollback": 1}, "refused": {}}:
         problems.append(f"SDM received other actions than one Commit and one Rollback: {counters['actions']}")
     success = json.loads((reports / f"{REPORT_NAME}-{SUCCEEDS}.json").read_text(encoding="utf-8"))
@@ -232,12 +293,17 @@ def check(sim: Simulator, rulebook: Rulebook, status: int, reports: Path) -> Lis
 def check_events(seen: List[Tuple[str, Optional[str]]]) -> List[str]:
     """Each task's events in their order, each one-time change once."""
     problems = []
-    expected = {SUCCEEDS: ["appeared", "finished", "committed"], FAILS: ["appeared", "finished", "rollback_finished", "released"]}
+    expected = {
+        SUCCEEDS: ["appeared", "finished", "committed"],
+        FAILS: ["appeared", "finished", "rollback_finished", "released"],
+    }
     for task, story in expected.items():
         changes = [change for change, task_id in seen if task_id == task]
         in_story = [change for change in changes if change in story]
         if in_story != story:
-            problems.append(f"the events of {task} were {changes}, expected {story} among them, in this order, once each")
+            problems.append(
+                f"the events of {task} were {changes}, expected {story} among them, in this order, once each"
+            )
     return problems
 
 
@@ -260,7 +326,10 @@ def main(argv: List[str]) -> int:
     rulebook = None
     try:
         print(f"==> SDM simulator on {sim.url}: {SUCCEEDS} will succeed, {FAILS} will fail on one device")
-        print(f"==> ansible-rulebook -r {RULEBOOK} (output {'below' if live else 'in ' + str(out / 'rulebook.log')})", flush=True)
+        print(
+            f"==> ansible-rulebook -r {RULEBOOK} (output {'below' if live else 'in ' + str(out / 'rulebook.log')})",
+            flush=True,
+        )
         rulebook = Rulebook(venv_bin, collections, out, sim.url, live)
         took = wait_until_closed(sim, rulebook, reports)
         status = rulebook.stop()
@@ -279,16 +348,20 @@ def main(argv: List[str]) -> int:
     print()
     print(f"Events from ocsdm.route_manager.route_updates: {SUCCEEDS}: {trail(seen, SUCCEEDS)}")
     print(f"{' ' * 46}{FAILS}: {trail(seen, FAILS)}")
-    print(f"SDM: {counters['logins']} logins, {counters['logouts']} logouts, {counters['sessions_open']} sessions open; "
-          f"actions accepted: {counters['actions']['accepted']}, refused: {counters['actions']['refused']}")
+    print(
+        f"SDM: {counters['logins']} logins, {counters['logouts']} logouts, {counters['sessions_open']} sessions open; "
+        f"actions accepted: {counters['actions']['accepted']}, refused: {counters['actions']['refused']}"
+    )
     print(f"Change reports: {reports}")
     if problems:
         print("FAILED: the rulebook did not close the window as expected:")
         for problem in problems:
             print(f"  - {problem}")
         return 1
-    print(f"The rulebook closed the change window by itself in {took:.0f} s: it committed {SUCCEEDS}, rolled back {FAILS} "
-          "and wrote both change reports; ansible-rulebook stopped on SIGTERM and the source logged out of SDM.")
+    print(
+        f"The rulebook closed the change window by itself in {took:.0f} s: it committed {SUCCEEDS}, rolled back {FAILS} "
+        "and wrote both change reports; ansible-rulebook stopped on SIGTERM and the source logged out of SDM."
+    )
     return 0
 
 

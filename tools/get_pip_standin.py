@@ -6,6 +6,7 @@ out of reach on our build machines, so ``tools/offline-ansible-test`` places thi
 it installs the interpreter's bundled pip with ensurepip, then runs ``pip install`` with the
 arguments ansible-test gave, as get-pip does (pip then reaches the package index as usual).
 """
+
 from __future__ import annotations
 
 import subprocess

@@ -7,6 +7,7 @@ The copy gets a git repository of its own: inside our (git-ignored) build folder
 would otherwise ask our repository which files exist, and find none.
 Usage: python3 tools/sync_worktree.py WORK   (prints the collection path)
 """
+
 from __future__ import annotations
 
 import shutil

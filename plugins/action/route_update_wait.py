@@ -17,6 +17,7 @@ import json
 import math
 import os
 import tempfile
+from dataclasses import fields
 from typing import Any, Dict, Optional
 
 from ansible.errors import AnsibleActionFail, AnsibleError
@@ -27,7 +28,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._change_report import file_stem, markdown, report_data
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._module import CONNECTION_ARGUMENT_SPEC
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._argspec import connection_spec, states_spec
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
     ACTION_FAILED,
     ALREADY_DONE,
@@ -53,13 +54,20 @@ INFO_MODULE = 'ocsdm.route_manager.route_update_info'
 ACTION_MODULE = 'ocsdm.route_manager.route_update_action'
 ACTION_GROUP = 'group/ocsdm.route_manager.sdm'
 NAME = 'ocsdm.route_manager.route_update_wait'
-STATE_OPTIONS = ('success_states', 'failure_states', 'rollback_success_states', 'rollback_failure_states')
+STATE_OPTIONS = tuple(states_spec())
+
 
 # The connection options as the modules know them, all optional here: unset (or null) ones come from
 # module_defaults, and else the module's own SDM_* fallbacks and defaults apply where it runs.
-_CONNECTION_SPEC = dict(
-    (name, dict((key, value) for key, value in spec.items() if key in ('type', 'choices', 'no_log')))
-    for name, spec in CONNECTION_ARGUMENT_SPEC.items())
+def _optional(spec: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+    """The options of a module spec without their defaults, fallbacks and requirements: unset means "not given"."""
+    return dict(
+        (name, dict((key, value) for key, value in option.items() if key in ('type', 'elements', 'choices', 'no_log')))
+        for name, option in spec.items()
+    )
+
+
+_CONNECTION_SPEC = _optional(connection_spec())
 
 ARGUMENT_SPEC = dict(
     task_id=dict(type='str', required=True),
@@ -80,14 +88,11 @@ ARGUMENT_SPEC = dict(
     rollback_on_failure=dict(type='bool', default=False),
     report_dir=dict(type='path'),
     report_name=dict(type='str'),
-    success_states=dict(type='list', elements='str'),
-    failure_states=dict(type='list', elements='str'),
-    rollback_success_states=dict(type='list', elements='str'),
-    rollback_failure_states=dict(type='list', elements='str'),
     # Internal: how messages name the options. The role sets route_update_wait_, so they name its variables.
     _variable_prefix=dict(type='str', default=''),
 )
 ARGUMENT_SPEC.update(_CONNECTION_SPEC)
+ARGUMENT_SPEC.update(_optional(states_spec()))
 
 
 # --- the action plugin ---------------------------------------------------------------------------------
@@ -113,7 +118,9 @@ class ActionModule(ActionBase):
         try:
             matcher = StateMatcher(**dict((name, args[name]) for name in STATE_OPTIONS))
         except SdmError as err:
-            raise AnsibleActionFail('Invalid input to ocsdm.route_manager.route_update_wait: %s.' % err.message)
+            raise AnsibleActionFail(
+                'Invalid input to ocsdm.route_manager.route_update_wait: %s.' % err.message
+            ) from err
         self._options = options
         self._module_args = self._common_module_args(args)
         run = WaitRun(options, matcher, read=self._read_slice, act=self._run_action, show=self._show)
@@ -126,11 +133,16 @@ class ActionModule(ActionBase):
     def _arguments(self) -> Dict[str, Any]:
         """The validated options. An option given as null counts as not given (the role passes unset variables so;
         ansible-core 2.16 templates them to an empty string, which counts as not given too, except for the task id)."""
-        given = dict((name, value) for name, value in self._task.args.items()
-                     if value is not None and (value != '' or name == 'task_id'))
+        given = dict(
+            (name, value)
+            for name, value in self._task.args.items()
+            if value is not None and (value != '' or name == 'task_id')
+        )
         validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(given)
         if validation.error_messages:
-            raise AnsibleActionFail('Invalid input to ocsdm.route_manager.route_update_wait: %s' % '; '.join(validation.error_messages))
+            raise AnsibleActionFail(
+                'Invalid input to ocsdm.route_manager.route_update_wait: %s' % '; '.join(validation.error_messages)
+            )
         return validation.validated_parameters
 
     def _common_module_args(self, args: Dict[str, Any]) -> Dict[str, Any]:
@@ -152,11 +164,11 @@ class ActionModule(ActionBase):
         Ansible fills a task's unset options from module_defaults itself, but an option the task sets to
         null (as the role does for an unset variable) stays null: this finds what it would have had.
         """
-        entries = {}  # type: Dict[str, Any]
+        entries: Dict[str, Any] = {}
         for layer in self._task.module_defaults or []:
             # as Ansible merges them: an inner block's entry for a name replaces the outer one
             entries.update(layer if isinstance(layer, dict) else {})
-        merged = {}  # type: Dict[str, Any]
+        merged: Dict[str, Any] = {}
         for key in (ACTION_GROUP, NAME):
             if isinstance(entries.get(key), dict):
                 merged.update(entries[key])
@@ -167,10 +179,15 @@ class ActionModule(ActionBase):
     def _read_slice(self, phase: str, seconds: float) -> SliceRead:
         args = dict(self._module_args)
         options = self._options
-        args.update(task_id=[options.task_id], wait=phase != PHASE_READ,
-                    wait_for='rollback' if phase == PHASE_ROLLBACK else 'update',
-                    wait_timeout=0 if phase == PHASE_READ else max(1, int(math.ceil(seconds))),
-                    wait_sleep=options.poll_interval, wait_sleep_max=options.sleep_max, fail_on_timeout=False)
+        args.update(
+            task_id=[options.task_id],
+            wait=phase != PHASE_READ,
+            wait_for='rollback' if phase == PHASE_ROLLBACK else 'update',
+            wait_timeout=0 if phase == PHASE_READ else max(1, int(math.ceil(seconds))),
+            wait_sleep=options.poll_interval,
+            wait_sleep_max=options.sleep_max,
+            fail_on_timeout=False,
+        )
         answer = self._run_module(INFO_MODULE, args)
         tasks = answer.get('route_updates') or []
         if answer.get('failed') or not tasks:
@@ -180,8 +197,14 @@ class ActionModule(ActionBase):
     def _run_action(self, action: str) -> ActionDone:
         args = dict(self._module_args)
         options = self._options
-        args.update(task_id=options.task_id, action=action, wait=action == 'commit', wait_timeout=options.commit_timeout,
-                    wait_sleep=options.poll_interval, wait_sleep_max=options.sleep_max)
+        args.update(
+            task_id=options.task_id,
+            action=action,
+            wait=action == 'commit',
+            wait_timeout=options.commit_timeout,
+            wait_sleep=options.poll_interval,
+            wait_sleep_max=options.sleep_max,
+        )
         answer = self._run_module(ACTION_MODULE, args)
         changed = bool(answer.get('changed'))
         if answer.get('failed'):
@@ -191,7 +214,9 @@ class ActionModule(ActionBase):
         else:
             outcome = ALREADY_DONE
         message = to_text(answer.get('msg') or '').strip() or 'the module gave no message'
-        record = ActionRecord(action, outcome, changed, bool(answer.get('committed', False)), message, answer.get('elapsed'))
+        record = ActionRecord(
+            action, outcome, changed, bool(answer.get('committed', False)), message, answer.get('elapsed')
+        )
         task = answer.get('route_update')
         return ActionDone(record, task if isinstance(task, dict) else None)
 
@@ -219,14 +244,17 @@ class ActionModule(ActionBase):
 
     # -- the result --
 
-    def _result(self, options: WaitOptions, record: WaitRecord, outcome: Outcome, timing: Timing,
-                matcher: StateMatcher) -> Dict[str, Any]:
+    def _result(
+        self, options: WaitOptions, record: WaitRecord, outcome: Outcome, timing: Timing, matcher: StateMatcher
+    ) -> Dict[str, Any]:
         report, message, fails = {}, outcome.message, outcome.fails_play
         if options.writes_report:
             report = self._report(options, record, outcome, timing, matcher)
             if report.get('error'):
-                message = 'Could not write the change report of route update task %s to %s: %s. Outcome of the task: %s' % (
-                    options.task_id, os.path.dirname(report['json']), report['error'], outcome.message)
+                message = (
+                    'Could not write the change report of route update task %s to %s: %s. Outcome of the task: %s'
+                    % (options.task_id, os.path.dirname(report['json']), report['error'], outcome.message)
+                )
                 fails = True
         if not fails:
             self._show(outcome.message)
@@ -239,14 +267,17 @@ class ActionModule(ActionBase):
             task=record.task,
         )
 
-    def _report(self, options: WaitOptions, record: WaitRecord, outcome: Outcome, timing: Timing,
-                matcher: StateMatcher) -> Dict[str, Any]:
+    def _report(
+        self, options: WaitOptions, record: WaitRecord, outcome: Outcome, timing: Timing, matcher: StateMatcher
+    ) -> Dict[str, Any]:
         """Write the JSON and Markdown reports (in check mode only say where); the paths, and an error if any."""
         folder = os.path.realpath(os.path.expanduser(options.report_dir or ''))
         base = os.path.join(folder, file_stem(options.report_name, options.task_id))
-        files = dict(json=base + '.json', markdown=base + '.md', written=not options.check_mode)  # type: Dict[str, Any]
+        files: Dict[str, Any] = dict(json=base + '.json', markdown=base + '.md', written=not options.check_mode)
         if options.check_mode:
-            self._show('Check mode: the change report would be written to %s and %s' % (files['markdown'], files['json']))
+            self._show(
+                'Check mode: the change report would be written to %s and %s' % (files['markdown'], files['json'])
+            )
             return files
         data = report_data(options, record, outcome, timing, matcher)
         try:
@@ -282,13 +313,6 @@ def _write(path: str, content: str) -> None:
 
 
 def _options(args: Dict[str, Any], check_mode: bool) -> WaitOptions:
-    return WaitOptions(
-        task_id=args['task_id'], timeout=args['timeout'], progress_interval=args['progress_interval'],
-        poll_interval=args['poll_interval'], poll_interval_max=args['poll_interval_max'],
-        failed_devices_shown=args['failed_devices_shown'], expect_error_handling=args['expect_error_handling'],
-        rollback_wait=args['rollback_wait'], rollback_timeout=args['rollback_timeout'],
-        expect_rollback_status=args['expect_rollback_status'], expect_rollback_count=args['expect_rollback_count'],
-        expect_devices_rolled_back=args['expect_devices_rolled_back'], expect_no_rollback_on_success=args['expect_no_rollback_on_success'],
-        commit_on_success=args['commit_on_success'], commit_timeout=args['commit_timeout'], rollback_on_failure=args['rollback_on_failure'],
-        report_dir=args['report_dir'], report_name=args['report_name'], check_mode=bool(check_mode),
-        variable_prefix=args['_variable_prefix'] or '')
+    # Every option that WaitOptions holds has the same name here; the two others come from the run.
+    given = {option.name: args[option.name] for option in fields(WaitOptions) if option.name in args}
+    return WaitOptions(**given, check_mode=bool(check_mode), variable_prefix=args['_variable_prefix'] or '')

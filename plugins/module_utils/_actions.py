@@ -22,16 +22,26 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._clock import Clock, Deadline
-from ._errors import SdmError, SdmInputError, SdmNotFoundError, SdmOutcomeUnknownError, SdmUnconfirmedError, SdmWaitTimeout
+from ._errors import (
+    SdmActionConflictError,
+    SdmError,
+    SdmInputError,
+    SdmNotFoundError,
+    SdmOutcomeUnknownError,
+    SdmUnconfirmedError,
+    SdmWaitTimeout,
+    Warnings,
+    capitalised,
+    sentences,
+)
 from ._states import FAILURE, RUNNING, SUCCESS, UNKNOWN, StateMatcher, normalise_state
-from ._waiter import GROWTH, Waiter
+from ._waiter import GROWTH, Waiter, seconds_text
 
 COMMIT = 'commit'
 ROLLBACK = 'rollback'
 CANCEL = 'cancel'
 # The module's action names and the type words of the SDM API.
 ACTIONS = {COMMIT: 'Commit', ROLLBACK: 'Rollback', CANCEL: 'Cancel'}
-_PAST = {COMMIT: 'committed', ROLLBACK: 'rolled back', CANCEL: 'cancelled'}
 
 # Where a task's rollback stands.
 NO_ROLLBACK = 'none'
@@ -44,10 +54,6 @@ _ROLLBACK_IDLE = frozenset(normalise_state(word) for word in ('', 'Unknown', 'No
 _CANCELLED = frozenset(normalise_state(word) for word in ('Cancelled', 'Canceled'))
 
 _Task = Dict[str, Any]
-
-
-class SdmActionConflictError(SdmInputError):
-    """The task's state does not allow the action; found before sending, so nothing was sent."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,9 @@ def rollback_phase(task: _Task, matcher: StateMatcher) -> str:
     return ROLLBACK_UNCLEAR
 
 
-def decide(action: str, task_id: str, task: Optional[_Task], matcher: StateMatcher, is_pending: Callable[[], bool]) -> Decision:
+def decide(
+    action: str, task_id: str, task: Optional[_Task], matcher: StateMatcher, is_pending: Callable[[], bool]
+) -> Decision:
     """Whether ``action`` must be sent for ``task``; raises `SdmActionConflictError`, or `SdmNotFoundError` for
     ``None`` (SDM answered 404: for a commit too, since a typo must not pass for a task committed earlier).
 
@@ -113,7 +121,7 @@ def decide(action: str, task_id: str, task: Optional[_Task], matcher: StateMatch
     nobody knows never blocks an action: SDM decides, and its refusal is reported.
     """
     if task is None:
-        raise SdmNotFoundError('route update task %s not found' % task_id, 404)
+        raise SdmNotFoundError('route update task %s not found' % task_id, 404, task_id=task_id)
     if action == COMMIT:
         return _decide_commit(task, matcher, is_pending)
     if action == ROLLBACK:
@@ -127,24 +135,43 @@ def _decide_commit(task: _Task, matcher: StateMatcher, is_pending: Callable[[], 
     _refuse_while_updating(task, matcher, COMMIT, 'SDM commits a task only after its update has finished')
     phase = rollback_phase(task, matcher)
     if phase == ROLLBACK_FINISHED:
-        raise _conflict(task, COMMIT, 'it was rolled back (rollback status %s), and SDM does not commit a rolled-back task'
-                        % _word(task['rollback_status']))
+        raise _conflict(
+            task,
+            COMMIT,
+            'it was rolled back (rollback status %s), and SDM does not commit a rolled-back task'
+            % _word(task['rollback_status']),
+        )
     if phase == ROLLBACK_RUNNING:
-        raise _conflict(task, COMMIT, 'its rollback is running (rollback status %s)' % _word(task['rollback_status']))
+        raise _conflict(task, COMMIT, 'its rollback is running', running=('rollback status', task['rollback_status']))
     if not is_pending():
-        return Decision(False, 'route update task %s is already committed: it is no longer in the pending list' % task['task_id'],
-                        committed=True)
+        return Decision(
+            False,
+            'route update task %s is already committed: it is no longer in the pending list' % task['task_id'],
+            committed=True,
+        )
     return Decision(True)
 
 
 def _decide_rollback(task: _Task, matcher: StateMatcher, is_pending: Callable[[], bool]) -> Decision:
     phase = rollback_phase(task, matcher)
     if phase == ROLLBACK_FINISHED:
-        return Decision(False, 'route update task %s is already rolled back (rollback status %s)' % (task['task_id'], _word(task['rollback_status'])))
+        return Decision(
+            False,
+            'route update task %s is already rolled back (rollback status %s)'
+            % (task['task_id'], _word(task['rollback_status'])),
+        )
     if phase == ROLLBACK_RUNNING:
-        return Decision(False, 'the rollback of route update task %s is already running (rollback status %s)'
-                        % (task['task_id'], _word(task['rollback_status'])))
-    _refuse_while_updating(task, matcher, ROLLBACK, 'SDM rolls back only a finished update. Wait for it to finish, or stop it with action=cancel')
+        return Decision(
+            False,
+            'the rollback of route update task %s is already running (rollback status %s)'
+            % (task['task_id'], _word(task['rollback_status'])),
+        )
+    _refuse_while_updating(
+        task,
+        matcher,
+        ROLLBACK,
+        'SDM rolls back only a finished update. Wait for it to finish, or stop it with action=cancel',
+    )
     if phase == NO_ROLLBACK and not is_pending():
         # Readable, never rolled back, yet no longer pending: it was committed.
         raise _conflict(task, ROLLBACK, 'it is no longer in the pending list, so it was committed')
@@ -156,20 +183,34 @@ def _decide_cancel(task: _Task, matcher: StateMatcher) -> Decision:
     if kind in (RUNNING, UNKNOWN):
         return Decision(True)
     if normalise_state(task['update_status']) in _CANCELLED:
-        return Decision(False, 'route update task %s is already cancelled (update status %s)' % (task['task_id'], _word(task['update_status'])))
+        return Decision(
+            False,
+            'route update task %s is already cancelled (update status %s)'
+            % (task['task_id'], _word(task['update_status'])),
+        )
     # A finished update has nothing left to stop; SDM would refuse the Cancel.
-    return Decision(False, 'route update task %s has already finished (update status %s): there is nothing to cancel'
-                    % (task['task_id'], _word(task['update_status'])))
+    return Decision(
+        False,
+        'route update task %s has already finished (update status %s): there is nothing to cancel'
+        % (task['task_id'], _word(task['update_status'])),
+    )
 
 
 def _refuse_while_updating(task: _Task, matcher: StateMatcher, action: str, why: str) -> None:
     if matcher.classify_update(task['update_status']) == RUNNING:
-        raise _conflict(task, action, 'its update is still running (update status %s); %s' % (_word(task['update_status']), why))
+        raise _conflict(
+            task, action, 'its update is still running', running=('update status', task['update_status']), why=why
+        )
 
 
-def _conflict(task: _Task, action: str, why: str) -> SdmActionConflictError:
-    return SdmActionConflictError('route update task %s cannot be %s: %s. Nothing was sent to SDM'
-                                  % (task['task_id'], _PAST[action], why))
+def _conflict(
+    task: _Task, action: str, state: str, running: Optional[Tuple[str, Any]] = None, why: Optional[str] = None
+) -> SdmActionConflictError:
+    """The error of an action that ``state`` does not allow; ``running`` is the running phase's label and word."""
+    label, word = running if running is not None else (None, None)
+    return SdmActionConflictError(
+        task['task_id'], action, state, _word(word) if running is not None else None, label, why
+    )
 
 
 def _word(value: Any) -> str:
@@ -191,12 +232,18 @@ class ActionRunner:
         self.sent = False
         self.accepted = False
         self.confirmed = False
-        self.last_task = None  # type: Optional[_Task]
-        self.warnings = []  # type: List[str]
-        self._effect_deadline = None  # type: Optional[Deadline]
+        self.last_task: Optional[_Task] = None
+        self.warnings = Warnings()
+        self._effect_deadline: Optional[Deadline] = None
 
-    def run(self, task_id: str, action: str, check_mode: bool = False, wait: Optional[WaitSettings] = None,
-            confirm: Optional[WaitSettings] = None) -> ActionOutcome:
+    def run(
+        self,
+        task_id: str,
+        action: str,
+        check_mode: bool = False,
+        wait: Optional[WaitSettings] = None,
+        confirm: Optional[WaitSettings] = None,
+    ) -> ActionOutcome:
         """One action on one task; ``wait`` (ignored in check mode) waits for its result.
 
         ``confirm`` says how long and how often to look for the action's effect when its answer is lost
@@ -205,10 +252,15 @@ class ActionRunner:
         decision = self._decide(task_id, action)
         if not decision.send:
             task = self._settle(task_id, action, None if check_mode else wait)
-            return self._outcome(False, task, _sentence(decision.reason), decision.committed)
+            return self._outcome(False, task, sentences(capitalised(decision.reason)), decision.committed)
         word = ACTIONS[action]
         if check_mode:
-            return self._outcome(True, self.last_task, 'Check mode: the %s of route update task %s would be sent.' % (word, task_id), False)
+            return self._outcome(
+                True,
+                self.last_task,
+                'Check mode: the %s of route update task %s would be sent.' % (word, task_id),
+                False,
+            )
         self._send(task_id, action, confirm or wait or DEFAULT_CONFIRM)
         task = self._settle(task_id, action, wait)
         if self.accepted:
@@ -227,10 +279,11 @@ class ActionRunner:
             self.last_task = self._read(task_id, action)
         except SdmNotFoundError as missing:
             # Named as what it is for the user: nothing happened. A commit ends here too (see decide).
-            missing.message = '%s; the %s was not sent' % (missing.message, ACTIONS[action])
-            missing.args = (missing.message,)
+            missing.with_note('the %s was not sent' % ACTIONS[action])
             raise
-        return decide(action, task_id, self.last_task, self.matcher, lambda: task_id in self.client.list_pending_task_ids())
+        return decide(
+            action, task_id, self.last_task, self.matcher, lambda: task_id in self.client.list_pending_task_ids()
+        )
 
     def _read(self, task_id: str, action: str) -> Optional[_Task]:
         """The task; ``None`` when SDM answers 404 right after this run's own Commit (SDM forgets committed tasks)."""
@@ -264,11 +317,13 @@ class ActionRunner:
             except SdmError as error:
                 shown, seen = False, 'the last read failed: %s' % error.message
                 if not error.transient:
-                    raise self._outcome_unknown(task_id, action, lost, seen, confirm.timeout)
+                    raise self._outcome_unknown(task_id, action, lost, seen, confirm.timeout) from error
             if shown:
                 self.confirmed = True
-                self._warn('the answer to the %s of route update task %s was lost (%s), but the task shows that it took effect: %s. '
-                           'The %s was not sent again' % (ACTIONS[action], task_id, lost.message, seen, ACTIONS[action]))
+                self.warnings.add(
+                    'the answer to the %s of route update task %s was lost (%s), but the task shows that it took effect: %s. '
+                    'The %s was not sent again' % (ACTIONS[action], task_id, lost.message, seen, ACTIONS[action])
+                )
                 return
             remaining = deadline.remaining()
             if remaining <= 0:
@@ -287,22 +342,33 @@ class ActionRunner:
             word = task.get('rollback_status')
             phase = rollback_phase(task, self.matcher)
             moved = phase in (ROLLBACK_RUNNING, ROLLBACK_FINISHED) or (
-                phase == ROLLBACK_UNCLEAR and normalise_state(word) != normalise_state(before.get('rollback_status')))
+                phase == ROLLBACK_UNCLEAR and normalise_state(word) != normalise_state(before.get('rollback_status'))
+            )
             return moved, 'rollback status %s' % _word(word)
         word = task.get('update_status')
         kind = self.matcher.classify_update(word)
-        stopped = kind in (SUCCESS, FAILURE) or (kind == UNKNOWN and normalise_state(word) != normalise_state(before.get('update_status')))
+        stopped = kind in (SUCCESS, FAILURE) or (
+            kind == UNKNOWN and normalise_state(word) != normalise_state(before.get('update_status'))
+        )
         return stopped, 'update status %s' % _word(word)
 
-    def _outcome_unknown(self, task_id: str, action: str, lost: SdmError, seen: str, timeout: float) -> SdmOutcomeUnknownError:
+    def _outcome_unknown(
+        self, task_id: str, action: str, lost: SdmError, seen: str, timeout: float
+    ) -> SdmOutcomeUnknownError:
         word = ACTIONS[action]
-        again = 'Running the module again is safe: it reads the task first and sends the %s only if it is still needed' % word
+        again = (
+            'Running the module again is safe: it reads the task first and sends the %s only if it is still needed'
+            % word
+        )
         if action == COMMIT:
             again += ' (if SDM commits it meanwhile and forgets it, that run reports the task as not found)'
         return SdmOutcomeUnknownError(
             'the outcome of the %s of route update task %s is unknown: its answer was lost (%s), and within %s seconds the task did '
             'not show that it took effect (last seen: %s). The %s was not sent again. %s'
-            % (word, task_id, lost.message, _seconds(timeout), seen, word, again), lost, seen)
+            % (word, task_id, lost.message, seconds_text(timeout), seen, word, again),
+            lost,
+            seen,
+        )
 
     # Waiting -------------------------------------------------------------------------------------
 
@@ -321,15 +387,22 @@ class ActionRunner:
         key, target = ('rollback_finished', 'rollback') if action == ROLLBACK else ('finished', 'update')
         if not self.sent and self.last_task is not None and self.last_task.get(key):
             return self.last_task
-        waiter = Waiter(self.client, self.matcher, timeout=wait.timeout, sleep=wait.sleep, sleep_max=wait.sleep_max,
-                        target=target, clock=self.clock)
+        waiter = Waiter(
+            self.client,
+            self.matcher,
+            timeout=wait.timeout,
+            sleep=wait.sleep,
+            sleep_max=wait.sleep_max,
+            target=target,
+            clock=self.clock,
+        )
         try:
             result = waiter.wait([task_id])
         except SdmWaitTimeout as timeout:
             self.last_task = timeout.tasks[0] if timeout.tasks else self.last_task
             raise
         for message in result.warnings:
-            self._warn(message)
+            self.warnings.add(message)
         self.last_task = result.tasks[0]
         return self.last_task
 
@@ -344,21 +417,13 @@ class ActionRunner:
                 return
             remaining = deadline.remaining()
             if remaining <= 0:
-                raise SdmWaitTimeout('timed out after %s seconds waiting for route update task %s to leave the pending list after its Commit'
-                                     % (_seconds(wait.timeout), task_id), [self.last_task] if self.last_task else [], polls,
-                                     deadline.elapsed(), self.warnings)
+                raise SdmWaitTimeout(
+                    'timed out after %s seconds waiting for route update task %s to leave the pending list after its Commit'
+                    % (seconds_text(wait.timeout), task_id),
+                    [self.last_task] if self.last_task else [],
+                    polls,
+                    deadline.elapsed(),
+                    self.warnings,
+                )
             self.clock.sleep(min(interval, remaining))
             interval = min(interval * GROWTH, wait.sleep_max)
-
-    def _warn(self, message: str) -> None:
-        if message not in self.warnings:
-            self.warnings.append(message)
-
-
-def _sentence(text: str) -> str:
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith('.') else text + '.'
-
-
-def _seconds(value: float) -> str:
-    return '%d' % value if value == int(value) else '%.1f' % value

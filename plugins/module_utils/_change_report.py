@@ -12,12 +12,32 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional
 
-from ._outcome import FAILED, WOULD_SEND, Outcome, Timing, WaitOptions, WaitRecord, device_outcome, not_rolled_back, updated_devices
+from ._outcome import (
+    FAILED,
+    WOULD_SEND,
+    Outcome,
+    Timing,
+    WaitOptions,
+    WaitRecord,
+    device_outcome,
+    not_rolled_back,
+    updated_devices,
+)
 from ._states import StateMatcher
 
 REPORT_VERSION = 1
-DEVICE_FIELDS = ('device_group_id', 'object_id', 'route_set_id', 'status', 'push_status', 'update_date', 'update_failure_msg',
-                 'rollback_status', 'rollback_date', 'rollback_failure_msg')
+DEVICE_FIELDS = (
+    'device_group_id',
+    'object_id',
+    'route_set_id',
+    'status',
+    'push_status',
+    'update_date',
+    'update_failure_msg',
+    'rollback_status',
+    'rollback_date',
+    'rollback_failure_msg',
+)
 
 _UNSAFE_NAME = re.compile(r'[^A-Za-z0-9._-]')
 
@@ -29,7 +49,9 @@ def file_stem(report_name: Optional[str], task_id: str) -> str:
     return '_' + stem[1:] if stem.startswith('.') else stem
 
 
-def report_data(options: WaitOptions, record: WaitRecord, outcome: Outcome, timing: Timing, matcher: StateMatcher) -> Dict[str, Any]:
+def report_data(
+    options: WaitOptions, record: WaitRecord, outcome: Outcome, timing: Timing, matcher: StateMatcher
+) -> Dict[str, Any]:
     """The content of the JSON report."""
     task = record.task
     updated = updated_devices(task, matcher)
@@ -109,7 +131,10 @@ def _num(value: Any) -> str:
 
 def markdown(report: Dict[str, Any], json_file_name: str) -> str:
     """The report for a change ticket: a summary table, the outcome, the actions and the devices."""
-    lines = ['# Route update task %s: %s' % (_cell(report['task_id']), str(report['result']).replace('_', ' ').upper()), '']
+    lines = [
+        '# Route update task %s: %s' % (_cell(report['task_id']), str(report['result']).replace('_', ' ').upper()),
+        '',
+    ]
     if report['check_mode']:
         lines += ['_Check mode: nothing was sent to SDM._', '']
     lines += _summary_table(report)
@@ -118,7 +143,11 @@ def markdown(report: Dict[str, Any], json_file_name: str) -> str:
         lines += ['', 'Failed checks:', ''] + ['- %s' % _cell(problem) for problem in report['problems']]
     lines += ['', '## Actions', ''] + _actions_table(report['actions'])
     lines += ['', '## Devices', ''] + _devices_table(report['devices'])
-    lines += ['', '_Written by ocsdm.route_manager.route_update_wait. The data is in %s next to this file._' % _cell(json_file_name)]
+    lines += [
+        '',
+        '_Written by ocsdm.route_manager.route_update_wait. The data is in %s next to this file._'
+        % _cell(json_file_name),
+    ]
     return '\n'.join(lines) + '\n'
 
 
@@ -132,9 +161,18 @@ def _summary_table(report: Dict[str, Any]) -> List[str]:
         ('Devices updated', '%s of %s' % (_num(update['updated_count']), _num(update['total_device_count']))),
         ('Failed devices', str(update['failed_device_count'])),
         ('Error handling', _cell(update['error_handling'])),
-        ('Rollback', '%s: rollback status %s, rollback count %s, %d of %d updated device%s rolled back' % (
-            _word(rollback['outcome']), _cell(rollback['status']), _num(rollback['count']), rollback['rolled_back_devices'],
-            rollback['updated_devices'], '' if rollback['updated_devices'] == 1 else 's')),
+        (
+            'Rollback',
+            '%s: rollback status %s, rollback count %s, %d of %d updated device%s rolled back'
+            % (
+                _word(rollback['outcome']),
+                _cell(rollback['status']),
+                _num(rollback['count']),
+                rollback['rolled_back_devices'],
+                rollback['updated_devices'],
+                '' if rollback['updated_devices'] == 1 else 's',
+            ),
+        ),
         ('Rollback checks', _word(rollback['checks'])),
         ('Committed', 'yes' if report['committed'] else 'no'),
         ('Started (UTC)', timings['started']),
@@ -149,14 +187,27 @@ def _actions_table(actions: List[Dict[str, Any]]) -> List[str]:
     if not actions:
         return ['None: the role sent no commit or rollback.']
     return ['| Action | Result | Message |', '|---|---|---|'] + [
-        '| %s | %s | %s |' % (action['action'], _word(action['result']), _cell(action['message'])) for action in actions]
+        '| %s | %s | %s |' % (action['action'], _word(action['result']), _cell(action['message'])) for action in actions
+    ]
 
 
 def _devices_table(devices: List[Dict[str, Any]]) -> List[str]:
     if not devices:
         return ['SDM reported no devices.']
-    head = ['| Device group | Object id | Status | Failure message | Rollback status | Rollback failure message | Outcome |',
-            '|---|---|---|---|---|---|---|']
-    return head + ['| %s | %s | %s | %s | %s | %s | %s |' % (
-        _cell(d['device_group_id']), _cell(d['object_id']), _cell(d['status']), _cell(d['update_failure_msg']),
-        _cell(d['rollback_status']), _cell(d['rollback_failure_msg']), _word(d['outcome'])) for d in devices]
+    head = [
+        '| Device group | Object id | Status | Failure message | Rollback status | Rollback failure message | Outcome |',
+        '|---|---|---|---|---|---|---|',
+    ]
+    return head + [
+        '| %s | %s | %s | %s | %s | %s | %s |'
+        % (
+            _cell(d['device_group_id']),
+            _cell(d['object_id']),
+            _cell(d['status']),
+            _cell(d['update_failure_msg']),
+            _cell(d['rollback_status']),
+            _cell(d['rollback_failure_msg']),
+            _word(d['outcome']),
+        )
+        for d in devices
+    ]

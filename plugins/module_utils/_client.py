@@ -12,21 +12,21 @@ session id are kept out of every message, repr and warning.
 from __future__ import annotations
 
 import copy
-import html.entities
 import http
 import json
 import re
 import threading
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
-from ._body import SlowBodyError, iter_body
+from ._body_watchdog import SlowBodyError, iter_body
 from ._clock import Clock, Deadline
 from ._decode import DEFAULT_MAX_BODY_BYTES, JSON, XML, decode_body, text_excerpt
 from ._errors import (
+    exception_chain,
     SdmActionRefusedError,
     SdmAuthError,
     SdmBadAnswerError,
@@ -37,10 +37,12 @@ from ._errors import (
     SdmPermissionError,
     SdmTransportError,
     SdmUnconfirmedError,
+    Warnings,
 )
 from ._normalise import TASK_FIELDS, normalise_task, pending_task_ids
 from ._recording import attach_recorder
 from ._retry import RetryPolicy, parse_retry_after
+from ._secrets import SecretFilter
 from ._states import StateMatcher
 
 try:
@@ -48,12 +50,11 @@ try:
     import urllib3
     from requests.adapters import HTTPAdapter
 except ImportError:
-    requests = None
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()  # type: Optional[str]
+    requests = None  # type: ignore[assignment]
+    REQUESTS_IMPORT_ERROR: Optional[str] = traceback.format_exc()
 else:
-    HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
+HAS_REQUESTS = REQUESTS_IMPORT_ERROR is None
 
 SESSION_COOKIE = 'JSESSIONID'
 LOGIN_PATH = '/admin/login'
@@ -69,11 +70,14 @@ MAX_TASK_ID_LENGTH = 256
 POOL_SIZE = 16
 # Error bodies only feed a short excerpt.
 ERROR_BODY_LIMIT = 64 * 1024
+# Why a login whose answer was lost is not tried again.
+LOGIN_NOT_REPEATED = (
+    'the login was not repeated: it may have opened a session on SDM, and every new try could leave one more '
+    'session open until SDM expires it (SDM limits concurrent sessions)'
+)
 # Logout is a courtesy to the server: it must not hold up the result for long.
 LOGOUT_RETRY_WINDOW = 5.0
 # What replaces a secret in a message; shorter secrets are not looked for (they would hide ordinary words).
-SECRET_MASK = '********'
-MIN_SECRET_LENGTH = 3
 
 _MEDIA_TYPES = {XML: 'application/xml', JSON: 'application/json'}
 _API_VERSION = re.compile(r'^v[0-9]+(\.[0-9]+)*$')
@@ -81,8 +85,6 @@ _CONTROL = re.compile(r'[\x00-\x1f\x7f-\x9f]')
 # urllib3 prefixes reasons with the connection object; the message already names the host.
 _OBJECT_REPR = re.compile(r'<[^<>]* object at 0x[0-9a-fA-F]+>:?\s*|\b\w*Connection(?:Pool)?\(host=[^()]*\):?\s*')
 # How a server may escape a character when it echoes a secret: the XML entities and JSON's short escapes.
-_XML_ENTITIES = {'&': 'amp', '"': 'quot', '<': 'lt', '>': 'gt', "'": 'apos'}
-_JSON_ESCAPES = {'"': '\\"', '\\': '\\\\', '/': '\\/', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t'}
 
 
 @dataclass
@@ -120,11 +122,13 @@ class ConnectionConfig:
     def _check_url(self) -> None:
         try:
             parts = urlsplit(self.url or '')
-            parts.port  # pylint: disable=pointless-statement  # raises ValueError on a bad port
+            _ = parts.port  # raises ValueError on a bad port
         except ValueError:
-            raise SdmInputError('url is not a valid URL')
+            raise SdmInputError('url is not a valid URL') from None
         if parts.scheme not in ('http', 'https') or not parts.hostname:
-            raise SdmInputError('url must start with https:// or http:// and name a host, for example https://sdm.example.com:8443')
+            raise SdmInputError(
+                'url must start with https:// or http:// and name a host, for example https://sdm.example.com:8443'
+            )
         if parts.username is not None or parts.password is not None:
             # Credentials in the URL would end up in messages; they belong in username and password.
             raise SdmInputError('url must not contain a user name or password; use the username and password options')
@@ -143,8 +147,7 @@ class ConnectionConfig:
 
     @property
     def host(self) -> str:
-        parts = urlsplit(self.url)
-        return '%s:%s' % (parts.hostname, parts.port or (443 if parts.scheme == 'https' else 80))
+        return host_port(self.url)
 
     @property
     def verify(self) -> Any:
@@ -152,6 +155,21 @@ class ConnectionConfig:
         if not self.validate_certs:
             return False
         return self.ca_path or True
+
+
+def host_port(url: str) -> str:
+    """``host:port`` of a URL (an IPv6 address in brackets), with the scheme's default port when none is given."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    host = parts.hostname or url
+    if ':' in host:
+        host = '[%s]' % host
+    if port is None:
+        port = 443 if parts.scheme == 'https' else 80
+    return '%s:%d' % (host, port)
 
 
 def task_path(task_id: Any) -> str:
@@ -184,7 +202,9 @@ def action_body(action: str, body_format: str) -> bytes:
         raise SdmInputError('the action must be one of %s, got %r' % (', '.join(ACTION_TYPES), action))
     if body_format == JSON:
         return json.dumps({'type': action}).encode('utf-8')
-    return ('<?xml version="1.0" encoding="UTF-8"?><routeUpdateAction><type>%s</type></routeUpdateAction>' % action).encode('utf-8')
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><routeUpdateAction><type>%s</type></routeUpdateAction>' % action
+    ).encode('utf-8')
 
 
 def login_body(username: str, password: str, body_format: str) -> bytes:
@@ -194,40 +214,13 @@ def login_body(username: str, password: str, body_format: str) -> bytes:
     for name, value in (('username', username), ('password', password)):
         if _CONTROL.search(value):
             # XML 1.0 cannot carry most control characters; the value itself is never shown.
-            raise SdmInputError('%s contains control characters, which cannot be sent as XML; use body_format=json' % name)
-    return ('<?xml version="1.0" encoding="UTF-8"?><session><userName>%s</userName><password>%s</password></session>'
-            % (xml_escape(username), xml_escape(password))).encode('utf-8')
-
-
-def hide_secrets(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret replaced by `SECRET_MASK`, also where a server echoed it escaped.
-
-    Each character of a secret may appear as itself or escaped: JSON (``\\"``, ``\\\\``, ``\\u00e9``, surrogate
-    pairs), XML or HTML (``&amp;``, ``&quot;``, ``&#233;``, ``&#xE9;``, ``&eacute;``) or percent-encoded
-    (``%C3%A9``, ``+`` for a space), in any mix and letter case of the hex digits.
-    """
-    for secret in secrets:
-        if secret and len(secret) >= MIN_SECRET_LENGTH:
-            text = re.sub(''.join(_escaped_forms(char) for char in secret), SECRET_MASK, text)
-    return text
-
-
-def _escaped_forms(char: str) -> str:
-    """A regular expression for one character of a secret in any of the forms `hide_secrets` knows."""
-    code = ord(char)
-    forms = [re.escape(char), '&#0*%d;' % code, '&#[xX]0*(?i:%x);' % code]
-    name = _XML_ENTITIES.get(char) or html.entities.codepoint2name.get(code)
-    if name:
-        forms.append('&%s;' % name)
-    if char in _JSON_ESCAPES:
-        forms.append(re.escape(_JSON_ESCAPES[char]))
-    units = [code] if code < 0x10000 else [0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)]
-    forms.append(''.join(r'\\u(?i:%04x)' % unit for unit in units))
-    # surrogatepass: a lone surrogate can come in through a JSON string, and scrubbing must never fail.
-    forms.append(''.join('%%(?i:%02x)' % byte for byte in char.encode('utf-8', 'surrogatepass')))
-    if char == ' ':
-        forms.append(r'\+')
-    return '(?:%s)' % '|'.join(forms)
+            raise SdmInputError(
+                '%s contains control characters, which cannot be sent as XML; use body_format=json' % name
+            )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><session><userName>%s</userName><password>%s</password></session>'
+        % (xml_escape(username), xml_escape(password))
+    ).encode('utf-8')
 
 
 @dataclass
@@ -265,13 +258,14 @@ class SdmClient:
             raise SdmError('the Python library requests is not installed')
         self.config = config
         self.clock = clock or Clock()
-        self.warnings = []  # type: List[str]
+        self.warnings = Warnings()
         self._session = self._new_session(adapter)
         self._logged_in = False
         self._generation = 0  # bumped by every login; tells concurrent pollers whether to log in again
-        self._session_ids = set()  # every session id of this run, kept after logout for scrubbing messages
+        self._session_ids: Set[str] = set()  # every session id of this run, kept after logout for scrubbing messages
         self._login_lock = threading.Lock()
         self._state_lock = threading.Lock()
+        self._secret_filter = SecretFilter([config.password])
         self.recorder = attach_recorder(self._session, config, self._scrub, self.warn)
 
     def __repr__(self) -> str:
@@ -299,7 +293,7 @@ class SdmClient:
             raise
         return self
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         try:
             self.logout()
         except Exception:  # pylint: disable=broad-except
@@ -308,7 +302,6 @@ class SdmClient:
             # The body's exception is the one that explains the failure: keep it.
         finally:
             self._session.close()
-        return False
 
     @property
     def logged_in(self) -> bool:
@@ -316,9 +309,7 @@ class SdmClient:
 
     def warn(self, message: str) -> None:
         """Record a warning once (pollers may hit the same one in every round)."""
-        with self._state_lock:
-            if message not in self.warnings:
-                self.warnings.append(message)
+        self.warnings.add(message)
 
     # Session -----------------------------------------------------------------------------------
 
@@ -334,17 +325,28 @@ class SdmClient:
         try:
             answer = self._exchange('POST', LOGIN_PATH, deadline, body, repeatable=False)
         except SdmUnconfirmedError as lost:
-            raise _login_lost(lost)
+            # Nobody may retry it: every new try could leave one more session open.
+            lost.cause.transient = False
+            raise lost.cause.with_note(LOGIN_NOT_REPEATED) from lost
+        summary, where = self._summary('POST', LOGIN_PATH, answer), self._full_path(LOGIN_PATH)
         if answer.status == 401:
-            raise SdmAuthError('login refused for user %r: wrong user name or password (%s)'
-                               % (self.config.username, self._summary('POST', LOGIN_PATH, answer)), 401, self._full_path(LOGIN_PATH))
+            refused = 'login refused for user %r: wrong user name or password (%s)' % (self.config.username, summary)
+            raise SdmAuthError(refused, 401, where, login=True)
         if answer.status == 404:
-            raise SdmNotFoundError('the login URL does not exist: check url and api_version %r (%s)'
-                                   % (self.config.api_version, self._summary('POST', LOGIN_PATH, answer)), 404, self._full_path(LOGIN_PATH))
+            missing = 'the login URL does not exist: check url and api_version %r (%s)' % (
+                self.config.api_version,
+                summary,
+            )
+            raise SdmNotFoundError(missing, 404, where, api=True)
         self._raise_for_status('POST', LOGIN_PATH, answer)
         if not self._pin_session_cookie() and not self._cookie_from_login_body(answer):
-            raise SdmAuthError('POST %s answered %d but set no %s session cookie'
-                               % (self._full_path(LOGIN_PATH), answer.status, SESSION_COOKIE), answer.status, self._full_path(LOGIN_PATH))
+            raise SdmAuthError(
+                'POST %s answered %d but set no %s session cookie'
+                % (self._full_path(LOGIN_PATH), answer.status, SESSION_COOKIE),
+                answer.status,
+                self._full_path(LOGIN_PATH),
+                login=True,
+            )
         with self._state_lock:
             self._generation += 1
             self._logged_in = True
@@ -373,7 +375,7 @@ class SdmClient:
     def secrets(self) -> List[str]:
         """The password and every session id this client has held, also without its ``.tomcat1`` route suffix.
 
-        The values to keep out of messages (see `hide_secrets`); still known after logout.
+        The values to keep out of messages (see `_secrets.py`); still known after logout.
         """
         values = [cookie.value for cookie in self._session_cookies() if cookie.value]
         with self._state_lock:
@@ -428,7 +430,9 @@ class SdmClient:
     def _cookie_from_login_body(self, answer: _Answer) -> bool:
         """Fallback for a proxy that drops Set-Cookie: the login body carries the same session id."""
         try:
-            session = decode_body(answer.body, answer.content_type, 'session', 'a login session', self.config.max_body_bytes)
+            session = decode_body(
+                answer.body, answer.content_type, 'session', 'a login session', self.config.max_body_bytes
+            )
         except SdmBadAnswerError:
             return False
         session_id = session.get('sessionId')
@@ -440,22 +444,29 @@ class SdmClient:
 
     # Reading tasks -----------------------------------------------------------------------------
 
-    def read_task(self, task_id: str, matcher: StateMatcher, deadline: Optional[Deadline] = None) -> Tuple[Dict[str, Any], List[str]]:
+    def read_task(
+        self, task_id: str, matcher: StateMatcher, deadline: Optional[Deadline] = None
+    ) -> Tuple[Dict[str, Any], List[str]]:
         """One task, normalised, and the warnings about it (not recorded in `warnings`)."""
         path = task_path(task_id)
         answer = self._call('GET', path, deadline or self._unbounded())
         if answer.status == 404:
-            raise SdmNotFoundError('route update task %s not found (%s)' % (task_id, self._summary('GET', path, answer)),
-                                   404, self._full_path(path))
+            raise self._not_found('GET', path, answer, task_id)
         self._raise_for_status('GET', path, answer)
         raw = self._decode('GET', path, answer, 'routeUpdateTaskDetails', 'route update task details')
         if not any(name in raw for name in TASK_FIELDS) and 'deviceStatusList' not in raw:
-            raise SdmBadAnswerError('GET %s answered %d without any field of a route update task (such as updateStatus)'
-                                    % (self._full_path(path), answer.status), answer.status, self._full_path(path))
+            raise SdmBadAnswerError(
+                'GET %s answered %d without any field of a route update task (such as updateStatus)'
+                % (self._full_path(path), answer.status),
+                answer.status,
+                self._full_path(path),
+            )
         try:
             return normalise_task(raw, task_id, matcher)
         except SdmBadAnswerError as exc:
-            raise SdmBadAnswerError('GET %s: %s' % (self._full_path(path), exc.message), answer.status, self._full_path(path))
+            raise SdmBadAnswerError(
+                'GET %s: %s' % (self._full_path(path), exc.message), answer.status, self._full_path(path)
+            ) from exc
 
     def get_task(self, task_id: str, matcher: StateMatcher, deadline: Optional[Deadline] = None) -> Dict[str, Any]:
         """One task, normalised; its warnings are added to `warnings`."""
@@ -474,7 +485,9 @@ class SdmClient:
         try:
             return pending_task_ids(raw)
         except SdmBadAnswerError as exc:
-            raise SdmBadAnswerError('GET %s: %s' % (self._full_path(TASKS_PATH), exc.message), answer.status, self._full_path(TASKS_PATH))
+            raise SdmBadAnswerError(
+                'GET %s: %s' % (self._full_path(TASKS_PATH), exc.message), answer.status, self._full_path(TASKS_PATH)
+            ) from exc
 
     # Actions ------------------------------------------------------------------------------------
 
@@ -490,21 +503,24 @@ class SdmClient:
         answer = self._call('POST', path, deadline or self._unbounded(), body, repeatable=False)
         if answer.status in REFUSED_ACTION_STATUSES:
             reason = self._excerpt(answer.body) or 'no reason given'
-            raise SdmActionRefusedError('SDM refused the %s of route update task %s: %s (POST %s answered %d%s)'
-                                        % (action, task_id, reason, self._full_path(path), answer.status, _phrase(answer.status)),
-                                        answer.status, self._full_path(path))
+            request = 'POST %s answered %d%s' % (self._full_path(path), answer.status, _phrase(answer.status))
+            raise SdmActionRefusedError(action, task_id, reason, request, answer.status, self._full_path(path))
         if answer.status == 404:
-            raise SdmNotFoundError('route update task %s not found (%s)' % (task_id, self._summary('POST', path, answer)),
-                                   404, self._full_path(path))
+            raise self._not_found('POST', path, answer, task_id)
         self._raise_for_status('POST', path, answer)
 
     def _decode(self, method: str, path: str, answer: _Answer, root: str, what: str) -> Dict[str, Any]:
         try:
-            return decode_body(answer.body, answer.content_type, root, what, self.config.max_body_bytes, clean=self._scrub)
+            return decode_body(
+                answer.body, answer.content_type, root, what, self.config.max_body_bytes, clean=self._scrub
+            )
         except SdmBadAnswerError as exc:
-            raise SdmBadAnswerError('%s %s answered %d with an unusable body: %s'
-                                    % (method, self._full_path(path), answer.status, self._scrub(exc.message)),
-                                    answer.status, self._full_path(path))
+            raise SdmBadAnswerError(
+                '%s %s answered %d with an unusable body: %s'
+                % (method, self._full_path(path), answer.status, self._scrub(exc.message)),
+                answer.status,
+                self._full_path(path),
+            ) from exc
 
     # HTTP --------------------------------------------------------------------------------------
 
@@ -512,7 +528,9 @@ class SdmClient:
         # Without a caller's deadline only RetryPolicy.max_attempts limits the retries.
         return Deadline(self.clock, None)
 
-    def _call(self, method: str, path: str, deadline: Deadline, body: Optional[bytes] = None, repeatable: bool = True) -> _Answer:
+    def _call(
+        self, method: str, path: str, deadline: Deadline, body: Optional[bytes] = None, repeatable: bool = True
+    ) -> _Answer:
         """A request on the session; after a 401 it logs in again once and repeats the request.
 
         A 401 means the request was not processed, so this holds for a request that is not ``repeatable`` too.
@@ -524,10 +542,14 @@ class SdmClient:
         self._relogin(generation, deadline)
         answer = self._exchange(method, path, deadline, body, repeatable)
         if answer.status == 401:
-            raise SdmAuthError('%s; it still did after a fresh login' % self._summary(method, path, answer), 401, self._full_path(path))
+            raise SdmAuthError(
+                '%s; it still did after a fresh login' % self._summary(method, path, answer), 401, self._full_path(path)
+            )
         return answer
 
-    def _exchange(self, method: str, path: str, deadline: Deadline, body: Optional[bytes] = None, repeatable: bool = True) -> _Answer:
+    def _exchange(
+        self, method: str, path: str, deadline: Deadline, body: Optional[bytes] = None, repeatable: bool = True
+    ) -> _Answer:
         """One logical request: transient faults are retried as the policy and the deadline allow.
 
         A request that is not ``repeatable`` is only retried when the fault shows it was not processed.
@@ -539,50 +561,85 @@ class SdmClient:
                 return self._attempt(method, path, body, repeatable)
             except _TransientFault as fault:
                 if not repeatable and fault.may_have_arrived:
-                    raise SdmUnconfirmedError(_after_attempts(fault.error, attempts))
+                    raise SdmUnconfirmedError(fault.error.gave_up_after(attempts)) from fault
                 delay = self.config.retry.backoff_delay(attempts, deadline, fault.retry_after)
                 if delay is None:
-                    raise _after_attempts(fault.error, attempts)
+                    raise fault.error.gave_up_after(attempts) from fault
                 self.clock.sleep(delay)
 
     def _attempt(self, method: str, path: str, body: Optional[bytes], repeatable: bool = True) -> _Answer:
         """One request. For a request that is not ``repeatable`` a 2xx status is the answer, whatever happens to the body."""
         headers = {'Content-Type': _MEDIA_TYPES[self.config.body_format]} if body is not None else None
         try:
-            with self._session.request(method, self.config.base_url + path, data=body, headers=headers,
-                                       timeout=self.config.request_timeout, verify=self.config.verify,
-                                       allow_redirects=False, stream=True) as response:
+            with self._session.request(
+                method,
+                self.config.base_url + path,
+                data=body,
+                headers=headers,
+                timeout=self.config.request_timeout,
+                verify=self.config.verify,
+                allow_redirects=False,
+                stream=True,
+            ) as response:
                 ok = 200 <= response.status_code < 300
                 answer = _Answer(
                     status=response.status_code,
                     content_type=response.headers.get('Content-Type'),
-                    body=self._read_body(method, path, response, self.config.max_body_bytes if ok else ERROR_BODY_LIMIT, ok,
-                                         status_is_answer=ok and not repeatable),
+                    body=self._read_body(
+                        method,
+                        path,
+                        response,
+                        self.config.max_body_bytes if ok else ERROR_BODY_LIMIT,
+                        ok,
+                        status_is_answer=ok and not repeatable,
+                    ),
                     retry_after=response.headers.get('Retry-After'),
                     location=response.headers.get('Location'),
                 )
                 if SESSION_COOKIE in response.cookies and path != LOGIN_PATH:
                     self._pin_session_cookie()  # the server rotated the session id
         except requests.exceptions.SSLError as exc:
-            raise SdmTransportError('%s %s failed: TLS error with %s: %s; check validate_certs and ca_path'
-                                    % (method, self._full_path(path), self.config.host, _exception_reason(exc)), path=self._full_path(path))
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-            raise _TransientFault(SdmTransportError('%s %s failed: %s' % (method, self._full_path(path), self._transport_reason(exc)),
-                                                    path=self._full_path(path), transient=True),
-                                  may_have_arrived=not _never_connected(exc))
+            raise SdmTransportError(
+                '%s %s failed: TLS error with %s: %s; check validate_certs and ca_path'
+                % (method, self._full_path(path), self.config.host, _exception_reason(exc)),
+                path=self._full_path(path),
+            ) from exc
+        except (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
+            raise _TransientFault(
+                SdmTransportError(
+                    '%s %s failed: %s' % (method, self._full_path(path), self._transport_reason(exc)),
+                    path=self._full_path(path),
+                    transient=True,
+                ),
+                may_have_arrived=not _never_connected(exc),
+            ) from exc
         except requests.exceptions.ContentDecodingError as exc:
-            raise SdmBadAnswerError('%s %s answered a body that cannot be decompressed: %s'
-                                    % (method, self._full_path(path), _exception_reason(exc)), path=self._full_path(path))
+            raise SdmBadAnswerError(
+                '%s %s answered a body that cannot be decompressed: %s'
+                % (method, self._full_path(path), _exception_reason(exc)),
+                path=self._full_path(path),
+            ) from exc
         except (requests.exceptions.RequestException, OSError) as exc:
-            raise SdmTransportError('%s %s failed: %s' % (method, self._full_path(path), _exception_reason(exc)), path=self._full_path(path))
+            raise SdmTransportError(
+                '%s %s failed: %s' % (method, self._full_path(path), _exception_reason(exc)), path=self._full_path(path)
+            ) from exc
         if self.config.retry.is_transient_status(answer.status):
             error = self._status_error(method, path, answer)
             error.transient = True
-            raise _TransientFault(error, parse_retry_after(answer.retry_after, self.clock.time()),
-                                  may_have_arrived=answer.status not in UNPROCESSED_STATUSES)
+            raise _TransientFault(
+                error,
+                parse_retry_after(answer.retry_after, self.clock.time()),
+                may_have_arrived=answer.status not in UNPROCESSED_STATUSES,
+            )
         return answer
 
-    def _read_body(self, method: str, path: str, response: Any, limit: int, enforce: bool, status_is_answer: bool = False) -> bytes:
+    def _read_body(
+        self, method: str, path: str, response: Any, limit: int, enforce: bool, status_is_answer: bool = False
+    ) -> bytes:
         """The body, at most ``limit`` bytes: more is an error (``enforce``) or cut off (error pages).
 
         With ``status_is_answer`` (a 2xx to a login or an action) a body that breaks off reads as empty: the
@@ -601,7 +658,11 @@ class SdmClient:
                     if enforce:
                         raise self._too_big(method, path, response.status_code, size, limit)
                     break
-        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError, requests.exceptions.Timeout):
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ConnectionError,
+            requests.exceptions.Timeout,
+        ):
             if status_is_answer:
                 # A login's session exists once status and cookie have arrived; an action was accepted.
                 return b''
@@ -609,12 +670,25 @@ class SdmClient:
         return b''.join(chunks)[:limit]
 
     def _too_big(self, method: str, path: str, status: int, size: int, limit: int) -> SdmBadAnswerError:
-        return SdmBadAnswerError('%s %s answered %d with a body of more than %d bytes (%d or more); raise max_body_bytes if that is expected'
-                                 % (method, self._full_path(path), status, limit, size), status, self._full_path(path))
+        return SdmBadAnswerError(
+            '%s %s answered %d with a body of more than %d bytes (%d or more); raise max_body_bytes if that is expected'
+            % (method, self._full_path(path), status, limit, size),
+            status,
+            self._full_path(path),
+        )
+
+    def _not_found(self, method: str, path: str, answer: _Answer, task_id: str) -> SdmNotFoundError:
+        summary = self._summary(method, path, answer)
+        return SdmNotFoundError(
+            'route update task %s not found (%s)' % (task_id, summary), 404, self._full_path(path), task_id=task_id
+        )
 
     def _transport_reason(self, exc: Exception) -> str:
         if isinstance(exc, SlowBodyError):
-            return 'the answer from %s started but did not arrive in full within %s seconds' % (self.config.host, self.config.request_timeout)
+            return 'the answer from %s started but did not arrive in full within %s seconds' % (
+                self.config.host,
+                self.config.request_timeout,
+            )
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             return 'no connection to %s within %s seconds' % (self.config.host, self.config.request_timeout)
         if isinstance(exc, requests.exceptions.ReadTimeout):
@@ -638,12 +712,17 @@ class SdmClient:
         if answer.status == 401:
             return SdmAuthError('%s: the session is not valid' % summary, 401, full_path)
         if answer.status == 403:
-            return SdmPermissionError('%s: the user %r lacks the rights for this call (route management)' % (summary, self.config.username),
-                                      403, full_path)
+            return SdmPermissionError(
+                '%s: the user %r lacks the rights for this call (route management)' % (summary, self.config.username),
+                403,
+                full_path,
+            )
         if answer.status == 404:
             return SdmNotFoundError(summary, 404, full_path)
         if 300 <= answer.status < 400:
-            return SdmHttpError('%s: redirected to %s; check url' % (summary, _location_path(answer.location)), answer.status, full_path)
+            return SdmHttpError(
+                '%s: redirected to %s; check url' % (summary, _location_path(answer.location)), answer.status, full_path
+            )
         return SdmHttpError(summary, answer.status, full_path)
 
     def _summary(self, method: str, path: str, answer: _Answer) -> str:
@@ -657,28 +736,13 @@ class SdmClient:
 
     def _scrub(self, text: str) -> str:
         """Remove the password and the session ids should a server echo them, plain or escaped."""
-        return hide_secrets(text, self.secrets())
+        for secret in self.secrets():
+            self._secret_filter.add(secret)  # a secret already known costs a set lookup
+        return self._secret_filter.clean(text)
 
     def _excerpt(self, body: Optional[bytes]) -> str:
         # Scrubbed before and after: tags stripped and entities decoded can form a secret anew.
         return self._scrub(text_excerpt(body, clean=self._scrub))
-
-
-def _login_lost(lost: SdmUnconfirmedError) -> SdmError:
-    """The error of a login whose answer was lost, typed as its cause and no longer transient: nobody may retry it."""
-    error = lost.cause
-    error.message = ('%s; the login was not repeated: it may have opened a session on SDM, and every new try could leave one '
-                     'more session open until SDM expires it (SDM limits concurrent sessions)' % error.message)
-    error.args = (error.message,)
-    error.transient = False
-    return error
-
-
-def _after_attempts(error: SdmError, attempts: int) -> SdmError:
-    if attempts > 1:
-        error.message = '%s (gave up after %d attempts)' % (error.message, attempts)
-        error.args = (error.message,)
-    return error
 
 
 def _phrase(status: int) -> str:
@@ -689,19 +753,6 @@ def _phrase(status: int) -> str:
         return ''
 
 
-def _causes(exc: BaseException) -> List[BaseException]:
-    """A requests/urllib3 exception and the ones it wraps (``reason`` or first argument), outermost first."""
-    chain = [exc]
-    for _depth in range(5):
-        inner = getattr(chain[-1], 'reason', None)
-        if inner is None and chain[-1].args and isinstance(chain[-1].args[0], BaseException):
-            inner = chain[-1].args[0]
-        if not isinstance(inner, BaseException) or inner in chain:
-            break
-        chain.append(inner)
-    return chain
-
-
 def _never_connected(exc: BaseException) -> bool:
     """Whether a request failed before any connection existed (refused, unresolved, connect timeout): it never arrived.
 
@@ -710,22 +761,28 @@ def _never_connected(exc: BaseException) -> bool:
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True
     # urllib3 1.26 and 2.x: NewConnectionError (refused, name resolution) subclasses ConnectTimeoutError.
-    return any(isinstance(cause, urllib3.exceptions.ConnectTimeoutError) for cause in _causes(exc))
+    return any(
+        isinstance(cause, urllib3.exceptions.ConnectTimeoutError) for cause in exception_chain(exc, wrapped_only=True)
+    )
 
 
 def _exception_reason(exc: BaseException) -> str:
     """The innermost readable cause of a requests/urllib3 exception, one line, without object reprs."""
-    reason = _causes(exc)[-1]
+    reason = exception_chain(exc, wrapped_only=True)[-1]
     text = _OBJECT_REPR.sub('', str(reason)).strip() or type(reason).__name__
     return text_excerpt(text.encode('utf-8'))
 
 
 def _socket_reason(exc: BaseException) -> str:
     """The operating system's words for a broken connection (``Connection reset by peer``), else the innermost cause."""
-    for cause in _causes(exc):
+    for cause in exception_chain(exc, wrapped_only=True):
         for item in (cause,) + tuple(cause.args):
             # requests' own exceptions are OSErrors too; the socket's error is the one with the system's words.
-            if isinstance(item, OSError) and not isinstance(item, requests.exceptions.RequestException) and (item.strerror or str(item)):
+            if (
+                isinstance(item, OSError)
+                and not isinstance(item, requests.exceptions.RequestException)
+                and (item.strerror or str(item))
+            ):
                 return text_excerpt((item.strerror or str(item)).encode('utf-8'))
     return _exception_reason(exc)
 

@@ -22,13 +22,12 @@ from ._errors import SdmBadAnswerError
 
 try:
     from lxml import etree
-except ImportError:
-    etree = None
-    HAS_LXML = False
-    LXML_IMPORT_ERROR = traceback.format_exc()  # type: Optional[str]
-else:
-    HAS_LXML = True
-    LXML_IMPORT_ERROR = None
+
+    LXML_IMPORT_ERROR: Optional[str] = None
+except ImportError:  # only XML needs it: the glue says so for body_format=xml
+    etree = None  # type: ignore[assignment]
+    LXML_IMPORT_ERROR = traceback.format_exc()
+HAS_LXML = LXML_IMPORT_ERROR is None
 
 # 100,000 devices at about 600 bytes each fit with room to spare.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -50,13 +49,15 @@ HTML = 'html'
 _JSON_CONTAINERS = frozenset((dict, list))
 _XSI_NIL = '{http://www.w3.org/2001/XMLSchema-instance}nil'
 _BOMS = (b'\xef\xbb\xbf', b'\xff\xfe', b'\xfe\xff')
-_HTML_START = re.compile(br'<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])', re.IGNORECASE)
-_DECLARATION = re.compile(br'<!\s*(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST)', re.IGNORECASE)
+_HTML_START = re.compile(rb'<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])', re.IGNORECASE)
+_DECLARATION = re.compile(rb'<!\s*(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST)', re.IGNORECASE)
 # The XML encodings read: those in which '<' and '/' are the bytes or code units the element count looks for
 # (SDM sends UTF-8). Others, such as UTF-7 or EBCDIC, could hide elements from the count.
-_READABLE_ENCODING = re.compile(r'(?:utf-?(?:8|16|32)(?:le|be)?|(?:us-)?ascii|iso-?8859-\d{1,2}|latin-?1|(?:windows|cp)-?125\d|ucs-?[24])$',
-                                re.IGNORECASE)
-_XML_ENCODING = re.compile(br'<\?xml\b[^>]*?\bencoding\s*=\s*["\']([^"\']{0,40})["\']')
+_READABLE_ENCODING = re.compile(
+    r'(?:utf-?(?:8|16|32)(?:le|be)?|(?:us-)?ascii|iso-?8859-\d{1,2}|latin-?1|(?:windows|cp)-?125\d|ucs-?[24])$',
+    re.IGNORECASE,
+)
+_XML_ENCODING = re.compile(rb'<\?xml\b[^>]*?\bencoding\s*=\s*["\']([^"\']{0,40})["\']')
 _SCRIPT_OR_STYLE = re.compile(r'<(script|style)\b.*?</\1\s*>', re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r'<[^>]*>')
 _SPACE = re.compile(r'\s+')
@@ -78,7 +79,7 @@ def text_excerpt(body: Optional[bytes], limit: int = 200, clean: Optional[Callab
     text = ''.join(char if char.isprintable() else ' ' for char in text)
     text = _SPACE.sub(' ', text).strip()
     if len(text) > limit:
-        text = text[:limit - 3].rstrip() + '...'
+        text = text[: limit - 3].rstrip() + '...'
     return text
 
 
@@ -98,7 +99,7 @@ def _sniff_format(body: bytes) -> Optional[str]:
     start = body[:1024]
     for bom in _BOMS:
         if start.startswith(bom):
-            start = start[len(bom):]
+            start = start[len(bom) :]
             break
     start = start.lstrip()
     if start[:1] in (b'{', b'['):
@@ -108,9 +109,16 @@ def _sniff_format(body: bytes) -> Optional[str]:
     return None
 
 
-def decode_body(body: Optional[bytes], content_type: Optional[str], root: str, what: str,
-                max_bytes: int = DEFAULT_MAX_BODY_BYTES, max_depth: int = DEFAULT_MAX_DEPTH,
-                max_items: Optional[int] = None, clean: Optional[Callable[[str], str]] = None) -> Dict[str, Any]:
+def decode_body(
+    body: Optional[bytes],
+    content_type: Optional[str],
+    root: str,
+    what: str,
+    max_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_items: Optional[int] = None,
+    clean: Optional[Callable[[str], str]] = None,
+) -> Dict[str, Any]:
     """Decode an answer that should be ``what`` (XML root element ``root``, or a JSON object).
 
     Raises `SdmBadAnswerError` naming what was expected for an empty, oversized, HTML, garbage,
@@ -120,7 +128,9 @@ def decode_body(body: Optional[bytes], content_type: Optional[str], root: str, w
     if body is None or not body.strip():
         raise SdmBadAnswerError('expected %s, got an empty body' % expected)
     if len(body) > max_bytes:
-        raise SdmBadAnswerError('expected %s, got %d bytes, more than the limit of %d' % (expected, len(body), max_bytes))
+        raise SdmBadAnswerError(
+            'expected %s, got %d bytes, more than the limit of %d' % (expected, len(body), max_bytes)
+        )
     body_format = detect_format(body, content_type)
     if body_format in (XML, JSON):
         _check_items(body, body_format, what, max_bytes // ITEM_BYTES if max_items is None else max_items)
@@ -144,8 +154,10 @@ def _check_items(body: bytes, body_format: str, what: str, max_items: int) -> No
     else:
         items, kind = body.count(b'{') + body.count(b'['), 'objects and arrays'
     if items > max_items:
-        raise SdmBadAnswerError('refused the %s answer (%s): up to %d %s, more than the limit of %d '
-                                '(one per %d bytes of max_body_bytes)' % (body_format.upper(), what, items, kind, max_items, ITEM_BYTES))
+        raise SdmBadAnswerError(
+            'refused the %s answer (%s): up to %d %s, more than the limit of %d '
+            '(one per %d bytes of max_body_bytes)' % (body_format.upper(), what, items, kind, max_items, ITEM_BYTES)
+        )
 
 
 def _check_encoding(body: bytes, root: str, what: str) -> None:
@@ -156,49 +168,65 @@ def _check_encoding(body: bytes, root: str, what: str) -> None:
     head = body[:512].replace(b'\x00', b'')
     for bom in _BOMS:
         if head.startswith(bom):
-            head = head[len(bom):]
+            head = head[len(bom) :]
             break
     head = head.lstrip()
     if not head.startswith(b'<'):
-        raise SdmBadAnswerError('expected %s as XML <%s>, got invalid XML: it does not start with "<" (in UTF-8, UTF-16 or UTF-32)'
-                                % (what, root))
+        raise SdmBadAnswerError(
+            'expected %s as XML <%s>, got invalid XML: it does not start with "<" (in UTF-8, UTF-16 or UTF-32)'
+            % (what, root)
+        )
     declared = _XML_ENCODING.match(head)
     if declared and not _READABLE_ENCODING.match(declared.group(1).decode('ascii', 'replace')):
-        raise SdmBadAnswerError('refused the XML answer (%s): encoding %s; SDM sends UTF-8'
-                                % (what, declared.group(1).decode('ascii', 'replace')))
+        raise SdmBadAnswerError(
+            'refused the XML answer (%s): encoding %s; SDM sends UTF-8'
+            % (what, declared.group(1).decode('ascii', 'replace'))
+        )
 
 
 def _xml_parser() -> Any:
     # A fresh parser per document: lxml parsers must not be shared between threads.
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False)
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+    )
 
 
 def decode_xml(body: bytes, root: str, what: str, max_depth: int = DEFAULT_MAX_DEPTH) -> Dict[str, Any]:
     """Parse XML whose root element must be ``root`` into a dict."""
     if not HAS_LXML:
-        raise SdmBadAnswerError('cannot decode the XML answer (%s): the Python library lxml is not installed; '
-                                'install it or use body_format=json' % what)
+        raise SdmBadAnswerError(
+            'cannot decode the XML answer (%s): the Python library lxml is not installed; '
+            'install it or use body_format=json' % what
+        )
     if _DECLARATION.search(body):
         raise SdmBadAnswerError('refused the XML answer (%s): it contains a DOCTYPE or entity declaration' % what)
     _check_encoding(body, root, what)
     try:
         element = etree.fromstring(body, _xml_parser())
     except etree.XMLSyntaxError as exc:
-        raise SdmBadAnswerError('expected %s as XML <%s>, got invalid XML: %s' % (what, root, _first_line(exc)))
+        raise SdmBadAnswerError(
+            'expected %s as XML <%s>, got invalid XML: %s' % (what, root, _first_line(exc))
+        ) from exc
     docinfo = element.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise SdmBadAnswerError('refused the XML answer (%s): it contains a DOCTYPE or entity declaration' % what)
     name = _local_name(element.tag)
     if name != root:
-        raise SdmBadAnswerError('expected %s as XML <%s>, got the root element <%s>' % (what, root, _shortened(name)))
+        raise SdmBadAnswerError('expected %s as XML <%s>, got the root element <%s>' % (what, root, shortened(name)))
     value = _Converter(max_depth, b'XMLSchema-instance' in body).value(element, 1)
     return value if isinstance(value, dict) else {}
 
 
-def _shortened(text: str, limit: int = 60) -> str:
+def shortened(text: str, limit: int = 60) -> str:
     """A name from the answer, short enough for a message (XML names have no length limit)."""
-    return text if len(text) <= limit else text[:limit - 3] + '...'
+    return text if len(text) <= limit else text[: limit - 3] + '...'
 
 
 def _first_line(exc: Exception) -> str:
@@ -228,7 +256,7 @@ class _Converter:
             raise SdmBadAnswerError('refused the XML answer: elements nest deeper than %d levels' % self.max_depth)
         if not len(element):
             return self.leaf(element)
-        result = {}  # type: Dict[str, Any]
+        result: Dict[str, Any] = {}
         for child in element:
             tag = child.tag
             name = tag.rpartition('}')[2] if tag[0] == '{' else tag
@@ -257,13 +285,19 @@ def decode_json(body: bytes, root: str, what: str, max_depth: int = DEFAULT_MAX_
         # report garbage as a codec error.
         data = json.loads(body.decode('utf-8-sig') if isinstance(body, bytes) else body)
     except UnicodeDecodeError as exc:
-        raise SdmBadAnswerError('expected %s as a JSON object, got bytes that are not UTF-8 text (byte %d)' % (what, exc.start))
+        raise SdmBadAnswerError(
+            'expected %s as a JSON object, got bytes that are not UTF-8 text (byte %d)' % (what, exc.start)
+        ) from exc
     except ValueError as exc:
-        raise SdmBadAnswerError('expected %s as a JSON object, got invalid JSON: %s' % (what, _first_line(exc)))
+        raise SdmBadAnswerError(
+            'expected %s as a JSON object, got invalid JSON: %s' % (what, _first_line(exc))
+        ) from exc
     except RecursionError:
-        raise SdmBadAnswerError('refused the JSON answer (%s): it nests too deep' % what)
+        raise SdmBadAnswerError('refused the JSON answer (%s): it nests too deep' % what) from None
     if _nests_deeper(data, max_depth):
-        raise SdmBadAnswerError('refused the JSON answer (%s): objects and arrays nest deeper than %d levels' % (what, max_depth))
+        raise SdmBadAnswerError(
+            'refused the JSON answer (%s): objects and arrays nest deeper than %d levels' % (what, max_depth)
+        )
     if isinstance(data, dict) and len(data) == 1 and isinstance(data.get(root), dict):
         data = data[root]
     if not isinstance(data, dict):
@@ -282,7 +316,7 @@ def _nests_deeper(data: Any, max_depth: int) -> bool:
         depth += 1
         if depth > max_depth:
             return True
-        deeper = []  # type: List[Any]
+        deeper: List[Any] = []
         for container in level:
             items = container.values() if isinstance(container, dict) else container
             if not _JSON_CONTAINERS.isdisjoint(map(type, items)):

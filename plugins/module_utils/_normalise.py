@@ -18,6 +18,7 @@ import functools
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
+from ._decode import shortened
 from ._errors import SdmBadAnswerError
 from ._states import FAILURE, SUCCESS, UNKNOWN, StateMatcher
 
@@ -31,8 +32,16 @@ TASK_FIELDS = {
     'totalDeviceCount': 'total_device_count',
     'updatedCount': 'updated_count',
 }
-TASK_KEYS = ('task_id', 'update_status', 'error_handling', 'rollback_status', 'rollback_count',
-             'total_device_count', 'updated_count', 'devices')
+TASK_KEYS = (
+    'task_id',
+    'update_status',
+    'error_handling',
+    'rollback_status',
+    'rollback_count',
+    'total_device_count',
+    'updated_count',
+    'devices',
+)
 COUNT_KEYS = frozenset(('rollback_count', 'total_device_count', 'updated_count'))
 DERIVED_KEYS = ('finished', 'succeeded', 'failed_devices', 'rollback_finished', 'rollback_succeeded')
 DEVICE_LIST = 'deviceStatusList'
@@ -55,9 +64,21 @@ DEVICE_FIELDS = {
     'preUpdateVersion': 'pre_update_version',
     'updateVersion': 'update_version',
 }
-DEVICE_KEYS = ('device_group_id', 'object_id', 'route_set_id', 'route_update_task_id', 'status', 'push_status',
-               'rollback_status', 'rollback_date', 'rollback_failure_msg', 'update_date', 'update_failure_msg',
-               'pre_update_version', 'update_version')
+DEVICE_KEYS = (
+    'device_group_id',
+    'object_id',
+    'route_set_id',
+    'route_update_task_id',
+    'status',
+    'push_status',
+    'rollback_status',
+    'rollback_date',
+    'rollback_failure_msg',
+    'update_date',
+    'update_failure_msg',
+    'pre_update_version',
+    'update_version',
+)
 
 _TASK_RESERVED = frozenset(TASK_KEYS + DERIVED_KEYS)
 _DEVICE_RESERVED = frozenset(DEVICE_KEYS)
@@ -115,18 +136,14 @@ def _count(value: Any, field: str, task_id: str, warnings: List[str]) -> Any:
     try:
         return int(text)
     except ValueError:
-        warnings.append('task %s: %s is not a whole number: %r (kept as text)' % (task_id, field, _short(text)))
+        warnings.append('task %s: %s is not a whole number: %r (kept as text)' % (task_id, field, shortened(text)))
         return text
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit - 3] + '...'
 
 
 def _device(raw: Any, position: int, task_id: str) -> Dict[str, Any]:
     if not isinstance(raw, dict):
         raise SdmBadAnswerError('task %s: device entry %d of %s is not an object' % (task_id, position, DEVICE_LIST))
-    device = dict.fromkeys(DEVICE_KEYS)  # type: Dict[str, Any]
+    device: Dict[str, Any] = dict.fromkeys(DEVICE_KEYS)
     for name, value in raw.items():
         key = DEVICE_FIELDS.get(name) or _unknown_key(name, _DEVICE_RESERVED)
         if value is not None and not isinstance(value, str):
@@ -145,8 +162,11 @@ def _device_list(raw: Any, task_id: str) -> List[Dict[str, Any]]:
 
 def _is_failed_device(device: Dict[str, Any], matcher: StateMatcher) -> bool:
     message = device['update_failure_msg']
-    return (matcher.is_update_failure(device['status']) or matcher.is_update_failure(device['push_status'])
-            or (isinstance(message, str) and bool(message.strip())))
+    return (
+        matcher.is_update_failure(device['status'])
+        or matcher.is_update_failure(device['push_status'])
+        or (isinstance(message, str) and bool(message.strip()))
+    )
 
 
 def _every_device_updated(task: Dict[str, Any], failed_devices: List[Dict[str, Any]]) -> bool:
@@ -167,20 +187,24 @@ def _status_warnings(task: Dict[str, Any], update_class: str, rollback_class: st
         if task['update_status'] in (None, ''):
             warnings.append('task %s: the answer has no update status; treated as not finished' % task_id)
         else:
-            warnings.append('task %s: unknown update status %r, treated as not finished; add it to success_states or '
-                            'failure_states if it is final' % (task_id, _short(str(task['update_status']))))
+            warnings.append(
+                'task %s: unknown update status %r, treated as not finished; add it to success_states or '
+                'failure_states if it is final' % (task_id, shortened(str(task['update_status'])))
+            )
     if rollback_class == UNKNOWN:
-        warnings.append('task %s: unknown rollback status %r, treated as not finished; add it to rollback_success_states or '
-                        'rollback_failure_states if it is final' % (task_id, _short(str(task['rollback_status']))))
+        warnings.append(
+            'task %s: unknown rollback status %r, treated as not finished; add it to rollback_success_states or '
+            'rollback_failure_states if it is final' % (task_id, shortened(str(task['rollback_status'])))
+        )
     return warnings
 
 
 def normalise_task(raw: Dict[str, Any], task_id: str, matcher: StateMatcher) -> Tuple[Dict[str, Any], List[str]]:
     """The normalised task and the warnings about it (unknown status words, counts that are not numbers)."""
-    warnings = []  # type: List[str]
-    task = dict.fromkeys(TASK_KEYS)  # type: Dict[str, Any]
+    warnings: List[str] = []
+    task: Dict[str, Any] = dict.fromkeys(TASK_KEYS)
     task['task_id'] = task_id
-    extra = {}  # type: Dict[str, Any]
+    extra: Dict[str, Any] = {}
     for name, value in raw.items():
         if name == DEVICE_LIST:
             continue
@@ -213,13 +237,15 @@ def pending_task_ids(raw: Dict[str, Any]) -> List[str]:
         return []
     if not isinstance(items, list):
         items = [items]
-    ids = []  # type: List[str]
+    ids: List[str] = []
     seen = set()
     for position, item in enumerate(items, 1):
         task_id = _pending_id(item)
         if task_id is None:
-            raise SdmBadAnswerError('pending task %d of routeUpdateTaskList has no task id (looked for %s)'
-                                    % (position, ', '.join(PENDING_ID_KEYS)))
+            raise SdmBadAnswerError(
+                'pending task %d of routeUpdateTaskList has no task id (looked for %s)'
+                % (position, ', '.join(PENDING_ID_KEYS))
+            )
         if task_id not in seen:
             seen.add(task_id)
             ids.append(task_id)

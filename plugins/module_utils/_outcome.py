@@ -103,8 +103,13 @@ class WaitOptions:
     @property
     def rollback_checks_on(self) -> bool:
         """Some check of the rollback after a failed update is on (the message then says whether they passed)."""
-        return (self.rollback_wait or self.rollback_on_failure or self.checks_rollback_status or self.checks_rollback_count
-                or self.expect_devices_rolled_back)
+        return (
+            self.rollback_wait
+            or self.rollback_on_failure
+            or self.checks_rollback_status
+            or self.checks_rollback_count
+            or self.expect_devices_rolled_back
+        )
 
     @property
     def writes_report(self) -> bool:
@@ -128,9 +133,13 @@ def option_problems(options: WaitOptions) -> List[str]:
         if not getattr(options, option) > 0:
             problems.append('%s must be greater than 0, got %s' % (options.name(option), getattr(options, option)))
     if options.failed_devices_shown < 0:
-        problems.append('%s must not be negative, got %s' % (options.name('failed_devices_shown'), options.failed_devices_shown))
-    if options.checks_rollback_count and options.expect_rollback_count < 0:
-        problems.append('%s must not be negative, got %s' % (options.name('expect_rollback_count'), options.expect_rollback_count))
+        problems.append(
+            '%s must not be negative, got %s' % (options.name('failed_devices_shown'), options.failed_devices_shown)
+        )
+    if options.expect_rollback_count is not None and options.expect_rollback_count < 0:
+        problems.append(
+            '%s must not be negative, got %s' % (options.name('expect_rollback_count'), options.expect_rollback_count)
+        )
     return problems
 
 
@@ -163,8 +172,14 @@ class ActionRecord:
     elapsed: Optional[float] = None
 
     def as_dict(self) -> Dict[str, Any]:
-        return dict(action=self.action, result=self.result, changed=self.changed, committed=self.committed,
-                    message=self.message, elapsed=self.elapsed)
+        return dict(
+            action=self.action,
+            result=self.result,
+            changed=self.changed,
+            committed=self.committed,
+            message=self.message,
+            elapsed=self.elapsed,
+        )
 
 
 @dataclass(frozen=True)
@@ -255,9 +270,11 @@ def follow_up(options: WaitOptions, ended: str) -> FollowUp:
     if ended == UPDATE_SUCCEEDED:
         return FollowUp(check_success=options.expect_no_rollback_on_success, commit=options.commit_on_success)
     if ended == UPDATE_FAILED:
-        return FollowUp(start_rollback=options.rollback_on_failure,
-                        wait_for_rollback=options.rollback_wait or options.rollback_on_failure,
-                        check_rollback=options.rollback_checks_on)
+        return FollowUp(
+            start_rollback=options.rollback_on_failure,
+            wait_for_rollback=options.rollback_wait or options.rollback_on_failure,
+            check_rollback=options.rollback_checks_on,
+        )
     return FollowUp()
 
 
@@ -271,13 +288,20 @@ def may_wait_for_rollback(plan: FollowUp, rollback: Optional[ActionRecord]) -> b
 
 def updated_devices(task: _Task, matcher: StateMatcher) -> List[_Task]:
     """Devices that had taken the update: their status is a success word, or a rollback was tried on them."""
-    return [device for device in task.get('devices') or []
-            if matcher.is_update_success(device.get('status')) or matcher.is_rollback_final(device.get('rollback_status'))]
+    return [
+        device
+        for device in task.get('devices') or []
+        if matcher.is_update_success(device.get('status')) or matcher.is_rollback_final(device.get('rollback_status'))
+    ]
 
 
 def not_rolled_back(task: _Task, matcher: StateMatcher) -> List[_Task]:
     """Updated devices without a successful rollback."""
-    return [device for device in updated_devices(task, matcher) if not matcher.is_rollback_success(device.get('rollback_status'))]
+    return [
+        device
+        for device in updated_devices(task, matcher)
+        if not matcher.is_rollback_success(device.get('rollback_status'))
+    ]
 
 
 def devices_with_rollback(task: _Task, matcher: StateMatcher) -> List[_Task]:
@@ -321,14 +345,19 @@ def success_problems(options: WaitOptions, task: _Task, matcher: StateMatcher) -
         problems.append('the task reports a rollback (rollback status %s)' % _show(task.get('rollback_status')))
     rolled = devices_with_rollback(task, matcher)
     if rolled:
-        shown = ['%s (group %s, %s)' % (_show(d.get('object_id')), _show(d.get('device_group_id')), _show(d.get('rollback_status')))
-                 for d in rolled[:options.failed_devices_shown]]
+        shown = [
+            '%s (group %s, %s)'
+            % (_show(d.get('object_id')), _show(d.get('device_group_id')), _show(d.get('rollback_status')))
+            for d in rolled[: options.failed_devices_shown]
+        ]
         listing = ', '.join(shown + _more(len(rolled) - len(shown)))
         problems.append('%s report a rollback%s' % (_devices(len(rolled)), ': ' + listing if listing else ''))
     return problems
 
 
-def failure_problems(options: WaitOptions, record: WaitRecord, waited_for_rollback: bool, matcher: StateMatcher) -> List[str]:
+def failure_problems(
+    options: WaitOptions, record: WaitRecord, waited_for_rollback: bool, matcher: StateMatcher
+) -> List[str]:
     """The failed rollback checks after a failed update (none when the rollback was only announced in check mode)."""
     rollback = record.action('rollback')
     if rollback is not None and rollback.result == WOULD_SEND:
@@ -338,17 +367,27 @@ def failure_problems(options: WaitOptions, record: WaitRecord, waited_for_rollba
     if rollback is not None and rollback.result == ACTION_FAILED:
         problems.append('the rollback could not be started')
     if waited_for_rollback and not task.get('rollback_finished'):
-        problems.append('the rollback did not finish within %s s (rollback status %s%s)'
-                        % (options.rollback_timeout, _show(task.get('rollback_status')), _no_self_rollback(task)))
-    if options.checks_rollback_status and normalise_state(task.get('rollback_status')) != normalise_state(options.expect_rollback_status):
-        problems.append('rollback status is %s, expected %s' % (_show(task.get('rollback_status')), options.expect_rollback_status))
+        problems.append(
+            'the rollback did not finish within %s s (rollback status %s%s)'
+            % (options.rollback_timeout, _show(task.get('rollback_status')), _no_self_rollback(task))
+        )
+    if options.checks_rollback_status and normalise_state(task.get('rollback_status')) != normalise_state(
+        options.expect_rollback_status
+    ):
+        problems.append(
+            'rollback status is %s, expected %s' % (_show(task.get('rollback_status')), options.expect_rollback_status)
+        )
     if options.checks_rollback_count and task.get('rollback_count') != options.expect_rollback_count:
-        problems.append('rollback count is %s, expected %s' % (_num(task.get('rollback_count')), options.expect_rollback_count))
+        problems.append(
+            'rollback count is %s, expected %s' % (_num(task.get('rollback_count')), options.expect_rollback_count)
+        )
     missing = not_rolled_back(task, matcher)
     if options.expect_devices_rolled_back and missing:
         updated = len(updated_devices(task, matcher))
-        problems.append('%d of %d updated device%s report%s no completed rollback'
-                        % (len(missing), updated, _plural(updated), 's' if len(missing) == 1 else ''))
+        problems.append(
+            '%d of %d updated device%s report%s no completed rollback'
+            % (len(missing), updated, _plural(updated), 's' if len(missing) == 1 else '')
+        )
     return problems
 
 
@@ -379,7 +418,11 @@ class Timing:
         return self.started + datetime.timedelta(seconds=self.elapsed)
 
     def as_dict(self) -> Dict[str, Any]:
-        return dict(started=self.started.strftime(TIME_FORMAT), ended=self.ended.strftime(TIME_FORMAT), elapsed_seconds=self.elapsed)
+        return dict(
+            started=self.started.strftime(TIME_FORMAT),
+            ended=self.ended.strftime(TIME_FORMAT),
+            elapsed_seconds=self.elapsed,
+        )
 
 
 # --- the outcome -----------------------------------------------------------------------------------
@@ -399,8 +442,9 @@ class Outcome:
         return self.result != SUCCEEDED
 
 
-def decide(options: WaitOptions, record: WaitRecord, ended: str, problems: List[str], matcher: StateMatcher,
-           elapsed: int) -> Outcome:
+def decide(
+    options: WaitOptions, record: WaitRecord, ended: str, problems: List[str], matcher: StateMatcher, elapsed: int
+) -> Outcome:
     """The outcome of a wait that ended with ``ended`` (`update_end`), after its follow-up found ``problems``.
 
     ``elapsed`` is the whole wait in seconds, for the messages.
@@ -497,7 +541,10 @@ def failed_device(device: _Task) -> str:
 def not_rolled_back_device(device: _Task) -> str:
     """An updated device without a completed rollback."""
     text = '%s (group %s): rollback status %s' % (
-        _show(device.get('object_id')), _show(device.get('device_group_id')), _show(device.get('rollback_status')))
+        _show(device.get('object_id')),
+        _show(device.get('device_group_id')),
+        _show(device.get('rollback_status')),
+    )
     reason = (device.get('rollback_failure_msg') or '').strip()
     return '%s, %s' % (text, reason) if reason else text
 
@@ -505,22 +552,51 @@ def not_rolled_back_device(device: _Task) -> str:
 def progress_line(phase: str, task_id: str, task: _Task, elapsed: float, limit: float, matcher: StateMatcher) -> str:
     """The line shown after a slice that ends with the phase still running (after the single read: always)."""
     if phase == PHASE_READ:
-        return '%s: %s, %s, error handling %s.' % (task_id, _show(task.get('update_status')), counts(task), _show(task.get('error_handling')))
+        return '%s: %s, %s, error handling %s.' % (
+            task_id,
+            _show(task.get('update_status')),
+            counts(task),
+            _show(task.get('error_handling')),
+        )
     if phase == PHASE_ROLLBACK:
         updated = len(updated_devices(task, matcher))
         rolled_back = updated - len(not_rolled_back(task, matcher))
-        return '%s rollback: %s, rollback count %s, %d of %d updated device%s rolled back, %d s elapsed (limit %d s).' % (
-            task_id, _show(task.get('rollback_status')), _num(task.get('rollback_count')), rolled_back, updated, _plural(updated),
-            round(elapsed), limit)
+        return (
+            '%s rollback: %s, rollback count %s, %d of %d updated device%s rolled back, %d s elapsed (limit %d s).'
+            % (
+                task_id,
+                _show(task.get('rollback_status')),
+                _num(task.get('rollback_count')),
+                rolled_back,
+                updated,
+                _plural(updated),
+                round(elapsed),
+                limit,
+            )
+        )
     failed = task.get('failed_devices') or []
     return '%s: %s, %s%s, %d s elapsed (limit %d s).' % (
-        task_id, _show(task.get('update_status')), counts(task), ', %d failed' % len(failed) if failed else '', round(elapsed), limit)
+        task_id,
+        _show(task.get('update_status')),
+        counts(task),
+        ', %d failed' % len(failed) if failed else '',
+        round(elapsed),
+        limit,
+    )
 
 
 def policy_message(options: WaitOptions, task: _Task) -> str:
-    return ('Route update task %s has error handling %s, expected %s (%s); stopped before waiting. Current status: %s, %s.'
-            % (options.task_id, _show(task.get('error_handling')), options.expect_error_handling, options.name('expect_error_handling'),
-               _show(task.get('update_status')), counts(task)))
+    return (
+        'Route update task %s has error handling %s, expected %s (%s); stopped before waiting. Current status: %s, %s.'
+        % (
+            options.task_id,
+            _show(task.get('error_handling')),
+            options.expect_error_handling,
+            options.name('expect_error_handling'),
+            _show(task.get('update_status')),
+            counts(task),
+        )
+    )
 
 
 def check_mode_notice(options: WaitOptions) -> str:
@@ -528,8 +604,36 @@ def check_mode_notice(options: WaitOptions) -> str:
     acts = options.commit_on_success or options.rollback_on_failure
     sends = ': no commit or rollback is sent, the role says which one it would send' if acts else ''
     writes = ', and no report is written' if options.writes_report else ''
-    return ('Check mode: route_update_wait only reads route update task %s from SDM, so it reads and waits as in a normal run; '
-            'nothing is changed%s%s.' % (options.task_id, sends, writes))
+    return (
+        'Check mode: route_update_wait only reads route update task %s from SDM, so it reads and waits as in a normal run; '
+        'nothing is changed%s%s.' % (options.task_id, sends, writes)
+    )
+
+
+# What the message says of a commit or rollback the wait tried, by its result.
+_ACTION_SENTENCES = {
+    'commit': {
+        SENT: 'Committed: SDM released the devices, and the task left the pending list.',
+        ALREADY_DONE: 'No commit sent: {message}.',
+        WOULD_SEND: 'Check mode: the role would commit the task now; the Commit was not sent.',
+        ACTION_FAILED: 'But the commit FAILED: {message}. SDM keeps the devices locked until the task is committed or rolled back.',
+    },
+    'rollback': {
+        SENT: 'The role started the rollback.',
+        ALREADY_DONE: 'No rollback sent: {message}.',
+        WOULD_SEND: (
+            'Check mode: the role would start the rollback now; it was not sent, so it was not waited for and the rollback '
+            'checks were not run.'
+        ),
+        ACTION_FAILED: 'The role could not start the rollback: {message}.',
+    },
+}
+
+
+def _action_sentence(record: Optional[ActionRecord]) -> Optional[str]:
+    if record is None:
+        return None
+    return _ACTION_SENTENCES[record.action][record.result].format(message=_clause(record.message))
 
 
 class Messages:
@@ -554,41 +658,42 @@ class Messages:
         task, options = self.task, self.options
         logins = self.record.logins
         return _sentences(
-            '%sRoute update task %s succeeded: %s, %s in %d s (%d SDM login%s).' % (
-                '(check mode) ' if options.check_mode else '', options.task_id, _show(task.get('update_status')), counts(task),
-                self.elapsed, logins, _plural(logins)),
+            '%sRoute update task %s succeeded: %s, %s in %d s (%d SDM login%s).'
+            % (
+                '(check mode) ' if options.check_mode else '',
+                options.task_id,
+                _show(task.get('update_status')),
+                counts(task),
+                self.elapsed,
+                logins,
+                _plural(logins),
+            ),
             'Nothing was rolled back.' if options.expect_no_rollback_on_success and not problems else None,
             'But a check failed: %s.' % '; '.join(problems) if problems else None,
-            self._commit(),
+            _action_sentence(self.record.action('commit')),
         )
-
-    def _commit(self) -> Optional[str]:
-        commit = self.record.action('commit')
-        if commit is None:
-            return None
-        if commit.result == SENT:
-            return 'Committed: SDM released the devices, and the task left the pending list.'
-        if commit.result == ALREADY_DONE:
-            return 'No commit sent: %s.' % _clause(commit.message)
-        if commit.result == WOULD_SEND:
-            return 'Check mode: the role would commit the task now; the Commit was not sent.'
-        return ('But the commit FAILED: %s. SDM keeps the devices locked until the task is committed or rolled back.'
-                % _clause(commit.message))
 
     def failure(self, problems: List[str]) -> str:
         task, options = self.task, self.options
         rollback = self.record.action('rollback')
         predicted = rollback is not None and rollback.result == WOULD_SEND
         return _sentences(
-            'Route update task %s FAILED: status %s, %s, error handling %s.' % (
-                options.task_id, _show(task.get('update_status')), counts(task), _show(task.get('error_handling'))),
+            'Route update task %s FAILED: status %s, %s, error handling %s.'
+            % (options.task_id, _show(task.get('update_status')), counts(task), _show(task.get('error_handling'))),
             self._success_word_but_failed(),
             self._failed_devices('failed') or 'SDM names no failed device.',
-            self._rollback_action(rollback),
+            _action_sentence(rollback),
             self.rollback_summary(),
-            ('Rollback checks FAILED: %s.' % '; '.join(problems) if problems
-             else 'Rollback checks passed.' if options.rollback_checks_on and not predicted else None),
-            None if task.get('rollback_finished') else 'SDM keeps the devices locked until the task is rolled back or committed.',
+            (
+                'Rollback checks FAILED: %s.' % '; '.join(problems)
+                if problems
+                else 'Rollback checks passed.'
+                if options.rollback_checks_on and not predicted
+                else None
+            ),
+            None
+            if task.get('rollback_finished')
+            else 'SDM keeps the devices locked until the task is rolled back or committed.',
         )
 
     def _success_word_but_failed(self) -> Optional[str]:
@@ -597,44 +702,43 @@ class Messages:
             return None
         return 'SDM reports %s, but not every device took the update.' % _show(self.task.get('update_status'))
 
-    @staticmethod
-    def _rollback_action(rollback: Optional[ActionRecord]) -> Optional[str]:
-        if rollback is None:
-            return None
-        if rollback.result == SENT:
-            return 'The role started the rollback.'
-        if rollback.result == ALREADY_DONE:
-            return 'No rollback sent: %s.' % _clause(rollback.message)
-        if rollback.result == WOULD_SEND:
-            return ('Check mode: the role would start the rollback now; it was not sent, so it was not waited for and the rollback '
-                    'checks were not run.')
-        return 'The role could not start the rollback: %s.' % _clause(rollback.message)
-
     def rollback_summary(self) -> str:
         """What the rollback did: its state, counts, and the updated devices it did not roll back."""
         task = self.task
         updated = len(updated_devices(task, self.matcher))
         missing = not_rolled_back(task, self.matcher)
         detail = 'rollback status %s, rollback count %s, %d of %d updated device%s rolled back' % (
-            _show(task.get('rollback_status')), _num(task.get('rollback_count')), updated - len(missing), updated, _plural(updated))
+            _show(task.get('rollback_status')),
+            _num(task.get('rollback_count')),
+            updated - len(missing),
+            updated,
+            _plural(updated),
+        )
         if task.get('rollback_finished'):
             head = 'Rollback succeeded' if task.get('rollback_succeeded') else 'Rollback FAILED'
         else:
             head = 'No rollback has finished'
         shown = self.options.failed_devices_shown
-        listing = ' Not rolled back: %s.' % device_list(missing, shown, not_rolled_back_device) if missing and shown > 0 else ''
+        listing = (
+            ' Not rolled back: %s.' % device_list(missing, shown, not_rolled_back_device)
+            if missing and shown > 0
+            else ''
+        )
         return '%s: %s.%s' % (head, detail, listing)
 
     def timeout(self) -> str:
         task, options = self.task, self.options
         unknown = self.matcher.classify_update(task.get('update_status')) == UNKNOWN
         return _sentences(
-            'Timed out after %s s waiting for route update task %s to finish: last status %s, %s.' % (
-                options.timeout, options.task_id, _show(task.get('update_status')), counts(task)),
+            'Timed out after %s s waiting for route update task %s to finish: last status %s, %s.'
+            % (options.timeout, options.task_id, _show(task.get('update_status')), counts(task)),
             self._failed_devices('failed so far'),
-            ('The status %s is not a known state word: if it is final, add it to %s or %s.' % (
-                _show(task.get('update_status')), options.name('success_states'), options.name('failure_states')) if unknown
-             else 'The task may still be running in SDM; wait again or check it there.'),
+            (
+                'The status %s is not a known state word: if it is final, add it to %s or %s.'
+                % (_show(task.get('update_status')), options.name('success_states'), options.name('failure_states'))
+                if unknown
+                else 'The task may still be running in SDM; wait again or check it there.'
+            ),
         )
 
     def error(self) -> str:
@@ -642,19 +746,43 @@ class Messages:
         task, options = self.task, self.options
         if error is None:  # the update phase ended in an error noted elsewhere; never without one
             raise ValueError('no read error recorded')
-        where = '%scall %d, %d s after the start' % ('rollback wait, ' if error.phase == PHASE_ROLLBACK else '', error.call, error.elapsed)
+        where = '%scall %d, %d s after the start' % (
+            'rollback wait, ' if error.phase == PHASE_ROLLBACK else '',
+            error.call,
+            error.elapsed,
+        )
         return _sentences(
             'Could not read route update task %s from SDM (%s): %s.' % (options.task_id, where, _clause(error.message)),
-            'Last status seen: %s, %s.' % (_show(task.get('update_status')), counts(task)) if task else 'No status had been read yet.',
-            ('SDM forgets a task once it is committed: if an earlier run committed this task, nothing is left to do; otherwise check '
-             'the task id.' if options.commit_on_success and error.status == 404 else None),
+            'Last status seen: %s, %s.' % (_show(task.get('update_status')), counts(task))
+            if task
+            else 'No status had been read yet.',
+            (
+                'SDM forgets a task once it is committed: if an earlier run committed this task, nothing is left to do; otherwise check '
+                'the task id.'
+                if options.commit_on_success and error.status == 404
+                else None
+            ),
         )
 
 
-def outcome_fact(options: WaitOptions, record: WaitRecord, outcome: Outcome, timing: Timing, report: Dict[str, Any]) -> Dict[str, Any]:
+def outcome_fact(
+    options: WaitOptions, record: WaitRecord, outcome: Outcome, timing: Timing, report: Dict[str, Any]
+) -> Dict[str, Any]:
     """The role's fact ``route_update_wait_outcome``: the outcome, its timings and what the wait did."""
     timings = timing.as_dict()
-    return dict(result=outcome.result, task_id=options.task_id, update_status=record.task.get('update_status'),
-                message=outcome.message, problems=list(outcome.problems), started=timings['started'], ended=timings['ended'],
-                elapsed=timing.elapsed, slices=record.slices, polls=record.polls, actions=[action.as_dict() for action in record.actions],
-                committed=record.committed, rollback=outcome.rollback, report=report)
+    return dict(
+        result=outcome.result,
+        task_id=options.task_id,
+        update_status=record.task.get('update_status'),
+        message=outcome.message,
+        problems=list(outcome.problems),
+        started=timings['started'],
+        ended=timings['ended'],
+        elapsed=timing.elapsed,
+        slices=record.slices,
+        polls=record.polls,
+        actions=[action.as_dict() for action in record.actions],
+        committed=record.committed,
+        rollback=outcome.rollback,
+        report=report,
+    )

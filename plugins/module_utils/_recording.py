@@ -9,7 +9,7 @@ session and nothing else changes in the exchange path. The hook lets the body pa
 reads it (the client's limits and watchdog still apply), and writes the exchange when the client closes the answer.
 
 What no file may hold, in any form: the password, the session ids and every cookie value. The client's own
-scrubbing runs first; then `SecretFilter` removes each secret written plainly, JSON-escaped (also ``\\uXXXX``),
+scrubbing runs first; then the shared `_secrets.SecretFilter` removes each secret written plainly, JSON-escaped (also ``\\uXXXX``),
 XML-escaped or as a character reference, percent-encoded, in base64, or any mix of these, character by character;
 a last check of the finished file refuses to write it when a secret could still be found. Writing never fails the
 run: a problem becomes one warning, and the run goes on without (that part of) the recording.
@@ -19,7 +19,6 @@ The simulator (``tests/simulator``) replays such a folder: ``python -m sdm_simul
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -34,13 +33,13 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set,
 from urllib.parse import urlsplit
 
 from ._errors import SdmError
+from ._secrets import REDACTED, SecretFilter
 
 FORMAT = 'ocsdm.route_manager.recording/1'
 # Written once per folder: the format and when the recording started (every run's times count from there).
 MARKER = 'recording.json'
 # The key of the placeholders; it lets anyone who holds it tell which device a placeholder stands for.
 PLACEHOLDER_KEY = '.placeholder-key'
-REDACTED = '********'
 # Bounds: exchanges one run writes, and files a folder may hold before runs stop adding to it.
 MAX_FILES_PER_RUN = 1000
 MAX_FILES_PER_FOLDER = 20000
@@ -53,12 +52,20 @@ MIN_SECRET_LENGTH = 4
 ENCODED_CHAR_WIDTH = 12
 
 REQUEST_HEADERS = ('Accept', 'Content-Type', 'Content-Length', 'Cookie')
-ANSWER_HEADERS = ('Content-Type', 'Content-Length', 'Content-Encoding', 'Transfer-Encoding', 'Location', 'Retry-After',
-                  'Allow', 'WWW-Authenticate', 'Server', 'Set-Cookie')
+ANSWER_HEADERS = (
+    'Content-Type',
+    'Content-Length',
+    'Content-Encoding',
+    'Transfer-Encoding',
+    'Location',
+    'Retry-After',
+    'Allow',
+    'WWW-Authenticate',
+    'Server',
+    'Set-Cookie',
+)
 
 _ANSWER_HEADER_NAMES = frozenset(name.lower() for name in ANSWER_HEADERS)
-_JSON_SHORT_ESCAPES = {'"': '"', '\\': '\\', '/': '/', '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't'}
-_XML_NAMED = {'&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos'}
 # Session ids a server may quote in any text: JSESSIONID=..., ;jsessionid=..., <sessionId>...</sessionId>, "sessionId": "...".
 _SESSION_IDS = (
     re.compile(r'jsessionid\s*[=:]\s*"?([^;,\s"\'<>&]+)', re.IGNORECASE),
@@ -71,81 +78,9 @@ _DEVICE_LIST = re.compile(r'<deviceStatusList\b[^>]*>(.*?)</deviceStatusList\s*>
 _XML_FIELD = re.compile(r'<([A-Za-z_][\w.-]*)>([^<]{1,512})</\1\s*>')
 _DEVICE_FIELDS = {'objectId': 'device', 'deviceId': 'device', 'deviceGroupId': 'group'}
 _GROUP_FIELDS = frozenset(('deviceGroupId',))
-_HOST_FIELD = re.compile(r'(?i)^(?:host|hostname|\w*host(?:name)?|\w*(?:ip)?address|ip|fqdn|\w*devicename|\w*nodename|\w*targetname)$')
-
-
-class SecretFilter:
-    """Removes known secrets from texts in every encoding they can take (see the module's description)."""
-
-    def __init__(self) -> None:
-        self._secrets = set()  # type: Set[str]
-        self._patterns = []  # type: List[Any]
-        self._lock = threading.Lock()
-
-    @property
-    def longest(self) -> int:
-        return max([len(secret) for secret in self._secrets] or [0])
-
-    def add(self, secret: Optional[str]) -> None:
-        """Look for ``secret`` from now on (and for the text a server may make of its UTF-8 bytes)."""
-        if not secret or len(secret) < MIN_SECRET_LENGTH:
-            return
-        with self._lock:
-            if secret in self._secrets:
-                return
-            self._secrets.add(secret)
-            variants = {secret, secret.encode('utf-8').decode('latin-1')}
-            patterns = [re.compile(''.join(_char_forms(char) for char in variant)) for variant in variants]
-            patterns.extend(re.compile(re.escape(core)) for core in _base64_cores(secret.encode('utf-8')))
-            # the longest first, so that an id and the same id with its route suffix leave nothing behind
-            self._patterns = sorted(self._patterns + patterns, key=lambda pattern: -len(pattern.pattern))
-
-    def clean(self, text: str) -> str:
-        for pattern in self._patterns:
-            text = pattern.sub(REDACTED, text)
-        return text
-
-    def leaks(self, text: str) -> bool:
-        return any(pattern.search(text) for pattern in self._patterns)
-
-
-def _hex(value: int, width: int = 1) -> str:
-    """A pattern for ``value`` in hexadecimal, either case."""
-    return ''.join('[%s%s]' % (digit, digit.upper()) if digit.isalpha() else digit for digit in '%0*x' % (width, value))
-
-
-def _char_forms(char: str) -> str:
-    """A pattern for one character in any encoding a server or a file could give it."""
-    code = ord(char)
-    forms = [re.escape(char)]
-    if code > 0xFFFF:
-        high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
-        forms.append(r'\\u%s\\u%s' % (_hex(high, 4), _hex(low, 4)))
-    else:
-        forms.append(r'\\u%s' % _hex(code, 4))
-    if char in _JSON_SHORT_ESCAPES:
-        forms.append(r'\\' + re.escape(_JSON_SHORT_ESCAPES[char]))
-    forms.append('&#0*%d;' % code)
-    forms.append('&#[xX]0*%s;' % _hex(code))
-    if char in _XML_NAMED:
-        forms.append('&%s;' % _XML_NAMED[char])
-    forms.append(''.join('%%%s' % _hex(byte, 2) for byte in char.encode('utf-8')))
-    if char == ' ':
-        forms.append(r'\+')
-    return '(?:%s)' % '|'.join(forms)
-
-
-def _base64_cores(data: bytes) -> Iterator[str]:
-    """The parts of the base64 (and base64url) forms of ``data`` that do not depend on what surrounds it, at each of
-    the three alignments; cores shorter than 8 characters are left out (they would match ordinary text)."""
-    for shift in range(3):
-        encoded = base64.b64encode(b'\0' * shift + data).decode('ascii')
-        first = 1 if shift else 0
-        last = (shift + len(data)) // 3
-        core = encoded[4 * first:4 * last]
-        if len(core) >= 8:
-            yield core
-            yield core.replace('+', '-').replace('/', '_')
+_HOST_FIELD = re.compile(
+    r'(?i)^(?:host|hostname|\w*host(?:name)?|\w*(?:ip)?address|ip|fqdn|\w*devicename|\w*nodename|\w*targetname)$'
+)
 
 
 def cookie_values(header: str) -> List[str]:
@@ -179,7 +114,7 @@ class _BodyTee:
         self.data = bytearray()
         self.size = 0
         self.ended = False
-        self.error = None  # type: Optional[BaseException]
+        self.error: Optional[BaseException] = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Iterator[bytes]:
         return self._chunks(self._iter_content(*args, **kwargs))
@@ -190,7 +125,7 @@ class _BodyTee:
                 if isinstance(chunk, bytes):
                     self.size += len(chunk)
                     if len(self.data) <= self._keep:
-                        self.data += chunk[:self._keep + 1 - len(self.data)]
+                        self.data += chunk[: self._keep + 1 - len(self.data)]
                 yield chunk
         except Exception as exc:
             self.error = exc
@@ -216,21 +151,23 @@ class Recorder:
         self.max_body_bytes = config.max_body_bytes
         self.placeholders = bool(getattr(config, 'record_placeholders', False))
         self.host = urlsplit(config.url).hostname or ''
-        self.secrets = SecretFilter()
+        self.secrets = SecretFilter(min_length=MIN_SECRET_LENGTH)
         self.secrets.add(config.password)
         self.written = 0
         self._scrub = scrub
         self._warn = warn
-        self._warned = set()  # type: Set[str]
+        self._warned: Set[str] = set()
         self._lock = threading.Lock()
         self._run = secrets.token_hex(3)
-        self._started = None  # type: Optional[float]
-        self._key = None  # type: Optional[bytes]
-        self._stopped = None  # type: Optional[str]
+        self._started: Optional[float] = None
+        self._key: Optional[bytes] = None
+        self._stopped: Optional[str] = None
         self._claimed = 0
         if not isinstance(config.password, str) or len(config.password) < MIN_PASSWORD_LENGTH:
-            self._stop('the password is shorter than %d characters, too short to be removed from the recording safely'
-                       % MIN_PASSWORD_LENGTH)
+            self._stop(
+                'the password is shorter than %d characters, too short to be removed from the recording safely'
+                % MIN_PASSWORD_LENGTH
+            )
 
     # the requests hook --------------------------------------------------------------------------------
 
@@ -239,8 +176,11 @@ class Recorder:
         if self._stopped:
             return response
         try:
-            exchange = _Exchange(response, _BodyTee(response.iter_content, self.max_body_bytes),
-                                 time.time() - response.elapsed.total_seconds())
+            exchange = _Exchange(
+                response,
+                _BodyTee(response.iter_content, self.max_body_bytes),
+                time.time() - response.elapsed.total_seconds(),
+            )
             response.iter_content = exchange.tee
             close = response.close
 
@@ -267,8 +207,10 @@ class Recorder:
             document = self.document(exchange, sequence)
             text = json.dumps(document, indent=1, ensure_ascii=False) + '\n'
             if self.secrets.leaks(text):
-                self._warn_once('an exchange (%s %s) was not recorded: a secret could not be removed from it'
-                                % (document['request']['method'], document['request']['path']))
+                self._warn_once(
+                    'an exchange (%s %s) was not recorded: a secret could not be removed from it'
+                    % (document['request']['method'], document['request']['path'])
+                )
                 return
             self._write(self._file_name(document), text)
         except Exception as exc:  # pylint: disable=broad-exception-caught  # recording must never fail the run
@@ -288,7 +230,9 @@ class Recorder:
             'sequence': sequence,
             # concurrent polls may be claimed in another order than they were sent
             'elapsed': round(max(0.0, exchange.sent - (self._started or exchange.sent)), 3),
-            'at': datetime.fromtimestamp(exchange.sent, timezone.utc).isoformat(timespec='milliseconds').replace('+00:00', 'Z'),
+            'at': datetime.fromtimestamp(exchange.sent, timezone.utc)
+            .isoformat(timespec='milliseconds')
+            .replace('+00:00', 'Z'),
             'request': {
                 'method': request.method,
                 'path': urlsplit(request.url).path,
@@ -320,15 +264,22 @@ class Recorder:
         text, encoding = _text(bytes(tee.data))
         if tee.ended and not (declared.isdigit() and tee.size < int(declared)):
             return text, encoding, None
-        why = ('the answer broke off (%s)' % type(tee.error).__name__ if tee.error is not None
-               else 'the client stopped reading it (answers that are not 2xx are read up to 64 KiB)')
+        why = (
+            'the answer broke off (%s)' % type(tee.error).__name__
+            if tee.error is not None
+            else 'the client stopped reading it (answers that are not 2xx are read up to 64 KiB)'
+        )
         # a secret cut in the middle would escape the filter: the tail goes
         tail = ENCODED_CHAR_WIDTH * max(self.secrets.longest, MIN_SECRET_LENGTH)
-        note = 'cut short after %d bytes: %s; the last %d characters are left out' % (tee.size, why, min(tail, len(text)))
-        return text[:max(0, len(text) - tail)], encoding, note
+        note = 'cut short after %d bytes: %s; the last %d characters are left out' % (
+            tee.size,
+            why,
+            min(tail, len(text)),
+        )
+        return text[: max(0, len(text) - tail)], encoding, note
 
     def _headers(self, headers: Any, names: Tuple[str, ...], set_cookies: Optional[List[str]] = None) -> Dict[str, Any]:
-        kept = {}  # type: Dict[str, Any]
+        kept: Dict[str, Any] = {}
         for name in names:
             if name == 'Set-Cookie':
                 if set_cookies:
@@ -369,7 +320,7 @@ class Recorder:
 
     def _placeholder_map(self, document: Dict[str, Any]) -> Dict[str, str]:
         """Host names and device ids of this exchange, each with its placeholder (the same one in every file)."""
-        found = {}  # type: Dict[str, str]
+        found: Dict[str, str] = {}
         if self.host:
             found[self.host] = 'host'
         for body in (document['request']['body'], document['answer']['body']):
@@ -391,7 +342,9 @@ class Recorder:
             if self._started is None:
                 self._prepare_folder(sent)
             if self._claimed >= MAX_FILES_PER_RUN:
-                self._stop('this run reached the limit of %d recorded exchanges; the rest is not recorded' % MAX_FILES_PER_RUN)
+                self._stop(
+                    'this run reached the limit of %d recorded exchanges; the rest is not recorded' % MAX_FILES_PER_RUN
+                )
                 return None
             self._claimed += 1
             return self._claimed
@@ -401,21 +354,36 @@ class Recorder:
         if not os.path.isdir(self.folder):
             os.makedirs(self.folder, mode=0o700)
         if sum(1 for name in os.listdir(self.folder) if name.endswith('.json')) >= MAX_FILES_PER_FOLDER:
-            raise _Full('the folder holds %d or more files already; use a new folder for each change window' % MAX_FILES_PER_FOLDER)
-        marker = self._created_once(MARKER, lambda: json.dumps({
-            'format': FORMAT, 'started': first_sent,
-            'note': 'One JSON file per HTTP exchange with SDM, in the order of their names; replay them with '
-                    'python -m sdm_simulator --replay FOLDER (from tests/simulator of the collection ocsdm.route_manager).',
-        }, indent=1) + '\n')
+            raise _Full(
+                'the folder holds %d or more files already; use a new folder for each change window'
+                % MAX_FILES_PER_FOLDER
+            )
+        marker = self._created_once(
+            MARKER,
+            lambda: (
+                json.dumps(
+                    {
+                        'format': FORMAT,
+                        'started': first_sent,
+                        'note': 'One JSON file per HTTP exchange with SDM, in the order of their names; replay them with '
+                        'python -m sdm_simulator --replay FOLDER (from tests/simulator of the collection ocsdm.route_manager).',
+                    },
+                    indent=1,
+                )
+                + '\n'
+            ),
+        )
         try:
             data = json.loads(marker)
             started = float(data['started'])
             if data.get('format') != FORMAT:
                 raise ValueError(data.get('format'))
         except (ValueError, KeyError, TypeError):
-            raise _Full('%s there is not a recording of this version (%s)' % (MARKER, FORMAT))
+            raise _Full('%s there is not a recording of this version (%s)' % (MARKER, FORMAT)) from None
         if self.placeholders:
-            self._key = binascii.unhexlify(self._created_once(PLACEHOLDER_KEY, lambda: secrets.token_hex(32) + '\n').strip())
+            self._key = binascii.unhexlify(
+                self._created_once(PLACEHOLDER_KEY, lambda: secrets.token_hex(32) + '\n').strip()
+            )
         self._started = started
 
     def _created_once(self, name: str, content: Callable[[], str]) -> str:
@@ -437,7 +405,13 @@ class Recorder:
         where = path.split('/rest/', 1)[-1].split('/', 1)[-1] if '/rest/' in path else path
         slug = _UNSAFE_NAME.sub('_', where).strip('_')[:80] or 'root'
         method = _UNSAFE_NAME.sub('_', request['method'])
-        return '%09d-%s-%04d-%s-%s.json' % (int(document['elapsed'] * 1000), self._run, document['sequence'], method, slug)
+        return '%09d-%s-%04d-%s-%s.json' % (
+            int(document['elapsed'] * 1000),
+            self._run,
+            document['sequence'],
+            method,
+            slug,
+        )
 
     def _write(self, name: str, text: str) -> None:
         """Whole or not at all (rename), readable by the owner only."""
@@ -473,7 +447,9 @@ class _Full(Exception):
     """The folder cannot take this run's recording."""
 
 
-def attach_recorder(session: Any, config: Any, scrub: Callable[[str], str], warn: Callable[[str], None]) -> Optional[Recorder]:
+def attach_recorder(
+    session: Any, config: Any, scrub: Callable[[str], str], warn: Callable[[str], None]
+) -> Optional[Recorder]:
     """Record the exchanges of ``session`` when ``config.record_dir`` is set; returns the recorder, or None (off)."""
     if not getattr(config, 'record_dir', None):
         return None
@@ -532,7 +508,7 @@ def _replace_tokens(text: str, mapping: Dict[str, str]) -> str:
 
 def _identifiers(body: str) -> Dict[str, str]:
     """Device ids and host names in an XML or JSON body: value -> kind (``device``, ``group``, ``host``)."""
-    found = {}  # type: Dict[str, str]
+    found: Dict[str, str] = {}
     stripped = body.lstrip()
     if stripped.startswith('{') or stripped.startswith('['):
         try:

@@ -22,7 +22,7 @@ import email.utils
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from ._clock import Deadline
 
@@ -77,7 +77,9 @@ class RetryPolicy:
     def is_transient_status(status: int) -> bool:
         return status in TRANSIENT_STATUSES
 
-    def backoff_delay(self, attempts_made: int, deadline: Deadline, retry_after: Optional[float] = None) -> Optional[float]:
+    def backoff_delay(
+        self, attempts_made: int, deadline: Deadline, retry_after: Optional[float] = None
+    ) -> Optional[float]:
         """Seconds to sleep before the next attempt, or ``None`` when no attempt is left or the deadline has passed."""
         if attempts_made >= self.max_attempts:
             return None
@@ -90,20 +92,10 @@ class RetryPolicy:
             delay = self._exponential(attempts_made)
         return min(delay, remaining)
 
-    def backoff_delays(self, deadline: Deadline) -> Iterator[float]:
-        """The delays between attempts when no server asks for a specific one."""
-        attempts_made = 1
-        while True:
-            delay = self.backoff_delay(attempts_made, deadline)
-            if delay is None:
-                return
-            yield delay
-            attempts_made += 1
-
     def _exponential(self, attempts_made: int) -> float:
         # The exponent is capped: with many attempts 2 ** n would overflow a float.
         exponent = min(attempts_made - 1, 62)
-        base = min(self.backoff_max, self.backoff_initial * (2 ** exponent))
+        base = min(self.backoff_max, self.backoff_initial * (2**exponent))
         if self.jitter:
             uniform = (self.rng or random).uniform
             base *= 1 + uniform(-self.jitter, self.jitter)

@@ -23,7 +23,16 @@ RUNNING = 'running'
 UNKNOWN = 'unknown'
 
 DEFAULT_SUCCESS_STATES = ('Completed', 'Complete', 'Success', 'Succeeded')
-DEFAULT_FAILURE_STATES = ('Failed', 'Failure', 'PartiallyCompleted', 'PartiallyFailed', 'Cancelled', 'Canceled', 'Aborted', 'Error')
+DEFAULT_FAILURE_STATES = (
+    'Failed',
+    'Failure',
+    'PartiallyCompleted',
+    'PartiallyFailed',
+    'Cancelled',
+    'Canceled',
+    'Aborted',
+    'Error',
+)
 DEFAULT_ROLLBACK_SUCCESS_STATES = ('Completed', 'Complete', 'Success', 'Succeeded', 'RolledBack')
 DEFAULT_ROLLBACK_FAILURE_STATES = ('Failed', 'Failure', 'PartiallyCompleted', 'PartiallyFailed', 'Error')
 
@@ -65,23 +74,35 @@ def _word_set(words: Iterable[str], option: str) -> FrozenSet[str]:
 def _check_disjoint(success: FrozenSet[str], failure: FrozenSet[str], success_option: str, failure_option: str) -> None:
     both = success & failure
     if both:
-        raise SdmInputError('status words cannot be in both %s and %s: %s' % (success_option, failure_option, ', '.join(sorted(both))))
+        raise SdmInputError(
+            'status words cannot be in both %s and %s: %s' % (success_option, failure_option, ', '.join(sorted(both)))
+        )
 
 
 class StateMatcher:
     """Classifies update and rollback status words as success, failure, running or unknown."""
 
-    def __init__(self, success_states: Optional[Sequence[str]] = None, failure_states: Optional[Sequence[str]] = None,
-                 rollback_success_states: Optional[Sequence[str]] = None,
-                 rollback_failure_states: Optional[Sequence[str]] = None) -> None:
+    def __init__(
+        self,
+        success_states: Optional[Sequence[str]] = None,
+        failure_states: Optional[Sequence[str]] = None,
+        rollback_success_states: Optional[Sequence[str]] = None,
+        rollback_failure_states: Optional[Sequence[str]] = None,
+    ) -> None:
         self.success = _word_set(DEFAULT_SUCCESS_STATES if success_states is None else success_states, 'success_states')
         self.failure = _word_set(DEFAULT_FAILURE_STATES if failure_states is None else failure_states, 'failure_states')
         self.rollback_success = _word_set(
-            DEFAULT_ROLLBACK_SUCCESS_STATES if rollback_success_states is None else rollback_success_states, 'rollback_success_states')
+            DEFAULT_ROLLBACK_SUCCESS_STATES if rollback_success_states is None else rollback_success_states,
+            'rollback_success_states',
+        )
         self.rollback_failure = _word_set(
-            DEFAULT_ROLLBACK_FAILURE_STATES if rollback_failure_states is None else rollback_failure_states, 'rollback_failure_states')
+            DEFAULT_ROLLBACK_FAILURE_STATES if rollback_failure_states is None else rollback_failure_states,
+            'rollback_failure_states',
+        )
         _check_disjoint(self.success, self.failure, 'success_states', 'failure_states')
-        _check_disjoint(self.rollback_success, self.rollback_failure, 'rollback_success_states', 'rollback_failure_states')
+        _check_disjoint(
+            self.rollback_success, self.rollback_failure, 'rollback_success_states', 'rollback_failure_states'
+        )
         self._running = frozenset(normalise_state(word) for word in RUNNING_STATES)
         self._rollback_running = frozenset(normalise_state(word) for word in ROLLBACK_RUNNING_STATES)
 

@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from ._clock import Clock, Deadline
-from ._errors import SdmError, SdmInputError, SdmNotFoundError, SdmWaitTimeout
+from ._errors import SdmError, SdmInputError, SdmNotFoundError, SdmWaitTimeout, Warnings
 from ._states import StateMatcher
 
 TARGETS = ('update', 'rollback')
 # How much longer each sleep is than the one before, until sleep_max.
 GROWTH = 1.5
-MAX_WORKERS = 32
+# Concurrent reads of one round: what a round over 100 tasks with a slow SDM needs (benchmarks/many_tasks.py).
+MAX_WORKERS = 8
 DEFAULT_RETRY_GRACE = 10.0
 
 _TaskState = Dict[str, Any]
@@ -48,17 +49,21 @@ class WaitResult:
 class Waiter:
     """Polls tasks through an `SdmClient` until all are finished or ``timeout`` seconds have passed."""
 
-    def __init__(self, client: Any, matcher: StateMatcher, timeout: float, sleep: float, sleep_max: float,
-                 target: str = 'update', clock: Optional[Clock] = None, max_workers: int = 8,
-                 retry_grace: float = DEFAULT_RETRY_GRACE) -> None:
+    def __init__(
+        self,
+        client: Any,
+        matcher: StateMatcher,
+        timeout: float,
+        sleep: float,
+        sleep_max: float,
+        target: str = 'update',
+        clock: Optional[Clock] = None,
+        max_workers: int = 8,
+        retry_grace: float = DEFAULT_RETRY_GRACE,
+    ) -> None:
         if target not in TARGETS:
             raise SdmInputError('the wait target must be update or rollback, got %r' % (target,))
-        if timeout is None or timeout < 0:
-            raise SdmInputError('the wait timeout must be zero or more seconds')
-        if sleep is None or sleep <= 0:
-            raise SdmInputError('the wait sleep must be more than zero seconds')
-        if sleep_max is None or sleep_max < sleep:
-            raise SdmInputError('the longest wait sleep (%s) must not be shorter than the first (%s)' % (sleep_max, sleep))
+        check_wait_settings(timeout, sleep, sleep_max)
         if not 1 <= max_workers <= MAX_WORKERS:
             raise SdmInputError('max_workers must be between 1 and %d' % MAX_WORKERS)
         if retry_grace < 0:
@@ -76,7 +81,7 @@ class Waiter:
 
     def wait(self, task_ids: Sequence[str]) -> WaitResult:
         """Wait for ``task_ids`` (repeats ignored); raises `SdmWaitTimeout` with the last states at the deadline."""
-        ids = _unique(task_ids)
+        ids = unique(task_ids)
         deadline = Deadline(self.clock, self.timeout)
         workers = min(self.max_workers, len(ids))
         executor = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
@@ -87,10 +92,26 @@ class Waiter:
                 executor.shutdown(wait=True)
 
 
-def _unique(task_ids: Sequence[str]) -> List[str]:
+def check_wait_settings(
+    timeout: Optional[float],
+    sleep: Optional[float],
+    sleep_max: Optional[float],
+    names: Tuple[str, str, str] = ('timeout', 'sleep', 'sleep_max'),
+) -> None:
+    """Raise `SdmInputError` for settings a wait cannot run with; ``names`` are the options as the caller calls them."""
+    if timeout is None or timeout < 0:
+        raise SdmInputError('%s must not be negative, got %s' % (names[0], timeout))
+    if sleep is None or not sleep > 0:
+        raise SdmInputError('%s must be greater than 0, got %s' % (names[1], sleep))
+    if sleep_max is None or sleep_max < sleep:
+        raise SdmInputError('%s (%s) must not be smaller than %s (%s)' % (names[2], sleep_max, names[1], sleep))
+
+
+def unique(task_ids: Sequence[str]) -> List[str]:
+    """The task ids without repeats, in their first order."""
     if isinstance(task_ids, (str, bytes)) or not task_ids:
         raise SdmInputError('give the task ids to wait for as a non-empty list')
-    ids = []  # type: List[str]
+    ids: List[str] = []
     seen = set()
     for task_id in task_ids:
         if not isinstance(task_id, str):
@@ -104,22 +125,26 @@ def _unique(task_ids: Sequence[str]) -> List[str]:
 class _WaitRun:
     """The state of one call to `Waiter.wait`."""
 
-    def __init__(self, waiter: Waiter, ids: List[str], deadline: Deadline, executor: Optional[ThreadPoolExecutor]) -> None:
+    def __init__(
+        self, waiter: Waiter, ids: List[str], deadline: Deadline, executor: Optional[ThreadPoolExecutor]
+    ) -> None:
         self.waiter = waiter
         self.ids = ids
         self.deadline = deadline
         self.executor = executor
-        self.latest = {}  # type: Dict[str, _TaskState]
-        self.warnings = []  # type: List[str]
+        self.latest: Dict[str, _TaskState] = {}
+        self.warnings = Warnings()
         self.polls = 0
-        self.last_failure = None  # type: Optional[SdmError]
+        self.last_failure: Optional[SdmError] = None
 
     def run(self) -> WaitResult:
         interval = self.waiter.sleep
         while True:
             self._poll_round()
             if not self._unfinished():
-                return WaitResult([self.latest[task_id] for task_id in self.ids], self.polls, self.deadline.elapsed(), self.warnings)
+                return WaitResult(
+                    [self.latest[task_id] for task_id in self.ids], self.polls, self.deadline.elapsed(), self.warnings
+                )
             remaining = self.deadline.remaining()
             if remaining <= 0:
                 raise self._timeout()
@@ -140,7 +165,7 @@ class _WaitRun:
             else:
                 task, warnings = outcome
                 self.latest[task_id] = task
-                self._warn(warnings)
+                self.warnings.add(*warnings)
 
     def _retry_deadline(self) -> Deadline:
         if self.deadline.remaining() >= self.waiter.retry_grace:
@@ -162,18 +187,17 @@ class _WaitRun:
 
     def _on_failure(self, task_id: str, error: SdmError) -> None:
         if isinstance(error, SdmNotFoundError) and task_id in self.latest:
-            raise SdmNotFoundError('route update task %s vanished while waiting (it may have been committed or deleted): %s'
-                                   % (task_id, error.message), error.status, error.path)
+            raise SdmNotFoundError(
+                'route update task %s vanished while waiting (it may have been committed or deleted): %s'
+                % (task_id, error.message),
+                error.status,
+                error.path,
+            )
         if not error.transient:
             raise error
         # A busy or restarting SDM: keep the last state and try again next round.
         self.last_failure = error
-        self._warn(['polling task %s failed, tried again later: %s' % (task_id, error.message)])
-
-    def _warn(self, warnings: List[str]) -> None:
-        for message in warnings:
-            if message not in self.warnings:
-                self.warnings.append(message)
+        self.warnings.add('polling task %s failed, tried again later: %s' % (task_id, error.message))
 
     def _timeout(self) -> SdmError:
         unseen = [task_id for task_id in self.ids if task_id not in self.latest]
@@ -184,11 +208,19 @@ class _WaitRun:
         described = ', '.join('%s (%s)' % (task_id, self._status_of(task_id)) for task_id in unfinished[:5])
         more = ' and %d more' % (len(unfinished) - 5) if len(unfinished) > 5 else ''
         message = 'timed out after %s seconds waiting for the %s of %d of %d route update task%s to finish: %s%s' % (
-            _seconds(self.waiter.timeout), self.waiter.target, len(unfinished), len(self.ids),
-            '' if len(self.ids) == 1 else 's', described, more)
+            seconds_text(self.waiter.timeout),
+            self.waiter.target,
+            len(unfinished),
+            len(self.ids),
+            '' if len(self.ids) == 1 else 's',
+            described,
+            more,
+        )
         if self.last_failure is not None:
             message += '; the last poll failed: %s' % self.last_failure.message
-        return SdmWaitTimeout(message, [self.latest[task_id] for task_id in self.ids], self.polls, self.deadline.elapsed(), self.warnings)
+        return SdmWaitTimeout(
+            message, [self.latest[task_id] for task_id in self.ids], self.polls, self.deadline.elapsed(), self.warnings
+        )
 
     def _status_of(self, task_id: str) -> str:
         key = 'update_status' if self.waiter.target == 'update' else 'rollback_status'
@@ -196,5 +228,6 @@ class _WaitRun:
         return 'status %s' % status if status not in (None, '') else 'no status'
 
 
-def _seconds(value: float) -> str:
+def seconds_text(value: float) -> str:
+    """``30`` or ``2.5``: seconds in a message."""
     return '%d' % value if value == int(value) else '%.1f' % value

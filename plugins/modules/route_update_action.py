@@ -33,13 +33,14 @@ options:
     required: true
   action:
     description:
-      - The action to send, one of V(commit), V(rollback) or V(cancel).
-      - The letter case does not matter, so the API's spelling V(Commit) works too.
+      - The action to send, V(commit), V(rollback) or V(cancel).
+      - The API's spelling (V(Commit), V(Rollback), V(Cancel)) and upper case are accepted too.
       - V(commit) releases the devices of a task whose update has finished, successfully or not, and keeps the update.
       - V(rollback) undoes the update on the devices that took it. SDM accepts it only once the update has finished.
       - V(cancel) stops an update that is pending or running. The task then still needs a commit or a rollback.
     type: str
     required: true
+    choices: [commit, rollback, cancel, Commit, Rollback, Cancel, COMMIT, ROLLBACK, CANCEL]
   wait:
     description:
       - Wait until the result of the action shows before returning.
@@ -61,6 +62,7 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
+  - ocsdm.route_manager.attributes
   - ocsdm.route_manager.connection
   - ocsdm.route_manager.connection.polling
   - ocsdm.route_manager.connection.states
@@ -70,14 +72,6 @@ attributes:
     details:
       - In check mode the module reads the task and reports whether it would send the action
         (RV(ignore:changed=true)), without sending it and without waiting.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
-  action_group:
-    support: full
-    membership:
-      - ocsdm.route_manager.sdm
 notes:
   - V(commit) reports RV(ignore:changed=false) when the task is still readable but no longer in the pending list.
     It fails when SDM does not know the task ("not found", nothing sent), so that a mistyped ID cannot pass for a task
@@ -116,13 +110,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Close the change window of route update ID33
-  module_defaults:
-    group/ocsdm.route_manager.sdm:
-      url: https://sdm.example.com:8443
-      username: automation
-      password: "{{ sdm_password }}"
-      ca_path: /etc/pki/sdm-ca.pem
+- name: Close the change window of route update ID33 (connection from SDM_URL, SDM_USERNAME, SDM_PASSWORD, SDM_CA_PATH)
   block:
     - name: Wait for the update to finish
       ocsdm.route_manager.route_update_info:
@@ -300,27 +288,30 @@ import time
 from typing import Any, Dict, NoReturn
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions import (
+    ACTIONS,
     COMMIT,
     ActionRunner,
     WaitSettings,
     parse_action,
 )
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._argspec import polling_spec, states_spec
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._module import SdmModule, wait_argument_spec
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._sdm_module import SdmModule
 
-# The wait and state-word options of the glue that apply here: the action decides what is waited for.
-_WAIT_OPTIONS = ('wait', 'wait_timeout', 'wait_sleep', 'wait_sleep_max',
-                 'success_states', 'failure_states', 'rollback_success_states', 'rollback_failure_states')
+# Choices are compared as written: the module's words, SDM's own spelling, and upper case.
+ACTION_CHOICES = list(ACTIONS) + list(ACTIONS.values()) + [word.upper() for word in ACTIONS]
 
 
 def argument_spec() -> Dict[str, Any]:
-    waits = wait_argument_spec()
-    spec = dict(
+    spec: Dict[str, Any] = dict(
         task_id=dict(type='str', required=True),
-        # No choices: they would be compared case-sensitively, and SDM spells the actions Commit, Rollback, Cancel.
-        action=dict(type='str', required=True),
-    )  # type: Dict[str, Any]
-    spec.update((name, waits[name]) for name in _WAIT_OPTIONS)
+        action=dict(type='str', required=True, choices=ACTION_CHOICES),
+        # What is waited for depends on the action (see the documentation), so these two are the module's own.
+        wait=dict(type='bool', default=False),
+        wait_timeout=dict(type='int', default=600),
+    )
+    spec.update(polling_spec())
+    spec.update(states_spec())
     return spec
 
 
@@ -328,8 +319,9 @@ def fail_after_start(module: SdmModule, runner: ActionRunner, err: SdmError, sta
     """Fail through the glue, adding what the run knows: an action that may have reached SDM is a change."""
     module.warn_once(runner.warnings)
     module.warn_once(runner.client.warnings)
-    module.fail_from_error(err, changed=runner.sent, route_update=runner.last_task,
-                           elapsed=round(time.monotonic() - started, 3), **result)
+    module.fail_from_error(
+        err, changed=runner.sent, route_update=runner.last_task, elapsed=round(time.monotonic() - started, 3), **result
+    )
 
 
 def main() -> None:
@@ -357,7 +349,9 @@ def main() -> None:
         except SdmError as err:
             fail_after_start(module, runner, err, started, action=action, task_id=task_id)
         module.warn_once(outcome.warnings)
-        result = dict(changed=outcome.changed, action=action, task_id=task_id, route_update=outcome.task, msg=outcome.message)
+        result = dict(
+            changed=outcome.changed, action=action, task_id=task_id, route_update=outcome.task, msg=outcome.message
+        )
         if action == COMMIT:
             result['committed'] = outcome.committed
         return result

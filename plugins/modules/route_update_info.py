@@ -35,6 +35,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - ansible.builtin.action_common_attributes.facts
+  - ocsdm.route_manager.attributes
   - ocsdm.route_manager.connection
   - ocsdm.route_manager.connection.wait
   - ocsdm.route_manager.connection.polling
@@ -44,14 +45,6 @@ attributes:
     support: full
     details:
       - The module only reads from SDM, so it runs normally in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
-  action_group:
-    support: full
-    membership:
-      - ocsdm.route_manager.sdm
   facts:
     support: full
 notes:
@@ -370,27 +363,18 @@ ansible_facts:
           succeeded: true
 """
 
-from typing import Any, Dict, List, Set
+from typing import Any, Dict, List
 
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._argspec import polling_spec, states_spec, wait_spec
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmWaitTimeout
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._module import SdmModule, wait_argument_spec
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter
-
-
-def unique(items: List[str]) -> List[str]:
-    """The items without repeats, in their first order."""
-    seen = set()  # type: Set[str]
-    result = []  # type: List[str]
-    for item in items:
-        if item not in seen:
-            seen.add(item)
-            result.append(item)
-    return result
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._sdm_module import SdmModule
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter, unique
 
 
 def main() -> None:
     argument_spec = dict(task_id=dict(type='list', elements='str'))
-    argument_spec.update(wait_argument_spec())
+    for options in (wait_spec(), polling_spec(), states_spec()):
+        argument_spec.update(options)
     module = SdmModule(argument_spec=argument_spec, supports_check_mode=True)
     module.check_wait_params()
     params = module.params
@@ -406,13 +390,19 @@ def main() -> None:
 
     def work(client) -> Dict[str, Any]:
         ids = client.list_pending_task_ids() if task_ids is None else task_ids
-        tasks = []  # type: List[Dict[str, Any]]
+        tasks: List[Dict[str, Any]] = []
         polls = 0
         timed_out = False
         if ids:
             # Without wait, one round of reads: a zero deadline ends the wait right after the first poll.
-            waiter = Waiter(client, matcher, timeout=params['wait_timeout'] if params['wait'] else 0,
-                            sleep=params['wait_sleep'], sleep_max=params['wait_sleep_max'], target=params['wait_for'])
+            waiter = Waiter(
+                client,
+                matcher,
+                timeout=params['wait_timeout'] if params['wait'] else 0,
+                sleep=params['wait_sleep'],
+                sleep_max=params['wait_sleep_max'],
+                target=params['wait_for'],
+            )
             try:
                 outcome = waiter.wait(ids)
             except SdmWaitTimeout as err:

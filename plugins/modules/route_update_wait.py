@@ -34,7 +34,7 @@ author:
 options:
   task_id:
     description:
-      - ID of the route update task, as SDM shows it, for example V(ID33).
+      - The route update task to wait for, by the ID that SDM shows (such as V(ID33)).
       - An ID with leading or trailing whitespace is refused, as by the modules.
     type: str
     required: true
@@ -132,13 +132,16 @@ options:
       - Unset means no report. In check mode no report is written; the action says where it would be.
     type: path
   report_name:
+    type: str
     description:
       - Prefix of the report file names and title, such as the change ticket (V(CHG0012345) gives C(CHG0012345-ID33.json)).
-    type: str
 extends_documentation_fragment:
+  # an action plugin, in the action group of the modules it runs
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - ansible.builtin.action_common_attributes.flow
+  - ocsdm.route_manager.attributes
+  # the options it passes to the modules it runs
   - ocsdm.route_manager.connection
   - ocsdm.route_manager.connection.states
 attributes:
@@ -152,20 +155,13 @@ attributes:
     support: full
     details:
       - Reads and waits as in a normal run, sends no commit or rollback (it says which one it would send) and writes no report.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
-  action_group:
-    support: full
-    membership:
-      - ocsdm.route_manager.sdm
 notes:
   - The connection options and the state words work as in the modules. A value given here wins; an option that is not
-    given, or given as V(null) or an empty string, comes from C(module_defaults) (the group C(group/ocsdm.route_manager.sdm) or this
-    action's own name), and else from the E(SDM_URL), E(SDM_USERNAME), E(SDM_PASSWORD), E(SDM_VALIDATE_CERTS),
-    E(SDM_CA_PATH), E(SDM_RECORD_DIR) and E(SDM_RECORD_PLACEHOLDERS) variables of the environment where the modules run. So the role can pass its variables as V(null)
-    when they are unset, without hiding C(module_defaults).
+    given, or given as V(null) or an empty string, comes from C(module_defaults) (the group
+    C(group/ocsdm.route_manager.sdm) or this action's own name), and else from the E(SDM_URL), E(SDM_USERNAME),
+    E(SDM_PASSWORD), E(SDM_VALIDATE_CERTS), E(SDM_CA_PATH), E(SDM_RECORD_DIR) and E(SDM_RECORD_PLACEHOLDERS)
+    variables of the environment where the modules run. So the role can pass its variables as V(null) when they are
+    unset, without hiding C(module_defaults).
   - Limits are measured with a monotonic clock; the times in RV(outcome) and in the report are UTC.
   - Each slice and each commit or rollback is one SDM session (one login and one logout). RV(outcome.slices) and
     RV(outcome.actions) count them.

@@ -131,8 +131,12 @@ class WaitRun:
             if phase_done(phase, self.record.task):
                 return
             now = self.clock.monotonic()
-            shown_elapsed, shown_limit = (now - self._started, self.options.timeout) if phase == PHASE_UPDATE else (now - started, limit)
-            self.show(progress_line(phase, self.options.task_id, self.record.task, shown_elapsed, shown_limit, self.matcher))
+            shown_elapsed, shown_limit = (
+                (now - self._started, self.options.timeout) if phase == PHASE_UPDATE else (now - started, limit)
+            )
+            self.show(
+                progress_line(phase, self.options.task_id, self.record.task, shown_elapsed, shown_limit, self.matcher)
+            )
             if limit - (now - started) < SHORTEST_SLICE:
                 return
 
@@ -140,8 +144,13 @@ class WaitRun:
         """One read slice; false (with the error recorded) when it failed."""
         result = self.read(phase, seconds)
         if result.task is None:
-            self.record.error = ReadError(result.error or 'the module returned no task and no message', result.status, phase,
-                                          self.record.slices + 1, int(self.clock.monotonic() - self._started))
+            self.record.error = ReadError(
+                result.error or 'the module returned no task and no message',
+                result.status,
+                phase,
+                self.record.slices + 1,
+                int(self.clock.monotonic() - self._started),
+            )
             return False
         self.record.task = result.task
         self.record.slices += 1

@@ -137,21 +137,53 @@ class RecordingWriter:
         """Record a real exchange of an SdmSession, as the client would (password and session id removed)."""
         request = response.request
         body = request.body.decode("utf-8") if isinstance(request.body, bytes) else request.body
-        headers = {name: response.headers[name] for name in ("Content-Type", "Retry-After", "Location") if name in response.headers}
-        self.add(elapsed, request.method or "GET", urlsplit(request.url or "").path, response.status_code,
-                 _without_secrets(response.text), response.headers.get("Content-Type"), request_body=_without_secrets(body),
-                 headers=headers)
+        headers = {
+            name: response.headers[name]
+            for name in ("Content-Type", "Retry-After", "Location")
+            if name in response.headers
+        }
+        self.add(
+            elapsed,
+            request.method or "GET",
+            urlsplit(request.url or "").path,
+            response.status_code,
+            _without_secrets(response.text),
+            response.headers.get("Content-Type"),
+            request_body=_without_secrets(body),
+            headers=headers,
+        )
         return response
 
-    def add(self, elapsed: float, method: str, path: str, status: int, body: Optional[str] = "", content_type: Optional[str] = None,
-            request_body: Optional[str] = None, headers: Optional[Dict[str, str]] = None, note: Optional[str] = None) -> Path:
+    def add(
+        self,
+        elapsed: float,
+        method: str,
+        path: str,
+        status: int,
+        body: Optional[str] = "",
+        content_type: Optional[str] = None,
+        request_body: Optional[str] = None,
+        headers: Optional[Dict[str, str]] = None,
+        note: Optional[str] = None,
+    ) -> Path:
         self.sequence += 1
         document = {
-            "format": self.FORMAT, "run": self.run, "sequence": self.sequence, "elapsed": elapsed,
+            "format": self.FORMAT,
+            "run": self.run,
+            "sequence": self.sequence,
+            "elapsed": elapsed,
             "request": {"method": method, "path": path, "headers": {}, "body": request_body},
-            "answer": {"status": status, "reason": "", "content_type": content_type, "headers": dict(headers or {}),
-                       "other_headers": [], "body": body, "body_bytes": len((body or "").encode("utf-8")),
-                       "body_encoding": "utf-8", "body_note": note},
+            "answer": {
+                "status": status,
+                "reason": "",
+                "content_type": content_type,
+                "headers": dict(headers or {}),
+                "other_headers": [],
+                "body": body,
+                "body_bytes": len((body or "").encode("utf-8")),
+                "body_encoding": "utf-8",
+                "body_note": note,
+            },
         }
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", path.split("/rest/", 1)[-1])
         path_out = self.folder / f"{int(elapsed * 1000):09d}-{self.run}-{self.sequence:04d}-{method}-{slug}.json"

@@ -22,8 +22,14 @@ _REQUIRED = object()
 def type_name(value: Any) -> str:
     if value is None:
         return "null"
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)
 
 
 def _from_text(value: Any, kind: Callable[[str], Any]) -> Any:
@@ -144,4 +150,6 @@ class Fields:
         unknown = sorted(str(key) for key in self._data if key not in self._read)
         if unknown:
             known = ", ".join(sorted(self._read))
-            raise ScenarioError(f"{self._where or 'scenario'}: unknown key(s) {', '.join(unknown)}; known keys: {known}")
+            raise ScenarioError(
+                f"{self._where or 'scenario'}: unknown key(s) {', '.join(unknown)}; known keys: {known}"
+            )

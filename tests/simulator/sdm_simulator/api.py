@@ -104,7 +104,11 @@ class SdmApi:
     def _pending_tasks(self, request: Request, route: Route) -> Reply:
         now = self.state.now()
         views = [run.view(now) for run in self.state.tasks.values()]
-        items = [render.pending_item(view, self.state.scenario.server, self.state.clock.date) for view in views if view.pending]
+        items = [
+            render.pending_item(view, self.state.scenario.server, self.state.clock.date)
+            for view in views
+            if view.pending
+        ]
         return self._document(request, render.PENDING_ROOT, {render.PENDING_ITEM: items})
 
     def _task(self, request: Request, route: Route) -> Reply:
@@ -140,8 +144,11 @@ class SdmApi:
     def _document(self, request: Request, root: str, fields: Dict[str, Any]) -> Reply:
         options = self.state.scenario.server
         body, content_type = codec.encode(
-            root, fields, codec.answer_format(request.header("Accept")),
-            xml_indent=options.xml_indent, omit_empty_lists=options.json_empty_lists == "omit",
+            root,
+            fields,
+            codec.answer_format(request.header("Accept")),
+            xml_indent=options.xml_indent,
+            omit_empty_lists=options.json_empty_lists == "omit",
         )
         return Reply(200, body, content_type)
 

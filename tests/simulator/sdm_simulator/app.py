@@ -49,7 +49,9 @@ class Simulator:
         status = "reset" if reply.transport == RESET else str(reply.status)
         with self.state.lock:
             self.state.counters.statuses[status] += 1
-            self.state.requests.append(RequestRecord(round(at, 3), round(arrived, 3), request.method, request.path, status))
+            self.state.requests.append(
+                RequestRecord(round(at, 3), round(arrived, 3), request.method, request.path, status)
+            )
         return reply
 
     def _answer(self, request: Request, rule: Optional[f.FaultRule]) -> Reply:
@@ -102,7 +104,7 @@ def _spoiled(reply: Reply, rule: f.FaultRule) -> Reply:
     if rule.body == f.BODY_EMPTY:
         return Reply(status, b"", content_type, headers)
     if rule.body == f.BODY_TRUNCATED:
-        return Reply(status, reply.body[:len(reply.body) // 2], content_type, headers)
+        return Reply(status, reply.body[: len(reply.body) // 2], content_type, headers)
     if rule.body == f.BODY_TEXT:
         return Reply(status, rule.text.encode("utf-8"), content_type, headers)
     return Reply(status, GARBAGE, content_type or "application/xml", headers)

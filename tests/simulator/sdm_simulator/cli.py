@@ -34,24 +34,52 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve a simulated Oracle SDM route-update REST API for tests and demos.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    parser.add_argument("--port", type=_port, default=0, help="port to listen on; 0 picks a free one (default: %(default)s)")
-    parser.add_argument("--scenario",
-                        help="scenario file (.yml, .yaml, .json) or the name of a bundled scenario (default: demo)")
-    parser.add_argument("--speed", type=_positive_float, help="scenario seconds per real second (overrides the scenario's speed)")
-    parser.add_argument("--replay", metavar="DIR",
-                        help="serve the recording in DIR (the record_dir of a run) in its order and timing, instead of a scenario")
-    parser.add_argument("--replay-speed", metavar="N", type=_positive_float,
-                        help="with --replay: recorded seconds per real second (default: 1)")
-    parser.add_argument("--scenario-from-recording", metavar="DIR",
-                        help="write a scenario made from the recording in DIR (to --output, or to stdout) and exit")
-    parser.add_argument("--output", type=Path, help="with --scenario-from-recording: the scenario file to write (.yml or .json)")
-    parser.add_argument("--tls", action="store_true", help="serve HTTPS with a certificate from a private CA made at start")
-    parser.add_argument("--tls-dir", type=Path,
-                        help="where to write ca.pem, server.pem and server.key (default: a temporary directory removed at exit)")
+    parser.add_argument(
+        "--port", type=_port, default=0, help="port to listen on; 0 picks a free one (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--scenario", help="scenario file (.yml, .yaml, .json) or the name of a bundled scenario (default: demo)"
+    )
+    parser.add_argument(
+        "--speed", type=_positive_float, help="scenario seconds per real second (overrides the scenario's speed)"
+    )
+    parser.add_argument(
+        "--replay",
+        metavar="DIR",
+        help="serve the recording in DIR (the record_dir of a run) in its order and timing, instead of a scenario",
+    )
+    parser.add_argument(
+        "--replay-speed",
+        metavar="N",
+        type=_positive_float,
+        help="with --replay: recorded seconds per real second (default: 1)",
+    )
+    parser.add_argument(
+        "--scenario-from-recording",
+        metavar="DIR",
+        help="write a scenario made from the recording in DIR (to --output, or to stdout) and exit",
+    )
+    parser.add_argument(
+        "--output", type=Path, help="with --scenario-from-recording: the scenario file to write (.yml or .json)"
+    )
+    parser.add_argument(
+        "--tls", action="store_true", help="serve HTTPS with a certificate from a private CA made at start"
+    )
+    parser.add_argument(
+        "--tls-dir",
+        type=Path,
+        help="where to write ca.pem, server.pem and server.key (default: a temporary directory removed at exit)",
+    )
     parser.add_argument("--ca-out", type=Path, help="with --tls: also copy the CA certificate (PEM) to this file")
-    parser.add_argument("--url-file", type=Path, help="write the base URL to this file once the server listens; removed at exit")
-    parser.add_argument("--port-file", type=Path, help="write the port to this file once the server listens; removed at exit")
-    parser.add_argument("--lifetime", type=_positive_float, help="stop by itself after this many seconds (a safety net for scripts)")
+    parser.add_argument(
+        "--url-file", type=Path, help="write the base URL to this file once the server listens; removed at exit"
+    )
+    parser.add_argument(
+        "--port-file", type=Path, help="write the port to this file once the server listens; removed at exit"
+    )
+    parser.add_argument(
+        "--lifetime", type=_positive_float, help="stop by itself after this many seconds (a safety net for scripts)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request line to stderr")
     return parser
 
@@ -64,8 +92,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     _check_modes(parser, args)
     if args.scenario_from_recording is not None:
         return _write_scenario(args.scenario_from_recording, args.output)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
     try:
         with ExitStack() as cleanup:
             tls = _tls_files(args, cleanup) if args.tls else None
@@ -102,7 +133,9 @@ class StartupError(Exception):
 def _check_modes(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """--replay serves a recording instead of a scenario; --scenario-from-recording serves nothing."""
     if args.replay is not None and (args.scenario is not None or args.speed is not None):
-        parser.error("--replay serves a recording instead of a scenario: leave out --scenario and --speed (use --replay-speed)")
+        parser.error(
+            "--replay serves a recording instead of a scenario: leave out --scenario and --speed (use --replay-speed)"
+        )
     if args.replay is None and args.replay_speed is not None:
         parser.error("--replay-speed needs --replay")
     if args.scenario_from_recording is not None and args.replay is not None:

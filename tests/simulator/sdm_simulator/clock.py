@@ -13,8 +13,9 @@ from .scenario import DATE_FORMAT
 
 
 class SimClock:
-    def __init__(self, speed: float = 1.0, origin: Optional[datetime] = None,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, speed: float = 1.0, origin: Optional[datetime] = None, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.speed = speed
         # The wall date of scenario second 0, used for the dates the server reports (no time zone, like SDM).
         self.origin = origin if origin is not None else datetime.now().replace(microsecond=0)

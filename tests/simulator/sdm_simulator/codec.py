@@ -38,7 +38,9 @@ def answer_format(accept: Optional[str]) -> str:
     return XML
 
 
-def encode(root: str, fields: Fields, fmt: str, *, xml_indent: bool = True, omit_empty_lists: bool = False) -> Tuple[bytes, str]:
+def encode(
+    root: str, fields: Fields, fmt: str, *, xml_indent: bool = True, omit_empty_lists: bool = False
+) -> Tuple[bytes, str]:
     """The body and its Content-Type."""
     if fmt == JSON:
         document = _json_fields(fields, omit_empty_lists)

@@ -57,10 +57,14 @@ class ControlApi:
             return json_reply(400, {"error": str(exc)})
 
     def _endpoints(self) -> List[str]:
-        return sorted(f"{method} /_sim/{'/'.join(route)}" for route, methods in self._routes.items() for method in methods)
+        return sorted(
+            f"{method} /_sim/{'/'.join(route)}" for route, methods in self._routes.items() for method in methods
+        )
 
     def _health(self, request: Request, route: Tuple[str, ...]) -> Reply:
-        return json_reply(200, {"status": "ok", "scenario": self.state.scenario.name, "elapsed": round(self.state.now(), 3)})
+        return json_reply(
+            200, {"status": "ok", "scenario": self.state.scenario.name, "elapsed": round(self.state.now(), 3)}
+        )
 
     def _load_scenario(self, request: Request, route: Tuple[str, ...]) -> Reply:
         scenario = parse_scenario(_body_data(request), default_name="posted")
@@ -101,7 +105,9 @@ class ControlApi:
 
     def _tasks(self, request: Request, route: Tuple[str, ...]) -> Reply:
         now = self.state.now()
-        return json_reply(200, {task_id: _task_state(run.view(now), self.state.clock) for task_id, run in self.state.tasks.items()})
+        return json_reply(
+            200, {task_id: _task_state(run.view(now), self.state.clock) for task_id, run in self.state.tasks.items()}
+        )
 
     def _vanish_task(self, request: Request, route: Tuple[str, ...]) -> Reply:
         run = self.state.tasks.get(route[1])

@@ -11,13 +11,13 @@ from typing import Any, Dict, List, Optional
 
 from ._fields import Fields, ScenarioError
 
-STATUS = "status"            # answer with an HTTP error status (optionally with Retry-After)
-RESET = "reset"              # close the connection with a TCP reset, no answer
-DELAY = "delay"              # answer normally, but only after some real seconds
-BODY = "body"                # answer with a spoiled body (html, empty, garbage, truncated, text)
-SHORT_READ = "short_read"    # announce the full Content-Length, send half of the body, close
+STATUS = "status"  # answer with an HTTP error status (optionally with Retry-After)
+RESET = "reset"  # close the connection with a TCP reset, no answer
+DELAY = "delay"  # answer normally, but only after some real seconds
+BODY = "body"  # answer with a spoiled body (html, empty, garbage, truncated, text)
+SHORT_READ = "short_read"  # announce the full Content-Length, send half of the body, close
 DROP_SESSIONS = "drop_sessions"  # drop every session, then answer normally (so the request gets 401)
-VANISH = "vanish"            # remove the task the request names, then answer normally (so a read gets 404)
+VANISH = "vanish"  # remove the task the request names, then answer normally (so a read gets 404)
 KINDS = (STATUS, RESET, DELAY, BODY, SHORT_READ, DROP_SESSIONS, VANISH)
 
 BODY_HTML = "html"
@@ -104,7 +104,9 @@ def parse_fault(fields: Fields) -> FaultRule:
         after_seconds=fields.number("after_seconds", 0.0),
     )
     if kind in (STATUS, BODY):
-        rule.status = fields.integer("status", 503 if kind == STATUS else 200, minimum=200 if kind == BODY else 400, maximum=599)
+        rule.status = fields.integer(
+            "status", 503 if kind == STATUS else 200, minimum=200 if kind == BODY else 400, maximum=599
+        )
         rule.body = _body(fields, kind)
         rule.text = fields.text("text", "")
         if rule.body == BODY_TEXT and not rule.text:

@@ -38,15 +38,45 @@ PASSWORD_MARK = "********"
 # Words the collection knows besides the simulator's defaults, with the state they stand for.
 KNOWN_WORDS = {
     **{word: state for state, word in w.DEFAULT_WORDS.items()},
-    "Complete": w.COMPLETED, "Success": w.COMPLETED, "Succeeded": w.COMPLETED, "RolledBack": w.COMPLETED,
-    "Failure": w.FAILED, "Error": w.FAILED, "PartiallyFailed": w.PARTIALLY_COMPLETED, "Canceled": w.CANCELLED,
-    "Running": w.IN_PROGRESS, "Started": w.IN_PROGRESS, "Queued": w.PENDING, "NotStarted": w.PENDING, "Scheduled": w.PENDING,
+    "Complete": w.COMPLETED,
+    "Success": w.COMPLETED,
+    "Succeeded": w.COMPLETED,
+    "RolledBack": w.COMPLETED,
+    "Failure": w.FAILED,
+    "Error": w.FAILED,
+    "PartiallyFailed": w.PARTIALLY_COMPLETED,
+    "Canceled": w.CANCELLED,
+    "Running": w.IN_PROGRESS,
+    "Started": w.IN_PROGRESS,
+    "Queued": w.PENDING,
+    "NotStarted": w.PENDING,
+    "Scheduled": w.PENDING,
 }
 DONE_STATES = (w.COMPLETED, w.FAILED, w.PARTIALLY_COMPLETED, w.CANCELLED, w.ABORTED)
-TASK_FIELDS = ("deviceStatusList", "errorHandling", "rollbackCount", "rollbackStatus", "totalDeviceCount", "updateStatus",
-               "updatedCount")
-DEVICE_FIELDS = ("deviceGroupId", "objectId", "preUpdateVersion", "pushStatus", "rollBackStatus", "routeSetId", "routeUpdateTaskId",
-                 "status", "updateDate", "updateFailureMsg", "updateVersion", "rollBackDate", "rollBackFailureMsg")
+TASK_FIELDS = (
+    "deviceStatusList",
+    "errorHandling",
+    "rollbackCount",
+    "rollbackStatus",
+    "totalDeviceCount",
+    "updateStatus",
+    "updatedCount",
+)
+DEVICE_FIELDS = (
+    "deviceGroupId",
+    "objectId",
+    "preUpdateVersion",
+    "pushStatus",
+    "rollBackStatus",
+    "routeSetId",
+    "routeUpdateTaskId",
+    "status",
+    "updateDate",
+    "updateFailureMsg",
+    "updateVersion",
+    "rollBackDate",
+    "rollBackFailureMsg",
+)
 POLICIES = ("abort", "rollback", "continue")
 
 
@@ -75,7 +105,9 @@ class Notes:
             return
         key = f"{context}.{state}"
         if self.words.setdefault(key, word) != word:
-            self.add(f"status_words.{key}: SDM said both {self.words[key]!r} and {word!r}; the scenario speaks the first")
+            self.add(
+                f"status_words.{key}: SDM said both {self.words[key]!r} and {word!r}; the scenario speaks the first"
+            )
 
 
 @dataclass
@@ -100,7 +132,9 @@ def scenario_text(recording: Recording, as_json: bool = False) -> str:
     try:
         import yaml  # PyYAML: only here, the simulator runs without it
     except ImportError:
-        raise ScenarioError("writing the scenario as YAML needs PyYAML; install it or write JSON (--output FILE.json)") from None
+        raise ScenarioError(
+            "writing the scenario as YAML needs PyYAML; install it or write JSON (--output FILE.json)"
+        ) from None
 
     header = [f"# {line}" for line in _header(recording, notes)]
     body = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, allow_unicode=True, width=140)
@@ -108,9 +142,11 @@ def scenario_text(recording: Recording, as_json: bool = False) -> str:
 
 
 def _header(recording: Recording, notes: Notes) -> List[str]:
-    lines = [f"Made by python -m sdm_simulator --scenario-from-recording from {recording.name} ({len(recording.exchanges)} exchanges).",
-             "A model of what the recorded SDM did: edit it, then serve it with --scenario FILE.",
-             f"Users log in with the password {PASSWORD!r}: a recording holds no password."]
+    lines = [
+        f"Made by python -m sdm_simulator --scenario-from-recording from {recording.name} ({len(recording.exchanges)} exchanges).",
+        "A model of what the recorded SDM did: edit it, then serve it with --scenario FILE.",
+        f"Users log in with the password {PASSWORD!r}: a recording holds no password.",
+    ]
     if notes.lines:
         lines.append("Guessed from the recording (check these):")
         lines.extend(f"- {line}" for line in notes.lines)
@@ -174,7 +210,9 @@ def _task(recording: Recording, task_id: str, listed: Dict[str, Any], notes: Not
     if auto:
         task["auto_rollback"] = True
         if policy != "rollback":
-            notes.add(f"{task_id}: SDM rolled back by itself under error handling {policy}; the simulator does so only under rollback")
+            notes.add(
+                f"{task_id}: SDM rolled back by itself under error handling {policy}; the simulator does so only under rollback"
+            )
     vanished = _vanished_at(story, origin)
     if vanished is not None:
         task["vanish_at"] = vanished
@@ -216,7 +254,9 @@ def _update_end(task_id: str, reads: List[Read], notes: Notes) -> Optional[float
     updated, total = _count(last.get("updatedCount")), _count(last.get("totalDeviceCount"))
     good = total is not None and updated == total and total > 0
     # every device done: the task's last word is a final one, even when nobody knows it
-    settled = good or (bool(devices) and all(_KNOWN.get(normal(str(device.get("status", "")))) in DONE_STATES for device in devices))
+    settled = good or (
+        bool(devices) and all(_KNOWN.get(normal(str(device.get("status", "")))) in DONE_STATES for device in devices)
+    )
     end = None
     for index, read in enumerate(reads):
         word = str(read.document.get("updateStatus") or "")
@@ -264,13 +304,18 @@ def _device_ids(reads: List[Read]) -> List[str]:
     return ids
 
 
-def _device(task_id: str, object_id: str, reads: List[Read], end: Optional[float], rollback_start: Optional[float],
-            notes: Notes) -> Dict[str, Any]:
+def _device(
+    task_id: str, object_id: str, reads: List[Read], end: Optional[float], rollback_start: Optional[float], notes: Notes
+) -> Dict[str, Any]:
     seen = [(read.at, device) for read in reads for device in read.devices() if device.get("objectId") == object_id]
     last = seen[-1][1]
     device: Dict[str, Any] = {"object_id": object_id}
-    for key, name in (("device_group_id", "deviceGroupId"), ("route_set_id", "routeSetId"),
-                      ("pre_update_version", "preUpdateVersion"), ("update_version", "updateVersion")):
+    for key, name in (
+        ("device_group_id", "deviceGroupId"),
+        ("route_set_id", "routeSetId"),
+        ("pre_update_version", "preUpdateVersion"),
+        ("update_version", "updateVersion"),
+    ):
         if isinstance(last.get(name), str) and last[name]:
             device[key] = last[name]
     failed_msg = str(last.get("updateFailureMsg") or "")
@@ -290,8 +335,9 @@ def _device(task_id: str, object_id: str, reads: List[Read], end: Optional[float
     return device
 
 
-def _device_outcome(seen: List[Tuple[float, Dict[str, Any]]], end: Optional[float], failed: bool,
-                    notes: Notes) -> Tuple[str, Optional[float]]:
+def _device_outcome(
+    seen: List[Tuple[float, Dict[str, Any]]], end: Optional[float], failed: bool, notes: Notes
+) -> Tuple[str, Optional[float]]:
     final_word = str(seen[-1][1].get("status") or "")
     for index, (at, device) in enumerate(seen):
         word = str(device.get("status") or "")
@@ -387,8 +433,11 @@ def _server(recording: Recording, notes: Notes) -> Dict[str, Any]:
     logout = recording.first(("admin", "logout"))
     if logout is not None and logout.status != 204:
         server["logout_status"] = logout.status
-    refusals = [exchange.status for exchange in recording.exchanges
-                if exchange.is_action and 400 <= exchange.status < 600 and exchange.status not in (401, 404)]
+    refusals = [
+        exchange.status
+        for exchange in recording.exchanges
+        if exchange.is_action and 400 <= exchange.status < 600 and exchange.status not in (401, 404)
+    ]
     if refusals and refusals[0] != 400:
         server["refused_action_status"] = refusals[0]
     after_commit = _after_commit(recording)
@@ -403,8 +452,11 @@ def _server(recording: Recording, notes: Notes) -> Dict[str, Any]:
             info = None
         if isinstance(info, str) and info and PASSWORD_MARK not in info:
             server["server_info"] = info
-    indents = [b"\n" in exchange.body.split(b"?>", 1)[-1] for exchange in recording.exchanges
-               if exchange.body and exchange.body.lstrip().startswith(b"<?xml") and exchange.status == 200]
+    indents = [
+        b"\n" in exchange.body.split(b"?>", 1)[-1]
+        for exchange in recording.exchanges
+        if exchange.body and exchange.body.lstrip().startswith(b"<?xml") and exchange.status == 200
+    ]
     if indents and not any(indents):
         server["xml_indent"] = False
     return server
@@ -432,13 +484,20 @@ def _pending_fields(recording: Recording, notes: Notes) -> Dict[str, str]:
             for key, value in item.items():
                 if isinstance(value, str) and value in ids and "pending_id_field" not in fields:
                     fields["pending_id_field"] = key
-                elif (isinstance(value, str) and key != "failureAction" and "status" in key.lower()
-                      and "pending_status_field" not in fields):
+                elif (
+                    isinstance(value, str)
+                    and key != "failureAction"
+                    and "status" in key.lower()
+                    and "pending_status_field" not in fields
+                ):
                     fields["pending_status_field"] = key
     if "pending_id_field" not in fields and any(_documents(recording, ("routeSets", "routeUpdates"))):
         notes.add("server.pending_id_field: no field of the pending list held a task id the recording read")
-    return {key: value for key, value in fields.items()
-            if value != {"pending_id_field": "objectId", "pending_status_field": "updateStatus"}[key]}
+    return {
+        key: value
+        for key, value in fields.items()
+        if value != {"pending_id_field": "objectId", "pending_status_field": "updateStatus"}[key]
+    }
 
 
 def _users(recording: Recording) -> List[Dict[str, str]]:
@@ -457,8 +516,10 @@ def _users(recording: Recording) -> List[Dict[str, str]]:
 def _session_notes(recording: Recording, notes: Notes) -> None:
     for exchange in recording.exchanges:
         if exchange.status == 401 and not exchange.is_session:
-            notes.add(f"SDM ended a session during the recording (401 at second {exchange.elapsed:g}): "
-                      "sessions.expire_after_seconds or expire_after_requests reproduce that")
+            notes.add(
+                f"SDM ended a session during the recording (401 at second {exchange.elapsed:g}): "
+                "sessions.expire_after_seconds or expire_after_requests reproduce that"
+            )
             return
 
 
@@ -467,8 +528,13 @@ def _faults(recording: Recording) -> List[Dict[str, Any]]:
     for exchange in recording.exchanges:
         if exchange.is_session or not (exchange.status == 429 or exchange.status >= 500):
             continue
-        rule: Dict[str, Any] = {"kind": "status", "status": exchange.status, "method": exchange.method,
-                                "path": "*/" + "/".join(exchange.api_path.split("/")[3:]), "after_seconds": exchange.elapsed}
+        rule: Dict[str, Any] = {
+            "kind": "status",
+            "status": exchange.status,
+            "method": exchange.method,
+            "path": "*/" + "/".join(exchange.api_path.split("/")[3:]),
+            "after_seconds": exchange.elapsed,
+        }
         retry_after = exchange.header("Retry-After")
         if retry_after:
             rule["retry_after"] = retry_after

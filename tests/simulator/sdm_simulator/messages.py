@@ -12,7 +12,7 @@ from typing import Any, List, Optional, Protocol, Tuple
 from urllib.parse import unquote
 
 NORMAL = "normal"
-RESET = "reset"            # close the connection with a TCP reset instead of answering
+RESET = "reset"  # close the connection with a TCP reset instead of answering
 SHORT_READ = "short_read"  # send the headers and half of the body, then close
 
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -22,8 +22,7 @@ CONTROL_PREFIX = "/_sim"
 class Headers(Protocol):
     """Case-insensitive request headers (http.server gives an email.message.Message)."""
 
-    def get(self, name: str) -> Optional[str]:
-        ...
+    def get(self, name: str) -> Optional[str]: ...
 
 
 @dataclass(frozen=True)

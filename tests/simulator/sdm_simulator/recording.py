@@ -101,8 +101,14 @@ class Recording:
 
     def first(self, route: Tuple[str, ...], statuses: Tuple[int, int] = (200, 299)) -> Optional[Exchange]:
         """The first exchange on ``route`` whose status is in the range."""
-        return next((exchange for exchange in self.exchanges
-                     if exchange.route == route and statuses[0] <= exchange.status <= statuses[1]), None)
+        return next(
+            (
+                exchange
+                for exchange in self.exchanges
+                if exchange.route == route and statuses[0] <= exchange.status <= statuses[1]
+            ),
+            None,
+        )
 
 
 def api_path(path: str) -> str:
@@ -115,7 +121,7 @@ def route_segments(path: str) -> Tuple[str, ...]:
     rest = api_path(path)
     if not rest.startswith("/rest/"):
         return ()
-    return tuple(unquote(segment) for segment in rest[len("/rest/"):].split("/"))
+    return tuple(unquote(segment) for segment in rest[len("/rest/") :].split("/"))
 
 
 def task_of(route: Tuple[str, ...]) -> Optional[str]:
@@ -135,12 +141,20 @@ def load_recording(folder: str) -> Recording:
     path = Path(folder)
     if not path.is_dir():
         raise RecordingError(f"{folder}: not a folder (give the record_dir of the run)")
-    names = sorted(item.name for item in path.iterdir() if item.suffix == ".json" and not item.name.startswith(".") and item.name != MARKER)
+    names = sorted(
+        item.name
+        for item in path.iterdir()
+        if item.suffix == ".json" and not item.name.startswith(".") and item.name != MARKER
+    )
     if len(names) > MAX_FILES:
-        raise RecordingError(f"{folder}: {len(names)} files, more than {MAX_FILES}: not the recording of one change window")
+        raise RecordingError(
+            f"{folder}: {len(names)} files, more than {MAX_FILES}: not the recording of one change window"
+        )
     exchanges = [_exchange(path / name) for name in names]
     if not exchanges:
-        raise RecordingError(f"{folder}: no recorded exchange in it (files named like 000001234-a1b2c3-0001-GET-....json)")
+        raise RecordingError(
+            f"{folder}: no recorded exchange in it (files named like 000001234-a1b2c3-0001-GET-....json)"
+        )
     exchanges.sort(key=lambda exchange: (exchange.elapsed, exchange.run, exchange.sequence))
     return Recording(path, tuple(exchanges))
 
@@ -170,4 +184,6 @@ def _exchange(path: Path) -> Exchange:
             body_note=answer.get("body_note"),
         )
     except (KeyError, TypeError, ValueError, AttributeError, LookupError) as exc:
-        raise RecordingError(f"{path.name}: a field is missing or has the wrong type ({type(exc).__name__}: {exc})") from None
+        raise RecordingError(
+            f"{path.name}: a field is missing or has the wrong type ({type(exc).__name__}: {exc})"
+        ) from None

@@ -81,7 +81,9 @@ class ReplayCounters:
 class Replayer:
     """The replay behind the HTTP layer (see the module's description)."""
 
-    def __init__(self, recording: Recording, speed: float = 1.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, recording: Recording, speed: float = 1.0, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         if speed <= 0:
             raise ScenarioError("the replay speed must be greater than 0")
         self.recording = recording
@@ -146,9 +148,17 @@ class Replayer:
         if versions and version not in versions:
             return text_reply(404, f"API version {version} is not in the recording")
         if route == ("admin", "login"):
-            return self._login(request) if request.method == "POST" else text_reply(405, "Method Not Allowed", [("Allow", "POST")])
+            return (
+                self._login(request)
+                if request.method == "POST"
+                else text_reply(405, "Method Not Allowed", [("Allow", "POST")])
+            )
         if route == ("admin", "logout"):
-            return self._logout(request) if request.method == "POST" else text_reply(405, "Method Not Allowed", [("Allow", "POST")])
+            return (
+                self._logout(request)
+                if request.method == "POST"
+                else text_reply(405, "Method Not Allowed", [("Allow", "POST")])
+            )
         if self._sessions.use(session_id_of(request), self.now()) is None:
             return text_reply(401, SESSION_INVALID)
         key = (request.method, api_path(request.path))
@@ -216,8 +226,13 @@ class Replayer:
         handler = handlers.get((route, request.method))
         if handler is None:
             endpoints = sorted(f"{method} /_sim/{'/'.join(path)}" for path, method in handlers)
-            return json_reply(404, {"error": f"{request.method} {request.path} is not available when replaying a recording",
-                                    "endpoints": endpoints})
+            return json_reply(
+                404,
+                {
+                    "error": f"{request.method} {request.path} is not available when replaying a recording",
+                    "endpoints": endpoints,
+                },
+            )
         try:
             return handler(request)
         except ScenarioError as exc:
@@ -257,11 +272,18 @@ class Replayer:
         with self.lock:
             return {
                 "elapsed": round(self.now(), 3),
-                "answers": {f"{method} {path}": {"at": track.next, "recorded": len(track.entries)}
-                            for (method, path), track in self._answers.items()},
-                "actions": {task: {"replayed": track.next, "recorded": len(track.entries),
-                                   "next": track.entries[track.next].action_type if track.next < len(track.entries) else None}
-                            for task, track in self._actions.items()},
+                "answers": {
+                    f"{method} {path}": {"at": track.next, "recorded": len(track.entries)}
+                    for (method, path), track in self._answers.items()
+                },
+                "actions": {
+                    task: {
+                        "replayed": track.next,
+                        "recorded": len(track.entries),
+                        "next": track.entries[track.next].action_type if track.next < len(track.entries) else None,
+                    }
+                    for task, track in self._actions.items()
+                },
             }
 
 
@@ -277,8 +299,10 @@ def _tracks(recording: Recording) -> Tuple[Dict[Key, Track], Dict[str, Track]]:
             actions.setdefault(task, []).append(exchange)
             continue
         answers.setdefault((exchange.method, exchange.api_path), []).append(exchange)
-    return ({key: Track(entries) for key, entries in answers.items()},
-            {task: Track(entries) for task, entries in actions.items()})
+    return (
+        {key: Track(entries) for key, entries in answers.items()},
+        {task: Track(entries) for task, entries in actions.items()},
+    )
 
 
 def _reply(exchange: Exchange) -> Reply:
@@ -289,8 +313,14 @@ def _reply(exchange: Exchange) -> Reply:
 class ReplayServer(SimulatorServer):
     """The replay of a recording on a real socket: ``with ReplayServer(load_recording(folder)) as replay: replay.url``."""
 
-    def __init__(self, recording: Recording, speed: float = 1.0, host: str = "127.0.0.1", port: int = 0,
-                 tls: Optional[TlsFiles] = None) -> None:
+    def __init__(
+        self,
+        recording: Recording,
+        speed: float = 1.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: Optional[TlsFiles] = None,
+    ) -> None:
         super().__init__(None, host, port, tls, app=Replayer(recording, speed))
 
     @property

@@ -30,7 +30,7 @@ ROLLBACK = "rollback"
 CONTINUE = "continue"
 POLICIES = (ABORT, ROLLBACK, CONTINUE)
 
-TIMED_FROM_LOAD = "load"                    # a task's seconds count from the scenario load
+TIMED_FROM_LOAD = "load"  # a task's seconds count from the scenario load
 TIMED_FROM_FIRST_REQUEST = "first_request"  # ... or from the first read of, or action on, the task
 TIMED_FROM = (TIMED_FROM_LOAD, TIMED_FROM_FIRST_REQUEST)
 
@@ -201,8 +201,12 @@ def _server_options(fields: Fields) -> ServerOptions:
         api_versions=tuple(fields.text_list("api_versions", list(defaults.api_versions))),
         server_info=fields.text("server_info", defaults.server_info),
         logout_status=fields.integer("logout_status", defaults.logout_status, minimum=200, maximum=299),
-        refused_action_status=fields.integer("refused_action_status", defaults.refused_action_status, minimum=400, maximum=599),
-        after_commit=fields.choice("after_commit", (AFTER_COMMIT_NOT_FOUND, AFTER_COMMIT_HISTORY), defaults.after_commit),
+        refused_action_status=fields.integer(
+            "refused_action_status", defaults.refused_action_status, minimum=400, maximum=599
+        ),
+        after_commit=fields.choice(
+            "after_commit", (AFTER_COMMIT_NOT_FOUND, AFTER_COMMIT_HISTORY), defaults.after_commit
+        ),
         pending_id_field=fields.text("pending_id_field", defaults.pending_id_field),
         pending_status_field=fields.text("pending_status_field", defaults.pending_status_field),
         json_empty_lists=fields.choice("json_empty_lists", ("keep", "omit"), defaults.json_empty_lists),
@@ -232,12 +236,14 @@ def parse_session_policy(data: Any) -> SessionPolicy:
 def _users(fields: Fields) -> Tuple[User, ...]:
     users = []
     for user_fields in fields.sections("users"):
-        users.append(User(
-            username=user_fields.text("username"),
-            password=user_fields.text("password"),
-            route_management=user_fields.boolean("route_management", True),
-            user_group=user_fields.text("user_group", "administrators"),
-        ))
+        users.append(
+            User(
+                username=user_fields.text("username"),
+                password=user_fields.text("password"),
+                route_management=user_fields.boolean("route_management", True),
+                user_group=user_fields.text("user_group", "administrators"),
+            )
+        )
         user_fields.finish()
     if not users:
         raise ScenarioError("users: at least one user is needed to log in")
@@ -288,7 +294,9 @@ def _device_entry(fields: Fields, index: int, task_id: str, start: float, route_
     """One device, or ``count`` alike devices (for scale tests), numbered from position ``index``."""
     count = fields.integer("count", 1, minimum=1, maximum=MAX_DEVICE_COUNT)
     if count > 1 and fields.has("object_id"):
-        raise ScenarioError(f"{fields.path('object_id')}: names one device; leave it out with count (ids are <task id>-D<n>)")
+        raise ScenarioError(
+            f"{fields.path('object_id')}: names one device; leave it out with count (ids are <task id>-D<n>)"
+        )
     shared_at = fields.has("at")
     first = _device(fields, index, task_id, start, route_set_id)
     # one parse, then cheap copies: 100,000 devices load in under a second

@@ -41,11 +41,9 @@ class App(Protocol):
 
     stopping: threading.Event
 
-    def handle(self, request: Request) -> Reply:
-        ...
+    def handle(self, request: Request) -> Reply: ...
 
-    def connection_opened(self) -> None:
-        ...
+    def connection_opened(self) -> None: ...
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -116,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
-        self.wfile.write(reply.body[:len(reply.body) // 2] if short_read else reply.body)
+        self.wfile.write(reply.body[: len(reply.body) // 2] if short_read else reply.body)
         self.wfile.flush()
 
     def _reset(self) -> None:
@@ -157,8 +155,9 @@ class SimulatorHTTPServer(HTTPServer):
         return connection, address
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        thread = threading.Thread(target=self._serve_connection, args=(request, client_address),
-                                  name="sdm-simulator-connection", daemon=True)
+        thread = threading.Thread(
+            target=self._serve_connection, args=(request, client_address), name="sdm-simulator-connection", daemon=True
+        )
         with self._connections_lock:
             self._connections[thread] = request
         self.simulator.connection_opened()
@@ -197,8 +196,14 @@ class SimulatorHTTPServer(HTTPServer):
 class SimulatorServer:
     """The simulator on a real socket; ``with SimulatorServer(scenario) as sim: sim.url``."""
 
-    def __init__(self, scenario: Optional[Scenario], host: str = "127.0.0.1", port: int = 0, tls: Optional[TlsFiles] = None,
-                 app: Optional[App] = None) -> None:
+    def __init__(
+        self,
+        scenario: Optional[Scenario],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: Optional[TlsFiles] = None,
+        app: Optional[App] = None,
+    ) -> None:
         """``app`` answers instead of a simulator of ``scenario`` (the replay of a recording does)."""
         self.simulator: Any = app if app is not None else Simulator(scenario)
         self.host = host
@@ -226,8 +231,12 @@ class SimulatorServer:
     def start(self) -> "SimulatorServer":
         context = server_context(self.tls) if self.tls is not None else None
         self._httpd = SimulatorHTTPServer((self.host, self._requested_port), self.simulator, context)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": STOP_POLL_SECONDS},
-                                        name="sdm-simulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": STOP_POLL_SECONDS},
+            name="sdm-simulator",
+            daemon=True,
+        )
         self._thread.start()
         return self
 

@@ -38,6 +38,7 @@ class Counters:
 @dataclass(frozen=True)
 class RequestRecord:
     """One SDM request, when it arrived: scenario seconds and Unix time (to compare with a client's own clock)."""
+
     at: float
     wall: float
     method: str

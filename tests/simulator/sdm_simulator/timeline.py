@@ -36,6 +36,7 @@ class ActionRefused(Exception):
 @dataclass
 class TaskEvents:
     """What happened to the task at run time, in seconds on the task's clock (see TaskRun)."""
+
     cancelled_at: Optional[float] = None
     rollback_started_at: Optional[float] = None
     committed_at: Optional[float] = None
@@ -219,11 +220,14 @@ def _shifted(view: TaskView, offset: float) -> TaskView:
     if not offset:
         return view  # timed from the load: nothing to move (and 100,000 devices stay cheap)
     devices = tuple(
-        dataclasses.replace(device, updated_at=_plus(device.updated_at, offset), rolled_back_at=_plus(device.rolled_back_at, offset))
+        dataclasses.replace(
+            device, updated_at=_plus(device.updated_at, offset), rolled_back_at=_plus(device.rolled_back_at, offset)
+        )
         for device in view.devices
     )
-    return dataclasses.replace(view, devices=devices, update_ended_at=_plus(view.update_ended_at, offset),
-                               started_at=view.started_at + offset)
+    return dataclasses.replace(
+        view, devices=devices, update_ended_at=_plus(view.update_ended_at, offset), started_at=view.started_at + offset
+    )
 
 
 def _plus(time: Optional[float], offset: float) -> Optional[float]:

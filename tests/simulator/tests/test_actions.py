@@ -67,7 +67,9 @@ def test_rollback_is_refused_while_the_update_runs(window: Window) -> None:
     assert response.text.strip() == "Task ID51: cannot be rolled back while its update is InProgress"
     assert window.details("ID51")["rollbackStatus"] == "Unknown"
     actions = window.control.get("/actions")["actions"]
-    assert [(record["task_id"], record["action"], record["accepted"], record["status"]) for record in actions] == [("ID51", "Rollback", False, 400)]
+    assert [(record["task_id"], record["action"], record["accepted"], record["status"]) for record in actions] == [
+        ("ID51", "Rollback", False, 400)
+    ]
 
 
 def test_rollback_after_failure_runs_and_reports_its_result(window: Window) -> None:
@@ -76,7 +78,11 @@ def test_rollback_after_failure_runs_and_reports_its_result(window: Window) -> N
     window.accepted("ID51", "Rollback")
     running = window.details("ID51")
     assert running["rollbackStatus"] == "InProgress"
-    assert [device["rollBackStatus"] for device in running["deviceStatusList"]] == ["InProgress", "InProgress", "Unknown"]
+    assert [device["rollBackStatus"] for device in running["deviceStatusList"]] == [
+        "InProgress",
+        "InProgress",
+        "Unknown",
+    ]
     assert "ID51" in window.pending_ids()
     window.control.advance(1)
     done = window.details("ID51")
@@ -126,7 +132,10 @@ def test_a_task_that_never_ends_can_only_be_cancelled(window: Window) -> None:
     assert cancel_again.text.strip() == "Task ID53: only a running task can be cancelled; its update is Cancelled"
     window.accepted("ID53", "Commit")
     assert "ID53" not in window.pending_ids()
-    assert window.control.counters()["actions"] == {"accepted": {"Cancel": 1, "Commit": 1}, "refused": {"Commit": 1, "Rollback": 1, "Cancel": 1}}
+    assert window.control.counters()["actions"] == {
+        "accepted": {"Cancel": 1, "Commit": 1},
+        "refused": {"Commit": 1, "Rollback": 1, "Cancel": 1},
+    }
 
 
 def test_continue_policy_ends_partly_completed(window: Window) -> None:
@@ -134,17 +143,22 @@ def test_continue_policy_ends_partly_completed(window: Window) -> None:
     assert window.details("ID55")["updateStatus"] == "PartiallyCompleted"
 
 
-@pytest.mark.parametrize("body, content_type", [
-    ("<routeUpdateAction><type>commit</type></routeUpdateAction>", XML),
-    ("<routeUpdateAction><type>Delete</type></routeUpdateAction>", XML),
-    ("<routeUpdateAction></routeUpdateAction>", XML),
-    ("<action><type>Commit</type></action>", XML),
-    ('{"type": "Commit"', JSON),
-    ('{"action": "Commit"}', JSON),
-    ("", XML),
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ("<routeUpdateAction><type>commit</type></routeUpdateAction>", XML),
+        ("<routeUpdateAction><type>Delete</type></routeUpdateAction>", XML),
+        ("<routeUpdateAction></routeUpdateAction>", XML),
+        ("<action><type>Commit</type></action>", XML),
+        ('{"type": "Commit"', JSON),
+        ('{"action": "Commit"}', JSON),
+        ("", XML),
+    ],
+)
 def test_invalid_action_bodies_are_400(window: Window, body: str, content_type: str) -> None:
-    response = window.client.post("/routeSets/routeUpdates/ID50/action", data=body, headers={"Content-Type": content_type})
+    response = window.client.post(
+        "/routeSets/routeUpdates/ID50/action", data=body, headers={"Content-Type": content_type}
+    )
     assert response.status_code == 400
     assert response.text.startswith("Invalid action request: ")
     assert window.control.counters()["actions"] == {"accepted": {}, "refused": {}}

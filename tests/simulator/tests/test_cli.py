@@ -25,7 +25,10 @@ class Process:
     def __init__(self, args: List[str]) -> None:
         self.popen = subprocess.Popen(
             [sys.executable, "-m", "sdm_simulator", *args],
-            cwd=SIMULATOR_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=SIMULATOR_DIR,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
     def first_line(self) -> str:
@@ -108,10 +111,13 @@ def test_ca_out_needs_tls(run: Callable[..., Process], tmp_path: Path) -> None:
     assert "--ca-out needs --tls" in process.popen.stderr.read()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--scenario", "nosuch"], "sdm_simulator: no scenario file 'nosuch'"),
-    (["--scenario", "missing.yml"], "sdm_simulator: cannot read scenario file missing.yml"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--scenario", "nosuch"], "sdm_simulator: no scenario file 'nosuch'"),
+        (["--scenario", "missing.yml"], "sdm_simulator: cannot read scenario file missing.yml"),
+    ],
+)
 def test_bad_scenario_exits_2_with_a_message(run: Callable[..., Process], args: List[str], message: str) -> None:
     process = run(*args)
     assert process.popen.wait(timeout=START_SECONDS) == 2
@@ -121,14 +127,17 @@ def test_bad_scenario_exits_2_with_a_message(run: Callable[..., Process], args: 
     assert "Traceback" not in error
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--speed", "-1"], "--speed: must be greater than 0, got -1"),
-    (["--port", "70000"], "--port: must be between 0 and 65535, got 70000"),
-    (["--lifetime", "soon"], "--lifetime: expected a number, got 'soon'"),
-    (["--replay-speed", "2"], "--replay-speed needs --replay"),
-    (["--output", "x.yml"], "--output needs --scenario-from-recording"),
-    (["--replay", "no-such-folder"], "sdm_simulator: no-such-folder: not a folder"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--speed", "-1"], "--speed: must be greater than 0, got -1"),
+        (["--port", "70000"], "--port: must be between 0 and 65535, got 70000"),
+        (["--lifetime", "soon"], "--lifetime: expected a number, got 'soon'"),
+        (["--replay-speed", "2"], "--replay-speed needs --replay"),
+        (["--output", "x.yml"], "--output needs --scenario-from-recording"),
+        (["--replay", "no-such-folder"], "sdm_simulator: no-such-folder: not a folder"),
+    ],
+)
 def test_bad_arguments_exit_2(run: Callable[..., Process], args: List[str], message: str) -> None:
     process = run(*args)
     assert process.popen.wait(timeout=START_SECONDS) == 2
@@ -141,7 +150,9 @@ def test_unwritable_port_file_exits_1(run: Callable[..., Process], tmp_path: Pat
     assert process.popen.wait(timeout=START_SECONDS) == 1
     assert process.popen.stderr is not None
     error = process.popen.stderr.read()
-    assert error.startswith(f"sdm_simulator: cannot write {tmp_path / 'missing-folder' / 'port'}: No such file or directory")
+    assert error.startswith(
+        f"sdm_simulator: cannot write {tmp_path / 'missing-folder' / 'port'}: No such file or directory"
+    )
     assert "Traceback" not in error
 
 
@@ -157,14 +168,22 @@ def test_busy_port_exits_1(run: Callable[..., Process], tmp_path: Path) -> None:
 
 def a_recording(folder: Path) -> Path:
     writer = RecordingWriter(folder)
-    writer.add(0.0, "GET", "/rest/v1.3/routeSets/routeUpdates/ID33", 200,
-               '{"updateStatus": "Completed", "deviceStatusList": [{"objectId": "ID34", "status": "Completed"}]}', JSON)
+    writer.add(
+        0.0,
+        "GET",
+        "/rest/v1.3/routeSets/routeUpdates/ID33",
+        200,
+        '{"updateStatus": "Completed", "deviceStatusList": [{"objectId": "ID34", "status": "Completed"}]}',
+        JSON,
+    )
     return writer.folder
 
 
 def test_replays_a_recording(run: Callable[..., Process], tmp_path: Path) -> None:
     url_file = tmp_path / "url"
-    process = run("--replay", str(a_recording(tmp_path / "window")), "--replay-speed", "20", "--url-file", str(url_file))
+    process = run(
+        "--replay", str(a_recording(tmp_path / "window")), "--replay-speed", "20", "--url-file", str(url_file)
+    )
     url = wait_for_file(url_file)
     assert process.first_line() == f"SDM simulator listening on {url} (replay of window: 1 exchanges, speed 20)"
     client = SdmSession(url, JSON)
@@ -175,12 +194,17 @@ def test_replays_a_recording(run: Callable[..., Process], tmp_path: Path) -> Non
     assert process.stop() == 0
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--scenario", "demo"], "--replay serves a recording instead of a scenario"),
-    (["--speed", "2"], "--replay serves a recording instead of a scenario"),
-    (["--scenario-from-recording", "x"], "--scenario-from-recording writes a file and serves nothing"),
-])
-def test_replay_options_that_do_not_go_together(run: Callable[..., Process], tmp_path: Path, extra: List[str], message: str) -> None:
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--scenario", "demo"], "--replay serves a recording instead of a scenario"),
+        (["--speed", "2"], "--replay serves a recording instead of a scenario"),
+        (["--scenario-from-recording", "x"], "--scenario-from-recording writes a file and serves nothing"),
+    ],
+)
+def test_replay_options_that_do_not_go_together(
+    run: Callable[..., Process], tmp_path: Path, extra: List[str], message: str
+) -> None:
     process = run("--replay", str(a_recording(tmp_path / "window")), *extra)
     assert process.popen.wait(timeout=START_SECONDS) == 2
     assert process.popen.stderr is not None
@@ -196,4 +220,6 @@ def test_turns_a_recording_into_a_scenario_file(run: Callable[..., Process], tmp
     printed = run("--scenario-from-recording", str(folder))
     assert printed.popen.wait(timeout=START_SECONDS) == 0
     assert printed.popen.stdout is not None
-    assert printed.popen.stdout.read().startswith("---\n# Made by python -m sdm_simulator --scenario-from-recording from window")
+    assert printed.popen.stdout.read().startswith(
+        "---\n# Made by python -m sdm_simulator --scenario-from-recording from window"
+    )

@@ -42,7 +42,9 @@ def test_load_a_json_scenario_resets_everything(sim: SimulatorServer, control: C
 
 
 def test_load_a_yaml_scenario(sim: SimulatorServer, control: Control) -> None:
-    response = requests.post(f"{control.url}/scenario", data=YAML_SCENARIO, headers={"Content-Type": "application/yaml"}, timeout=10)
+    response = requests.post(
+        f"{control.url}/scenario", data=YAML_SCENARIO, headers={"Content-Type": "application/yaml"}, timeout=10
+    )
     assert response.json() == {"scenario": "from-yaml", "tasks": ["ID7"]}
     client = SdmSession(sim.url, JSON)
     assert client.login("ops", "s3cret").status_code == 200
@@ -53,7 +55,9 @@ def test_bad_scenario_is_refused_with_the_field_named(control: Control) -> None:
     bad = minimal_scenario(tasks=[{"id": "ID1", "devices": [{"outcome": "sucess"}]}])
     response = requests.post(f"{control.url}/scenario", json=bad, timeout=10)
     assert response.status_code == 400
-    assert response.json()["error"] == "tasks[0].devices[0].outcome: expected one of success, failure, never; got 'sucess'"
+    assert (
+        response.json()["error"] == "tasks[0].devices[0].outcome: expected one of success, failure, never; got 'sucess'"
+    )
     assert control.get("/health")["scenario"] == "minimal"  # the running scenario is kept
 
 
@@ -62,7 +66,10 @@ def test_malformed_control_bodies_are_400(control: Control) -> None:
     assert response.status_code == 400
     assert response.json()["error"].startswith("request body: not valid JSON")
     response = requests.post(f"{control.url}/faults", json={"kind": "explode"}, timeout=10)
-    assert response.json()["error"] == "faults[0].kind: expected one of status, reset, delay, body, short_read, drop_sessions, vanish; got 'explode'"
+    assert (
+        response.json()["error"]
+        == "faults[0].kind: expected one of status, reset, delay, body, short_read, drop_sessions, vanish; got 'explode'"
+    )
 
 
 def test_counters_reset(sim: SimulatorServer, control: Control) -> None:
@@ -78,7 +85,12 @@ def test_tasks_view_and_clock(control: Control) -> None:
     assert control.get("/tasks")["ID1"]["update"] == "in_progress"
     assert control.advance(1) >= 1
     task = control.get("/tasks")["ID1"]
-    assert (task["update"], task["update_word"], task["updated_count"], task["pending"]) == ("completed", "Completed", 1, True)
+    assert (task["update"], task["update_word"], task["updated_count"], task["pending"]) == (
+        "completed",
+        "Completed",
+        1,
+        True,
+    )
 
 
 def test_tasks_tell_when_the_update_ended_in_wall_time(control: Control) -> None:

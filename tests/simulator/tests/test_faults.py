@@ -50,7 +50,9 @@ def test_without_retry_after_there_is_no_header(logged_in: SdmSession, control: 
 
 
 def test_skip_method_and_path_pick_the_request(logged_in: SdmSession, control: Control) -> None:
-    control.add_faults({"kind": "status", "status": 500, "method": "get", "path": "*/routeUpdates/ID1", "skip": 1, "count": 1})
+    control.add_faults(
+        {"kind": "status", "status": 500, "method": "get", "path": "*/routeUpdates/ID1", "skip": 1, "count": 1}
+    )
     assert logged_in.pending().status_code == 200  # another path
     assert logged_in.task("ID1").status_code == 200  # skipped
     assert logged_in.task("ID1").status_code == 500
@@ -115,12 +117,20 @@ def test_stopping_the_server_ends_a_delayed_answer(start_simulator: Callable[...
     assert time.monotonic() - started < 2  # not the 60 s delay, nor the 5 s bound on joining connections
 
 
-@pytest.mark.parametrize("body, check", [
-    ("html", lambda response: response.headers["Content-Type"].startswith("text/html") and b"<html>" in response.content),
-    ("empty", lambda response: response.content == b"" and response.headers["Content-Type"] == XML),
-    ("garbage", lambda response: response.headers["Content-Type"] == XML and b"\x00" in response.content),
-])
-def test_spoiled_bodies(logged_in: SdmSession, control: Control, body: str, check: Callable[[requests.Response], bool]) -> None:
+@pytest.mark.parametrize(
+    "body, check",
+    [
+        (
+            "html",
+            lambda response: response.headers["Content-Type"].startswith("text/html") and b"<html>" in response.content,
+        ),
+        ("empty", lambda response: response.content == b"" and response.headers["Content-Type"] == XML),
+        ("garbage", lambda response: response.headers["Content-Type"] == XML and b"\x00" in response.content),
+    ],
+)
+def test_spoiled_bodies(
+    logged_in: SdmSession, control: Control, body: str, check: Callable[[requests.Response], bool]
+) -> None:
     control.add_faults({"kind": "body", "body": body})
     response = logged_in.task("ID1")
     assert response.status_code == 200
@@ -133,7 +143,7 @@ def test_truncated_body_is_half_a_document(logged_in: SdmSession, control: Contr
     whole = logged_in.task("ID1").content
     control.add_faults({"kind": "body", "body": "truncated"})
     response = logged_in.task("ID1")
-    assert response.content == whole[:len(whole) // 2]
+    assert response.content == whole[: len(whole) // 2]
     assert int(response.headers["Content-Length"]) == len(response.content)
 
 
@@ -251,8 +261,11 @@ def test_control_api_is_never_faulted_or_counted(logged_in: SdmSession, control:
 
 
 def test_a_task_timed_from_its_first_read_runs_its_whole_story_for_a_late_client(
-        start_simulator: Callable[..., SimulatorServer]) -> None:
-    sim = start_simulator(minimal_scenario(tasks=[{"id": "ID1", "timed_from": "first_request", "devices": [{"at": 5}]}]))
+    start_simulator: Callable[..., SimulatorServer],
+) -> None:
+    sim = start_simulator(
+        minimal_scenario(tasks=[{"id": "ID1", "timed_from": "first_request", "devices": [{"at": 5}]}])
+    )
     client, control = SdmSession(sim.url, JSON), Control(sim.url)
     control.advance(60)  # the client comes late
     client.login()

@@ -31,7 +31,9 @@ class FakeMonotonic:
 
 
 def task_body(update: str, rollback: str = "Unknown") -> str:
-    return json.dumps({"updateStatus": update, "rollbackStatus": rollback, "errorHandling": "rollback", "deviceStatusList": []})
+    return json.dumps(
+        {"updateStatus": update, "rollbackStatus": rollback, "errorHandling": "rollback", "deviceStatusList": []}
+    )
 
 
 def action_body(action: str) -> str:
@@ -123,7 +125,9 @@ def test_the_replay_answers_login_and_logout_itself(start_replay, window: Path, 
     login = client.login("whoever", "whatever")
     assert login.status_code == 200
     assert "JSESSIONID" in login.headers["Set-Cookie"] and "Path=/rest" in login.headers["Set-Cookie"]
-    assert ("sessionId" in login.text) and ("application/json" if fmt == JSON else "application/xml") in login.headers["Content-Type"]
+    assert ("sessionId" in login.text) and ("application/json" if fmt == JSON else "application/xml") in login.headers[
+        "Content-Type"
+    ]
     assert client.task("ID1").status_code == 200
     assert client.logout().status_code == 200  # the recorded logout status
     assert client.task("ID1").status_code == 401
@@ -151,7 +155,9 @@ def test_an_action_is_a_meeting_point(start_replay, tmp_path: Path, clock: FakeM
     assert late.get("/routeSets/routeUpdates/ID1").json()["rollbackStatus"] == "Completed"
 
 
-def test_an_early_action_moves_the_task_to_its_recorded_moment(start_replay, tmp_path: Path, clock: FakeMonotonic) -> None:
+def test_an_early_action_moves_the_task_to_its_recorded_moment(
+    start_replay, tmp_path: Path, clock: FakeMonotonic
+) -> None:
     writer = RecordingWriter(tmp_path / "early")
     writer.add(0.0, "GET", TASK, 200, task_body("Failed"), JSON)
     writer.add(30.0, "POST", TASK + "/action", 200, "", request_body=action_body("Rollback"))
@@ -165,7 +171,9 @@ def test_an_early_action_moves_the_task_to_its_recorded_moment(start_replay, tmp
     assert client.get("/routeSets/routeUpdates/ID1").json()["rollbackStatus"] == "Completed"
 
 
-def test_the_pending_list_waits_for_the_actions_of_every_task(start_replay, tmp_path: Path, clock: FakeMonotonic) -> None:
+def test_the_pending_list_waits_for_the_actions_of_every_task(
+    start_replay, tmp_path: Path, clock: FakeMonotonic
+) -> None:
     writer = RecordingWriter(tmp_path / "commit")
     writer.add(0.0, "GET", PENDING, 200, json.dumps({"routeUpdateTaskList": [{"objectId": "ID1"}]}), JSON)
     writer.add(1.0, "POST", TASK + "/action", 200, "", request_body=action_body("Commit"))
@@ -192,11 +200,15 @@ def test_what_the_recording_does_not_hold_is_404_and_counted(start_replay, tmp_p
     assert unrecorded == {f"GET {PENDING}/ID9": 1, f"POST {TASK}/action": 2}
 
 
-def test_recorded_session_answers_are_left_out_and_statuses_kept(start_replay, tmp_path: Path, clock: FakeMonotonic) -> None:
+def test_recorded_session_answers_are_left_out_and_statuses_kept(
+    start_replay, tmp_path: Path, clock: FakeMonotonic
+) -> None:
     writer = RecordingWriter(tmp_path / "statuses")
     writer.add(0.0, "GET", TASK, 503, "busy", "text/plain", headers={"Retry-After": "2"})
     writer.add(1.0, "GET", TASK, 401, "The session ID is invalid", "text/plain")
-    writer.add(2.0, "GET", TASK, 200, None, JSON, note="not written: the body is larger than max_body_bytes (1024 bytes)")
+    writer.add(
+        2.0, "GET", TASK, 200, None, JSON, note="not written: the body is larger than max_body_bytes (1024 bytes)"
+    )
     client = start_replay(writer.folder)
     busy = client.task("ID1")
     assert (busy.status_code, busy.text, busy.headers["Retry-After"]) == (503, "busy", "2")
@@ -209,7 +221,14 @@ def test_recorded_session_answers_are_left_out_and_statuses_kept(start_replay, t
 
 def test_a_proxy_prefix_and_the_api_version(start_replay, tmp_path: Path) -> None:
     writer = RecordingWriter(tmp_path / "proxy")
-    writer.add(0.0, "GET", "/sdm" + TASK, 200, "<routeUpdateTaskDetails><updateStatus>Completed</updateStatus></routeUpdateTaskDetails>", XML)
+    writer.add(
+        0.0,
+        "GET",
+        "/sdm" + TASK,
+        200,
+        "<routeUpdateTaskDetails><updateStatus>Completed</updateStatus></routeUpdateTaskDetails>",
+        XML,
+    )
     client = start_replay(writer.folder, fmt=XML)
     answer = client.task("ID1")
     assert answer.status_code == 200 and "<updateStatus>Completed</updateStatus>" in answer.text
@@ -221,12 +240,15 @@ def test_a_proxy_prefix_and_the_api_version(start_replay, tmp_path: Path) -> Non
         other_version.close()
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "no recorded exchange"),
-    ("not json", "cannot read it as JSON"),
-    ('{"format": "something/else"}', "not an exchange of a recording"),
-    ('{"format": "ocsdm.route_manager.recording/1", "elapsed": 1}', "a field is missing"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "no recorded exchange"),
+        ("not json", "cannot read it as JSON"),
+        ('{"format": "something/else"}', "not an exchange of a recording"),
+        ('{"format": "ocsdm.route_manager.recording/1", "elapsed": 1}', "a field is missing"),
+    ],
+)
 def test_a_folder_that_is_not_a_recording(tmp_path: Path, content: Optional[str], message: str) -> None:
     if content is not None:
         (tmp_path / "000000001-x-0001-GET-a.json").write_text(content, encoding="utf-8")

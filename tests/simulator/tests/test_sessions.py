@@ -39,7 +39,12 @@ def test_login_sets_the_session_cookie_and_logout_closes_it(client: SdmSession, 
     logout = client.logout()
     assert (logout.status_code, logout.content) == (204, b"")
     counters = control.counters()
-    assert (counters["logins"], counters["logouts"], counters["sessions_open"], counters["sessions_max_open"]) == (1, 1, 0, 1)
+    assert (counters["logins"], counters["logouts"], counters["sessions_open"], counters["sessions_max_open"]) == (
+        1,
+        1,
+        0,
+        1,
+    )
     assert client.task("ID1").status_code == 401  # the closed session is gone
 
 
@@ -57,25 +62,35 @@ def test_bad_credentials_are_401(client: SdmSession, control: Control, username:
     assert control.counters()["logins"] == 0
 
 
-@pytest.mark.parametrize("body, content_type", [
-    ("<session><userName>admin</userName><password>admin</password>", XML),  # not well-formed
-    ("<login><userName>admin</userName><password>admin</password></login>", XML),  # wrong root
-    ('<!DOCTYPE s [<!ENTITY x "admin">]><session><userName>&x;</userName><password>admin</password></session>', XML),
-    ('{"userName": "admin", "password": ', JSON),
-    ('{"session": {"userName": "admin", "password": "admin"}}', JSON),  # SDM's JSON has no root element
-    ('{"userName": "admin", "password": 12}', JSON),
-    ('["admin", "admin"]', JSON),
-    ("", JSON),
-    ("<session><password>admin</password></session>", XML),
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ("<session><userName>admin</userName><password>admin</password>", XML),  # not well-formed
+        ("<login><userName>admin</userName><password>admin</password></login>", XML),  # wrong root
+        (
+            '<!DOCTYPE s [<!ENTITY x "admin">]><session><userName>&x;</userName><password>admin</password></session>',
+            XML,
+        ),
+        ('{"userName": "admin", "password": ', JSON),
+        ('{"session": {"userName": "admin", "password": "admin"}}', JSON),  # SDM's JSON has no root element
+        ('{"userName": "admin", "password": 12}', JSON),
+        ('["admin", "admin"]', JSON),
+        ("", JSON),
+        ("<session><password>admin</password></session>", XML),
+    ],
+)
 def test_malformed_login_bodies_are_400(sim: SimulatorServer, body: str, content_type: str) -> None:
-    response = requests.post(f"{sim.url}/rest/v1.3/admin/login", data=body.encode(), headers={"Content-Type": content_type}, timeout=10)
+    response = requests.post(
+        f"{sim.url}/rest/v1.3/admin/login", data=body.encode(), headers={"Content-Type": content_type}, timeout=10
+    )
     assert response.status_code == 400
     assert response.text.startswith("Invalid login request: ")
 
 
 def test_login_body_format_is_sniffed_without_a_content_type(sim: SimulatorServer) -> None:
-    response = requests.post(f"{sim.url}/rest/v1.3/admin/login", data=b'{"userName": "admin", "password": "admin"}', timeout=10)
+    response = requests.post(
+        f"{sim.url}/rest/v1.3/admin/login", data=b'{"userName": "admin", "password": "admin"}', timeout=10
+    )
     assert response.status_code == 200
     assert response.headers["Content-Type"] == XML  # XML answers unless JSON is asked for
 
@@ -114,20 +129,32 @@ def test_user_without_route_rights_logs_in_but_gets_403(client: SdmSession, cont
     assert control.counters()["sessions_open"] == 0
 
 
-@pytest.mark.parametrize("method, path, allowed", [
-    ("GET", "/admin/login", "POST"),
-    ("GET", "/admin/logout", "POST"),
-    ("POST", "/routeSets/routeUpdates", "GET"),
-    ("DELETE", "/routeSets/routeUpdates/ID1", "GET"),
-    ("GET", "/routeSets/routeUpdates/ID1/action", "POST"),
-])
+@pytest.mark.parametrize(
+    "method, path, allowed",
+    [
+        ("GET", "/admin/login", "POST"),
+        ("GET", "/admin/logout", "POST"),
+        ("POST", "/routeSets/routeUpdates", "GET"),
+        ("DELETE", "/routeSets/routeUpdates/ID1", "GET"),
+        ("GET", "/routeSets/routeUpdates/ID1/action", "POST"),
+    ],
+)
 def test_wrong_methods_are_405(sim: SimulatorServer, method: str, path: str, allowed: str) -> None:
     response = requests.request(method, f"{sim.url}/rest/v1.3{path}", timeout=10)
     assert response.status_code == 405
     assert response.headers["Allow"] == allowed
 
 
-@pytest.mark.parametrize("path", ["/", "/rest", "/rest/v1.3/admin", "/rest/v1.3/routeSets/routeUpdates/ID1/other", "/rest/v1.3/routeSets/routeUpdates/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/rest",
+        "/rest/v1.3/admin",
+        "/rest/v1.3/routeSets/routeUpdates/ID1/other",
+        "/rest/v1.3/routeSets/routeUpdates/",
+    ],
+)
 def test_unknown_paths_are_404(sim: SimulatorServer, path: str) -> None:
     assert requests.get(sim.url + path, timeout=10).status_code == 404
 

@@ -107,7 +107,15 @@ def test_pending_list_names_every_pending_task(start_simulator: Callable[..., Si
     client.login()
     items = pending_items(client)
     assert [item["objectId"] for item in items] == ["ID50", "ID51", "ID52", "ID53", "ID54", "ID55"]
-    assert set(items[0]) == {"failureAction", "initiatedBy", "initiatedDate", "name", "notes", "objectId", "updateStatus"}
+    assert set(items[0]) == {
+        "failureAction",
+        "initiatedBy",
+        "initiatedDate",
+        "name",
+        "notes",
+        "objectId",
+        "updateStatus",
+    }
     assert items[0]["failureAction"] == "rollback"
     assert items[3]["failureAction"] == "abort"
 
@@ -118,13 +126,22 @@ def test_pending_list_field_names_are_options(start_simulator: Callable[..., Sim
     client.login()
     items = pending_items(client)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", items[0].pop("initiatedDate"))
-    assert items == [{
-        "failureAction": "abort", "initiatedBy": "admin", "name": "Route update ID1", "notes": "", "status": "InProgress", "taskId": "ID1",
-    }]
+    assert items == [
+        {
+            "failureAction": "abort",
+            "initiatedBy": "admin",
+            "name": "Route update ID1",
+            "notes": "",
+            "status": "InProgress",
+            "taskId": "ID1",
+        }
+    ]
 
 
 @pytest.mark.parametrize("setting, expected", [("keep", {"routeUpdateTaskList": []}), ("omit", {})])
-def test_empty_json_lists_are_kept_or_omitted(start_simulator: Callable[..., SimulatorServer], setting: str, expected: Dict[str, Any]) -> None:
+def test_empty_json_lists_are_kept_or_omitted(
+    start_simulator: Callable[..., SimulatorServer], setting: str, expected: Dict[str, Any]
+) -> None:
     client = SdmSession(start_simulator(minimal_scenario(tasks=[], server={"json_empty_lists": setting})).url, JSON)
     client.login()
     assert client.pending().json() == expected
@@ -155,10 +172,17 @@ def test_status_words_are_scriptable(start_simulator: Callable[..., SimulatorSer
 
 
 def test_unknown_fields_can_be_added(start_simulator: Callable[..., SimulatorServer], fmt: str) -> None:
-    scenario = minimal_scenario(tasks=[{
-        "id": "ID1", "extra_fields": {"taskPriority": "high"},
-        "devices": [{"at": 0, "extra_fields": {"sbcName": "sbc-1", "status": "ignored: documented fields win"}}],
-    }])
+    scenario = minimal_scenario(
+        tasks=[
+            {
+                "id": "ID1",
+                "extra_fields": {"taskPriority": "high"},
+                "devices": [
+                    {"at": 0, "extra_fields": {"sbcName": "sbc-1", "status": "ignored: documented fields win"}}
+                ],
+            }
+        ]
+    )
     client = SdmSession(start_simulator(scenario).url, fmt)
     client.login()
     document = task_document(client, "ID1")
@@ -183,14 +207,17 @@ def test_an_encoded_task_id_cannot_reach_another_endpoint(client: SdmSession, co
     assert counters["requests"]["GET /rest/v1.3/routeSets/routeUpdates/ID1%2Faction"] == 1
 
 
-@pytest.mark.parametrize("accept, expected", [
-    ("application/json", JSON),
-    ("application/xml", XML),
-    ("application/json, application/xml;q=0.9", JSON),
-    ("application/xml, application/json", XML),
-    ("*/*", XML),
-    ("text/html", XML),
-])
+@pytest.mark.parametrize(
+    "accept, expected",
+    [
+        ("application/json", JSON),
+        ("application/xml", XML),
+        ("application/json, application/xml;q=0.9", JSON),
+        ("application/xml, application/json", XML),
+        ("*/*", XML),
+        ("text/html", XML),
+    ],
+)
 def test_answer_format_follows_accept(sim: SimulatorServer, accept: str, expected: str) -> None:
     client = SdmSession(sim.url, JSON)
     client.login()

@@ -15,10 +15,12 @@ from sdm_simulator.timeline import CANCEL_ACTION, COMMIT_ACTION, ROLLBACK_ACTION
 
 
 def run_of(devices: List[Dict[str, Any]], **task: Any) -> TaskRun:
-    scenario = parse_scenario({
-        "users": [{"username": "admin", "password": "admin"}],
-        "tasks": [dict({"id": "T1", "devices": devices}, **task)],
-    })
+    scenario = parse_scenario(
+        {
+            "users": [{"username": "admin", "password": "admin"}],
+            "tasks": [dict({"id": "T1", "devices": devices}, **task)],
+        }
+    )
     return TaskRun(scenario.tasks[0])
 
 
@@ -85,11 +87,20 @@ def test_the_view_tells_when_the_update_ended() -> None:
 
 
 def test_rollback_undoes_updated_devices_each_on_its_own() -> None:
-    run = run_of([
-        {"at": 1, "device_group_id": "G1", "rollback_after": 1},
-        {"at": 1, "device_group_id": "G2", "rollback_after": 3, "rollback": "failure", "rollback_failure_msg": "unreachable"},
-        {"at": 2, "outcome": "failure"},
-    ], error_handling="rollback")
+    run = run_of(
+        [
+            {"at": 1, "device_group_id": "G1", "rollback_after": 1},
+            {
+                "at": 1,
+                "device_group_id": "G2",
+                "rollback_after": 3,
+                "rollback": "failure",
+                "rollback_failure_msg": "unreachable",
+            },
+            {"at": 2, "outcome": "failure"},
+        ],
+        error_handling="rollback",
+    )
     run.apply(ROLLBACK_ACTION, 5)
     assert run.view(5).rollback == w.IN_PROGRESS
     middle = run.view(6.5)
@@ -110,7 +121,9 @@ def test_rollback_failing_everywhere_is_failed() -> None:
 
 
 def test_automatic_rollback_starts_at_the_failure() -> None:
-    run = run_of([{"at": 1, "rollback_after": 2}, {"at": 2, "outcome": "failure"}], error_handling="rollback", auto_rollback=True)
+    run = run_of(
+        [{"at": 1, "rollback_after": 2}, {"at": 2, "outcome": "failure"}], error_handling="rollback", auto_rollback=True
+    )
     assert run.view(1.5).rollback == w.UNKNOWN
     assert run.view(2).rollback == w.IN_PROGRESS
     assert run.view(4).rollback == w.COMPLETED
@@ -132,10 +145,13 @@ def test_commit_releases_the_task() -> None:
     assert view.update == w.COMPLETED
 
 
-@pytest.mark.parametrize("action, message", [
-    (COMMIT_ACTION, "cannot be committed while its update is InProgress"),
-    (ROLLBACK_ACTION, "cannot be rolled back while its update is InProgress"),
-])
+@pytest.mark.parametrize(
+    "action, message",
+    [
+        (COMMIT_ACTION, "cannot be committed while its update is InProgress"),
+        (ROLLBACK_ACTION, "cannot be rolled back while its update is InProgress"),
+    ],
+)
 def test_commit_and_rollback_are_refused_while_the_update_runs(action: str, message: str) -> None:
     run = run_of([{"at": 5}])
     with pytest.raises(ActionRefused, match=message):

@@ -35,7 +35,9 @@ def test_https_with_the_private_ca(start_simulator: Callable[..., SimulatorServe
     assert (counters["logins"], counters["logouts"], counters["sessions_open"]) == (1, 1, 0)
 
 
-def test_certificate_is_refused_without_the_ca(start_simulator: Callable[..., SimulatorServer], tls_files: TlsFiles) -> None:
+def test_certificate_is_refused_without_the_ca(
+    start_simulator: Callable[..., SimulatorServer], tls_files: TlsFiles
+) -> None:
     sim = start_simulator(minimal_scenario(), tls=tls_files)
     with pytest.raises(requests.exceptions.SSLError):
         SdmSession(sim.url, JSON, verify=True).login()
@@ -54,7 +56,9 @@ def test_private_key_is_private(tls_files: TlsFiles) -> None:
     assert tls_files.ca_certificate.read_text(encoding="ascii").startswith("-----BEGIN CERTIFICATE-----")
 
 
-def test_plain_http_to_the_https_port_fails_cleanly(start_simulator: Callable[..., SimulatorServer], tls_files: TlsFiles) -> None:
+def test_plain_http_to_the_https_port_fails_cleanly(
+    start_simulator: Callable[..., SimulatorServer], tls_files: TlsFiles
+) -> None:
     sim = start_simulator(minimal_scenario(), tls=tls_files)
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(sim.url.replace("https://", "http://") + "/_sim/health", timeout=5)

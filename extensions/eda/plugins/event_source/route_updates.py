@@ -192,7 +192,6 @@ import datetime
 import logging
 import math
 import os
-import re
 import sys
 import threading
 import time
@@ -214,8 +213,10 @@ def _collections_root() -> str:
 # installed collection on sys.path to import the collection's code; it imports it by its full name, as the modules
 # do, so another collection that does the same cannot shadow it.
 _ROOT = _collections_root()
-if os.path.isdir(os.path.join(_ROOT, 'ansible_collections', 'ocsdm', 'route_manager', 'plugins', 'module_utils')) \
-        and _ROOT not in sys.path:
+if (
+    os.path.isdir(os.path.join(_ROOT, 'ansible_collections', 'ocsdm', 'route_manager', 'plugins', 'module_utils'))
+    and _ROOT not in sys.path
+):
     sys.path.insert(0, _ROOT)
 try:
     from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import (
@@ -230,6 +231,7 @@ try:
         SdmInputError,
         SdmNotFoundError,
     )
+    from ansible_collections.ocsdm.route_manager.plugins.module_utils._secrets import hide_secrets, hide_session_cookies
     from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import (
         DEFAULT_FAILURE_STATES,
         DEFAULT_ROLLBACK_FAILURE_STATES,
@@ -242,7 +244,8 @@ except ImportError as _error:
     raise ImportError(
         'ocsdm.route_manager.route_updates imports the client of the collection ocsdm.route_manager from where the '
         'collection is installed (.../ansible_collections/ocsdm/route_manager/), found none from %s: %s. Install the '
-        'collection with ansible-galaxy and name the source by its FQCN in the rulebook.' % (_ROOT, _error)) from _error
+        'collection with ansible-galaxy and name the source by its FQCN in the rulebook.' % (_ROOT, _error)
+    ) from _error
 
 EVENT_KEY = 'sdm_route_update'
 LOGGER = logging.getLogger('ocsdm.route_manager.route_updates')
@@ -252,7 +255,9 @@ READ_WORKERS = 8
 # While SDM does not answer: twice the interval after each failed round, up to this (or the interval if longer).
 UNREACHABLE_BACKOFF_MAX = 60.0
 # Rollback status words that mean "no rollback yet": SDM shows Unknown on a task that was never rolled back.
-IDLE_ROLLBACK_STATES = frozenset(normalise_state(word) for word in ('', 'Unknown', 'None', 'NotStarted', 'N/A', 'NotApplicable'))
+IDLE_ROLLBACK_STATES = frozenset(
+    normalise_state(word) for word in ('', 'Unknown', 'None', 'NotStarted', 'N/A', 'NotApplicable')
+)
 
 # Change types, in the order one poll of a task emits them.
 APPEARED = 'appeared'
@@ -267,10 +272,9 @@ VANISHED = 'vanished'
 SDM_UNREACHABLE = 'sdm_unreachable'
 SDM_REACHABLE = 'sdm_reachable'
 
-_SESSION_COOKIE = re.compile(r'(JSESSIONID=)[^;\s,"\']+', re.IGNORECASE)
-
 
 # Options -----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Option:
@@ -354,16 +358,20 @@ def read_options(args: Mapping[str, Any], environ: Mapping[str, str]) -> Dict[st
     """Every option from the rulebook's ``args``, then the ``SDM_*`` environment, then the default."""
     unknown = sorted(name for name in args if name not in OPTIONS and not name.startswith('eda_'))
     if unknown:
-        raise SdmInputError('ocsdm.route_manager.route_updates: unknown option%s %s; the options are %s'
-                            % ('s' if len(unknown) > 1 else '', ', '.join(unknown), ', '.join(sorted(OPTIONS))))
-    values = {}  # type: Dict[str, Any]
+        raise SdmInputError(
+            'ocsdm.route_manager.route_updates: unknown option%s %s; the options are %s'
+            % ('s' if len(unknown) > 1 else '', ', '.join(unknown), ', '.join(sorted(OPTIONS)))
+        )
+    values: Dict[str, Any] = {}
     for name, option in OPTIONS.items():
         value = args.get(name)
         if value is None and option.env:
             value = environ.get(option.env) or None
         if value is None:
             if name in REQUIRED:
-                raise _input_error(name, 'is required: set it in the rulebook or in the environment variable %s' % option.env)
+                raise _input_error(
+                    name, 'is required: set it in the rulebook or in the environment variable %s' % option.env
+                )
             values[name] = copy.deepcopy(option.default)
         else:
             values[name] = _convert(name, option, value)
@@ -387,20 +395,31 @@ class SourceSettings:
         if not HAS_REQUESTS:
             raise SdmInputError('ocsdm.route_manager.route_updates needs the Python package requests')
         if values['body_format'] == 'xml' and not HAS_LXML:
-            raise SdmInputError('ocsdm.route_manager.route_updates needs the Python package lxml for body_format xml '
-                                '(or set body_format to json)')
+            raise SdmInputError(
+                'ocsdm.route_manager.route_updates needs the Python package lxml for body_format xml '
+                '(or set body_format to json)'
+            )
         try:
             connection = ConnectionConfig(
-                url=values['url'], username=values['username'], password=values['password'],
-                validate_certs=values['validate_certs'], ca_path=values['ca_path'],
-                request_timeout=values['request_timeout'], api_version=values['api_version'],
-                body_format=values['body_format'], record_dir=values['record_dir'],
-                record_placeholders=values['record_placeholders'])
-            matcher = StateMatcher(success_states=values['success_states'], failure_states=values['failure_states'],
-                                   rollback_success_states=values['rollback_success_states'],
-                                   rollback_failure_states=values['rollback_failure_states'])
+                url=values['url'],
+                username=values['username'],
+                password=values['password'],
+                validate_certs=values['validate_certs'],
+                ca_path=values['ca_path'],
+                request_timeout=values['request_timeout'],
+                api_version=values['api_version'],
+                body_format=values['body_format'],
+                record_dir=values['record_dir'],
+                record_placeholders=values['record_placeholders'],
+            )
+            matcher = StateMatcher(
+                success_states=values['success_states'],
+                failure_states=values['failure_states'],
+                rollback_success_states=values['rollback_success_states'],
+                rollback_failure_states=values['rollback_failure_states'],
+            )
         except SdmInputError as error:
-            raise SdmInputError('ocsdm.route_manager.route_updates: %s' % error.message)
+            raise SdmInputError('ocsdm.route_manager.route_updates: %s' % error.message) from error
         task_ids = values['task_ids']
         if task_ids is not None:
             task_ids = tuple(dict.fromkeys(task_ids))
@@ -410,6 +429,7 @@ class SourceSettings:
 
 
 # What changed: pure functions of two normalised tasks -------------------------------------------
+
 
 def rollback_running(task: Mapping[str, Any]) -> bool:
     """Whether a rollback is under way: not finished, and the rollback status (or count) shows one started."""
@@ -422,8 +442,10 @@ def rollback_running(task: Mapping[str, Any]) -> bool:
 
 def _device_progress(task: Mapping[str, Any]) -> Tuple[Any, ...]:
     devices = task.get('devices') or []
-    return (task.get('updated_count'),
-            tuple((device.get('object_id'), device.get('status'), device.get('push_status')) for device in devices))
+    return (
+        task.get('updated_count'),
+        tuple((device.get('object_id'), device.get('status'), device.get('push_status')) for device in devices),
+    )
 
 
 def changes_on_appearance(task: Mapping[str, Any]) -> List[str]:
@@ -472,36 +494,50 @@ def previous_summary(task: Optional[Mapping[str, Any]]) -> Optional[Dict[str, An
     """The fields of the previous read that the changes are judged on (``None`` for a task seen first)."""
     if task is None:
         return None
-    return {key: task.get(key) for key in ('update_status', 'updated_count', 'finished', 'rollback_status', 'rollback_finished')}
+    return {
+        key: task.get(key)
+        for key in ('update_status', 'updated_count', 'finished', 'rollback_status', 'rollback_finished')
+    }
 
 
 def _utc_now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
 
 
-def task_event(change: str, task: Mapping[str, Any], previous: Optional[Mapping[str, Any]], sdm_host: str,
-               initial: bool = False) -> Dict[str, Any]:
+def task_event(
+    change: str, task: Mapping[str, Any], previous: Optional[Mapping[str, Any]], sdm_host: str, initial: bool = False
+) -> Dict[str, Any]:
     """One event about one task, under `EVENT_KEY`; the task is copied, the source keeps its own."""
-    return {EVENT_KEY: {
-        'change': change,
-        'task_id': task.get('task_id'),
-        'task': copy.deepcopy(dict(task)),
-        'previous': previous_summary(previous),
-        'initial': initial,
-        'sdm_host': sdm_host,
-        'seen_at': _utc_now(),
-    }}
+    return {
+        EVENT_KEY: {
+            'change': change,
+            'task_id': task.get('task_id'),
+            'task': copy.deepcopy(dict(task)),
+            'previous': previous_summary(previous),
+            'initial': initial,
+            'sdm_host': sdm_host,
+            'seen_at': _utc_now(),
+        }
+    }
 
 
 def sdm_event(change: str, sdm_host: str, **details: Any) -> Dict[str, Any]:
     """An event about SDM itself (``sdm_unreachable``, ``sdm_reachable``): no task."""
-    body = {'change': change, 'task_id': None, 'task': None, 'previous': None, 'initial': False,
-            'sdm_host': sdm_host, 'seen_at': _utc_now()}
+    body = {
+        'change': change,
+        'task_id': None,
+        'task': None,
+        'previous': None,
+        'initial': False,
+        'sdm_host': sdm_host,
+        'seen_at': _utc_now(),
+    }
     body.update(details)
     return {EVENT_KEY: body}
 
 
 # One poll round, in worker threads -------------------------------------------------------------
+
 
 class RoundFailed(Exception):
     """A poll round read nothing: SDM did not answer, or refused the session. ``error`` is the client's."""
@@ -542,14 +578,15 @@ class RouteUpdatePoller:
         self.client = SdmClient(settings.connection)
         self.sdm_host = settings.connection.host
         self.stopping = threading.Event()
-        self._watches = {}  # type: Dict[str, _TaskWatch]
-        self._gone = set()  # type: set  # task_ids mode: seen, then no longer found
-        self._logged = set()  # type: set
+        self._watches: Dict[str, _TaskWatch] = {}
+        self._gone: set = set()  # task_ids mode: seen, then no longer found
+        self._logged: set = set()
         self._client_warnings_seen = 0
         self._started = False
         self._reads = concurrent.futures.ThreadPoolExecutor(
             max_workers=min(READ_WORKERS, getattr(self.client, 'max_concurrency', READ_WORKERS)),
-            thread_name_prefix='sdm-read')
+            thread_name_prefix='sdm-read',
+        )
 
     # The round -----------------------------------------------------------------------------------
 
@@ -563,12 +600,16 @@ class RouteUpdatePoller:
         except SdmError as error:
             if not self._started and not _worth_retrying(error):
                 raise
-            raise RoundFailed(error)
+            raise RoundFailed(error) from error
         finally:
             self._log_client_warnings()
         ids = self._ids_to_read(listed)
         outcomes = self._read_all(ids, deadline)
-        failures = [outcome for outcome in outcomes.values() if isinstance(outcome, SdmError) and not isinstance(outcome, SdmNotFoundError)]
+        failures = [
+            outcome
+            for outcome in outcomes.values()
+            if isinstance(outcome, SdmError) and not isinstance(outcome, SdmNotFoundError)
+        ]
         if failures and len(failures) == len(ids):
             # SDM stopped answering after the pending list (or with task_ids): an outage, not a problem of each task.
             raise RoundFailed(failures[0])
@@ -600,7 +641,7 @@ class RouteUpdatePoller:
     def _read_all(self, ids: Sequence[str], deadline: Deadline) -> Dict[str, Any]:
         """Each task's normalised state with its warnings, or the `SdmError` its read ended with."""
         futures = {task_id: self._reads.submit(self._read, task_id, deadline) for task_id in ids}
-        outcomes = {}  # type: Dict[str, Any]
+        outcomes: Dict[str, Any] = {}
         for task_id, future in futures.items():
             try:
                 outcomes[task_id] = future.result()
@@ -656,7 +697,12 @@ class RouteUpdatePoller:
             # Never seen: listed as pending but gone by the time it was read (nothing to tell), or a given ID SDM does not know.
             self._watches.pop(task_id, None)
             if self.settings.task_ids is not None:
-                self._log_once(['route update task %s is not known to SDM %s; reading it again every round' % (task_id, self.sdm_host)])
+                self._log_once(
+                    [
+                        'route update task %s is not known to SDM %s; reading it again every round'
+                        % (task_id, self.sdm_host)
+                    ]
+                )
             return
         if self.settings.task_ids is not None:
             self._gone.add(task_id)
@@ -685,7 +731,7 @@ class RouteUpdatePoller:
                 LOGGER.warning('%s', scrub(message, self.settings.connection.password))
 
     def _log_client_warnings(self) -> None:
-        fresh = self.client.warnings[self._client_warnings_seen:]
+        fresh = self.client.warnings[self._client_warnings_seen :]
         self._client_warnings_seen = len(self.client.warnings)
         self._log_once(fresh)
 
@@ -710,13 +756,12 @@ def _worth_retrying(error: SdmError) -> bool:
 
 
 def scrub(text: str, password: str) -> str:
-    """The text without the password or a session cookie, should a server echo them."""
-    if password and len(password) >= 3:
-        text = text.replace(password, '********')
-    return _SESSION_COOKIE.sub(r'\1********', text)
+    """The text without the password (in every form a server may echo it) or a session cookie."""
+    return hide_secrets(hide_session_cookies(text), [password])
 
 
 # SDM's health: one event when it stops answering, one when it is back --------------------------
+
 
 class Reachability:
     """Counts failed rounds and gives the delay before the next one (pure; the source emits the events)."""
@@ -724,7 +769,7 @@ class Reachability:
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self.failed_rounds = 0
-        self.since = None  # type: Optional[float]
+        self.since: Optional[float] = None
 
     def next_delay(self) -> float:
         if not self.failed_rounds:
@@ -751,6 +796,7 @@ class Reachability:
 
 # The asyncio side ------------------------------------------------------------------------------
 
+
 class RouteUpdateSource:
     """Runs poll rounds every interval and puts their events on ansible-rulebook's queue."""
 
@@ -765,7 +811,11 @@ class RouteUpdateSource:
     async def run(self) -> None:
         """Poll until cancelled (the rulebook stops), then log out; a refused first login ends the source."""
         loop = asyncio.get_running_loop()
-        what = 'tasks %s' % ', '.join(self.settings.task_ids) if self.settings.task_ids else 'the pending route update tasks'
+        what = (
+            'tasks %s' % ', '.join(self.settings.task_ids)
+            if self.settings.task_ids
+            else 'the pending route update tasks'
+        )
         LOGGER.info('watching %s on SDM %s every %g s', what, self.poller.sdm_host, self.settings.interval)
         try:
             while True:
@@ -785,9 +835,14 @@ class RouteUpdateSource:
         outage = self.reachability.answered(time.monotonic())
         if outage is not None:
             seconds, rounds = outage
-            LOGGER.warning('SDM %s answers again after %.0f s (%d failed poll rounds)', self.poller.sdm_host, seconds, rounds)
-            await self.queue.put(sdm_event(SDM_REACHABLE, self.poller.sdm_host, unreachable_seconds=round(seconds, 1),
-                                           failed_rounds=rounds))
+            LOGGER.warning(
+                'SDM %s answers again after %.0f s (%d failed poll rounds)', self.poller.sdm_host, seconds, rounds
+            )
+            await self.queue.put(
+                sdm_event(
+                    SDM_REACHABLE, self.poller.sdm_host, unreachable_seconds=round(seconds, 1), failed_rounds=rounds
+                )
+            )
         for event in result.events:
             await self.queue.put(event)
         return self.reachability.next_delay()
@@ -796,12 +851,22 @@ class RouteUpdateSource:
         message = scrub(error.message, self.settings.connection.password)
         if self.reachability.failed(time.monotonic()):
             retry_in = self.reachability.next_delay()
-            LOGGER.warning('SDM %s cannot be read: %s; polling less often until it answers (next in %g s, at most every %g s)',
-                           self.poller.sdm_host, message, retry_in, max(self.settings.interval, UNREACHABLE_BACKOFF_MAX))
+            LOGGER.warning(
+                'SDM %s cannot be read: %s; polling less often until it answers (next in %g s, at most every %g s)',
+                self.poller.sdm_host,
+                message,
+                retry_in,
+                max(self.settings.interval, UNREACHABLE_BACKOFF_MAX),
+            )
             await self.queue.put(sdm_event(SDM_UNREACHABLE, self.poller.sdm_host, error=message, retry_in=retry_in))
         else:
-            LOGGER.debug('SDM %s still cannot be read (round %d of this outage, next in %g s): %s', self.poller.sdm_host,
-                         self.reachability.failed_rounds, self.reachability.next_delay(), message)
+            LOGGER.debug(
+                'SDM %s still cannot be read (round %d of this outage, next in %g s): %s',
+                self.poller.sdm_host,
+                self.reachability.failed_rounds,
+                self.reachability.next_delay(),
+                message,
+            )
 
     async def close(self) -> None:
         """Log out after the round in progress, if any, has ended (it reads nothing more once stopping)."""

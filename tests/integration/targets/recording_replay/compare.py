@@ -5,6 +5,7 @@ replay (durations, poll and slice counts, file paths) is left out, everything el
     compare.py story RESULTS_A REPORTS_A RESULTS_B REPORTS_B   the same outcome per task and device (a model of the
                                                                recording: dates and exact timings may differ)
 """
+
 from __future__ import annotations
 
 import json
@@ -42,10 +43,17 @@ def run(results: str, reports: str) -> Dict[str, Any]:
 def story(data: Dict[str, Any]) -> Dict[str, Any]:
     """What happened to each task and device, without dates and messages."""
     reports = data['reports']
-    return {name: {'result': report['result'], 'committed': report['committed'], 'rollback': report['rollback'],
-                   'update': report['update'], 'actions': [(action['action'], action['result']) for action in report['actions']],
-                   'devices': [(row['object_id'], row['outcome']) for row in report['devices']]}
-            for name, report in reports.items()}
+    return {
+        name: {
+            'result': report['result'],
+            'committed': report['committed'],
+            'rollback': report['rollback'],
+            'update': report['update'],
+            'actions': [(action['action'], action['result']) for action in report['actions']],
+            'devices': [(row['object_id'], row['outcome']) for row in report['devices']],
+        }
+        for name, report in reports.items()
+    }
 
 
 def differences(left: Any, right: Any, where: str = '') -> List[str]:
@@ -55,7 +63,11 @@ def differences(left: Any, right: Any, where: str = '') -> List[str]:
             found.extend(differences(left.get(key), right.get(key), '%s.%s' % (where, key)))
         return found
     if isinstance(left, list) and isinstance(right, list) and len(left) == len(right):
-        return [line for index, (a, b) in enumerate(zip(left, right)) for line in differences(a, b, '%s[%d]' % (where, index))]
+        return [
+            line
+            for index, (a, b) in enumerate(zip(left, right))
+            for line in differences(a, b, '%s[%d]' % (where, index))
+        ]
     return [] if left == right else ['%s: %r != %r' % (where or '.', left, right)]
 
 

@@ -37,21 +37,23 @@ EXPECTED_ID33 = {
     'rollback_count': 0,
     'total_device_count': 1,
     'updated_count': 1,
-    'devices': [{
-        'device_group_id': 'ID11',
-        'object_id': 'ID34',
-        'route_set_id': '2',
-        'route_update_task_id': 'ID33',
-        'status': 'Completed',
-        'push_status': 'Completed',
-        'rollback_status': 'Unknown',
-        'rollback_date': None,
-        'rollback_failure_msg': None,
-        'update_date': '2022-10-04T04:03:56',
-        'update_failure_msg': '',
-        'pre_update_version': '0',
-        'update_version': '1',
-    }],
+    'devices': [
+        {
+            'device_group_id': 'ID11',
+            'object_id': 'ID34',
+            'route_set_id': '2',
+            'route_update_task_id': 'ID33',
+            'status': 'Completed',
+            'push_status': 'Completed',
+            'rollback_status': 'Unknown',
+            'rollback_date': None,
+            'rollback_failure_msg': None,
+            'update_date': '2022-10-04T04:03:56',
+            'update_failure_msg': '',
+            'pre_update_version': '0',
+            'update_version': '1',
+        }
+    ],
     'finished': True,
     'succeeded': True,
     'failed_devices': [],
@@ -71,7 +73,7 @@ class FakeClock(Clock):
         self.start = start
         self.now = start
         self.wall = wall
-        self.sleeps = []  # type: List[float]
+        self.sleeps: List[float] = []
         self._lock = threading.Lock()
 
     def monotonic(self) -> float:
@@ -105,8 +107,12 @@ class Reply:
 
 def connection_refused() -> Exception:
     """What requests raises when nothing listens: the request never left the machine."""
-    reason = urllib3.exceptions.NewConnectionError(None, 'Failed to establish a new connection: [Errno 111] Connection refused')
-    return requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(None, 'https://sdm.example.com:8443/', reason))
+    reason = urllib3.exceptions.NewConnectionError(
+        None, 'Failed to establish a new connection: [Errno 111] Connection refused'
+    )
+    return requests.exceptions.ConnectionError(
+        urllib3.exceptions.MaxRetryError(None, 'https://sdm.example.com:8443/', reason)
+    )
 
 
 def faults_before_processing() -> List[Any]:
@@ -137,18 +143,29 @@ class Call:
 
 
 def login_reply(session_id: str = SESSION_ID, path: str = '/rest') -> Reply:
-    return Reply(200, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><session><idleTimeout>1800</idleTimeout>'
-                      b'<sessionId>' + session_id.encode() + b'</sessionId></session>',
-                 headers=[('Set-Cookie', 'JSESSIONID=%s; Path=%s; HttpOnly' % (session_id, path))])
+    return Reply(
+        200,
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><session><idleTimeout>1800</idleTimeout>'
+        b'<sessionId>' + session_id.encode() + b'</sessionId></session>',
+        headers=[('Set-Cookie', 'JSESSIONID=%s; Path=%s; HttpOnly' % (session_id, path))],
+    )
 
 
 def task_reply(update_status: str = 'Completed', body_format: str = 'xml') -> Reply:
     if body_format == 'json':
-        return Reply(200, ('{"updateStatus": "%s", "totalDeviceCount": "0", "updatedCount": "0"}' % update_status).encode(),
-                     'application/json')
-    return Reply(200, ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><routeUpdateTaskDetails>'
-                       '<updateStatus>%s</updateStatus><totalDeviceCount>0</totalDeviceCount>'
-                       '<updatedCount>0</updatedCount></routeUpdateTaskDetails>' % update_status).encode())
+        return Reply(
+            200,
+            ('{"updateStatus": "%s", "totalDeviceCount": "0", "updatedCount": "0"}' % update_status).encode(),
+            'application/json',
+        )
+    return Reply(
+        200,
+        (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><routeUpdateTaskDetails>'
+            '<updateStatus>%s</updateStatus><totalDeviceCount>0</totalDeviceCount>'
+            '<updatedCount>0</updatedCount></routeUpdateTaskDetails>' % update_status
+        ).encode(),
+    )
 
 
 class FakeTransport(HTTPAdapter):
@@ -160,18 +177,32 @@ class FakeTransport(HTTPAdapter):
     def __init__(self, handler: Callable[[Call], Any]) -> None:
         super().__init__()
         self.handler = handler
-        self.calls = []  # type: List[Call]
+        self.calls: List[Call] = []
         self._lock = threading.Lock()
 
     @property
     def lines(self) -> List[str]:
         return [call.line for call in self.calls]
 
-    def send(self, request: Any, stream: bool = False, timeout: Any = None, verify: Any = True, cert: Any = None,
-             proxies: Any = None) -> Any:
+    def send(
+        self,
+        request: Any,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> Any:
         parts = urlsplit(request.url)
-        call = Call(request.method, parts.path + ('?' + parts.query if parts.query else ''), request.headers.get('Cookie'),
-                    request.body, dict(request.headers), verify, timeout)
+        call = Call(
+            request.method,
+            parts.path + ('?' + parts.query if parts.query else ''),
+            request.headers.get('Cookie'),
+            request.body,
+            dict(request.headers),
+            verify,
+            timeout,
+        )
         with self._lock:
             self.calls.append(call)
         reply = self.handler(call)
@@ -189,9 +220,14 @@ def _raw_response(reply: Reply) -> Any:
     for name, value in headers:
         message[name] = value
     body = _BrokenBody(reply.body) if reply.broken else io.BytesIO(reply.body)
-    return urllib3.HTTPResponse(body=body, headers=urllib3.HTTPHeaderDict(headers), status=reply.status,
-                                reason=http.client.responses.get(reply.status, 'Unknown'), preload_content=False,
-                                original_response=_OriginalResponse(message))
+    return urllib3.HTTPResponse(
+        body=body,
+        headers=urllib3.HTTPHeaderDict(headers),
+        status=reply.status,
+        reason=http.client.responses.get(reply.status, 'Unknown'),
+        preload_content=False,
+        original_response=_OriginalResponse(message),
+    )
 
 
 class _BrokenBody(io.BytesIO):
@@ -241,15 +277,20 @@ class FakeTaskSource:
 
     max_concurrency = 16
 
-    def __init__(self, clock: FakeClock, timelines: Dict[str, List[Tuple[float, str]]], latency: float = 0.0,
-                 rollback: Optional[Dict[str, List[Tuple[float, str]]]] = None) -> None:
+    def __init__(
+        self,
+        clock: FakeClock,
+        timelines: Dict[str, List[Tuple[float, str]]],
+        latency: float = 0.0,
+        rollback: Optional[Dict[str, List[Tuple[float, str]]]] = None,
+    ) -> None:
         self.clock = clock
         self.timelines = timelines
         self.rollback = rollback or {}
         self.latency = latency
-        self.reads = []  # type: List[Tuple[float, str]]
-        self.retry_windows = []  # type: List[float]
-        self.failures = {}  # type: Dict[Tuple[str, int], Exception]
+        self.reads: List[Tuple[float, str]] = []
+        self.retry_windows: List[float] = []
+        self.failures: Dict[Tuple[str, int], Exception] = {}
         self.active = 0
         self.max_active = 0
         self._lock = threading.Lock()
@@ -268,7 +309,12 @@ class FakeTaskSource:
             if failure is not None:
                 raise failure
             if task_id not in self.timelines:
-                raise SdmNotFoundError('route update task %s not found' % task_id, 404, '/rest/v1.3/routeSets/routeUpdates/' + task_id)
+                raise SdmNotFoundError(
+                    'route update task %s not found' % task_id,
+                    404,
+                    '/rest/v1.3/routeSets/routeUpdates/' + task_id,
+                    task_id=task_id,
+                )
             elapsed = self.clock.monotonic() - self.clock.start
             status = _status_at(self.timelines[task_id], elapsed)
             # the one device is updated once the task says so
@@ -298,7 +344,7 @@ class MiniSdm:
 
     def __init__(self, statuses: Optional[Dict[str, str]] = None) -> None:
         self.statuses = statuses or {}
-        self.valid = set()  # type: set
+        self.valid: set = set()
         self.logins = 0
         self.logouts = 0
         self._lock = threading.Lock()

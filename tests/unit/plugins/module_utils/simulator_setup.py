@@ -36,7 +36,7 @@ def start_simulator(data: Dict[str, Any], tls: Optional[Any] = None) -> Any:
 
 def client_config(url: str, **kwargs: Any) -> ConnectionConfig:
     """Connection settings for the simulator's user admin, with quick retries; keyword arguments override."""
-    settings = dict(url=url, username='admin', password=PASSWORD, retry=FAST_RETRY)  # type: Dict[str, Any]
+    settings: Dict[str, Any] = dict(url=url, username='admin', password=PASSWORD, retry=FAST_RETRY)
     settings.update(kwargs)
     return ConnectionConfig(**settings)
 
@@ -68,6 +68,6 @@ class SimulatorHandle:
 
     def config(self, **kwargs: Any) -> ConnectionConfig:
         """Client settings for this simulator: user admin, a 5 second request timeout, quick retries."""
-        settings = {'request_timeout': 5.0}  # type: Dict[str, Any]
+        settings: Dict[str, Any] = {'request_timeout': 5.0}
         settings.update(kwargs)
         return client_config(self.url, **settings)

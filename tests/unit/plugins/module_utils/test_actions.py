@@ -19,13 +19,13 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions impor
     ROLLBACK_RUNNING,
     ROLLBACK_UNCLEAR,
     ActionRunner,
-    SdmActionConflictError,
     WaitSettings,
     decide,
     parse_action,
     rollback_phase,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
+    SdmActionConflictError,
     SdmActionRefusedError,
     SdmHttpError,
     SdmInputError,
@@ -45,7 +45,9 @@ GONE = object()  # a read answered 404
 
 
 def task(update: str = 'Completed', rollback: str = 'Unknown', task_id: str = 'ID50') -> Dict[str, Any]:
-    return normalise_task({'updateStatus': update, 'rollbackStatus': rollback, 'totalDeviceCount': '1'}, task_id, MATCHER)[0]
+    return normalise_task(
+        {'updateStatus': update, 'rollbackStatus': rollback, 'totalDeviceCount': '1'}, task_id, MATCHER
+    )[0]
 
 
 class Pending:
@@ -62,28 +64,44 @@ class Pending:
 
 # parse_action and rollback_phase ---------------------------------------------------------------
 
-@pytest.mark.parametrize('value, expected', [('commit', COMMIT), ('Commit', COMMIT), ('ROLLBACK', ROLLBACK), (' cancel ', CANCEL)])
+
+@pytest.mark.parametrize(
+    'value, expected', [('commit', COMMIT), ('Commit', COMMIT), ('ROLLBACK', ROLLBACK), (' cancel ', CANCEL)]
+)
 def test_actions_are_read_in_any_letter_case(value, expected):
     assert parse_action(value) == expected
 
 
 @pytest.mark.parametrize('value', ['delete', '', None, 3, 'com mit'])
 def test_an_unknown_action_names_the_choices(value):
-    with pytest.raises(SdmInputError, match=r'action must be one of commit, rollback, cancel \(in any letter case\), got '):
+    with pytest.raises(
+        SdmInputError, match=r'action must be one of commit, rollback, cancel \(in any letter case\), got '
+    ):
         parse_action(value)
 
 
-@pytest.mark.parametrize('word, phase', [
-    ('Unknown', NO_ROLLBACK), (None, NO_ROLLBACK), ('', NO_ROLLBACK), ('not_started', NO_ROLLBACK),
-    ('InProgress', ROLLBACK_RUNNING), ('Pending', ROLLBACK_RUNNING), ('RUNNING', ROLLBACK_RUNNING),
-    ('Completed', ROLLBACK_FINISHED), ('Failed', ROLLBACK_FINISHED), ('Partially Completed', ROLLBACK_FINISHED),
-    ('Reverting', ROLLBACK_UNCLEAR),
-])
+@pytest.mark.parametrize(
+    'word, phase',
+    [
+        ('Unknown', NO_ROLLBACK),
+        (None, NO_ROLLBACK),
+        ('', NO_ROLLBACK),
+        ('not_started', NO_ROLLBACK),
+        ('InProgress', ROLLBACK_RUNNING),
+        ('Pending', ROLLBACK_RUNNING),
+        ('RUNNING', ROLLBACK_RUNNING),
+        ('Completed', ROLLBACK_FINISHED),
+        ('Failed', ROLLBACK_FINISHED),
+        ('Partially Completed', ROLLBACK_FINISHED),
+        ('Reverting', ROLLBACK_UNCLEAR),
+    ],
+)
 def test_rollback_phase(word, phase):
     assert rollback_phase(task(rollback=word), MATCHER) == phase
 
 
 # decide: commit --------------------------------------------------------------------------------
+
 
 def test_commit_of_a_finished_pending_task_is_sent():
     pending = Pending(True)
@@ -106,13 +124,24 @@ def test_commit_of_a_readable_task_that_left_the_pending_list_is_done():
     assert decision.reason == 'route update task ID50 is already committed: it is no longer in the pending list'
 
 
-@pytest.mark.parametrize('update, rollback, why', [
-    ('InProgress', 'Unknown', 'its update is still running (update status InProgress); SDM commits a task only after its update has finished'),
-    ('Pending', 'Unknown', 'its update is still running (update status Pending)'),
-    ('Failed', 'InProgress', 'its rollback is running (rollback status InProgress)'),
-    ('Failed', 'Completed', 'it was rolled back (rollback status Completed), and SDM does not commit a rolled-back task'),
-    ('Failed', 'PartiallyCompleted', 'it was rolled back (rollback status PartiallyCompleted)'),
-])
+@pytest.mark.parametrize(
+    'update, rollback, why',
+    [
+        (
+            'InProgress',
+            'Unknown',
+            'its update is still running (update status InProgress); SDM commits a task only after its update has finished',
+        ),
+        ('Pending', 'Unknown', 'its update is still running (update status Pending)'),
+        ('Failed', 'InProgress', 'its rollback is running (rollback status InProgress)'),
+        (
+            'Failed',
+            'Completed',
+            'it was rolled back (rollback status Completed), and SDM does not commit a rolled-back task',
+        ),
+        ('Failed', 'PartiallyCompleted', 'it was rolled back (rollback status PartiallyCompleted)'),
+    ],
+)
 def test_commit_refused_before_sending(update, rollback, why):
     pending = Pending(True)
     with pytest.raises(SdmActionConflictError) as caught:
@@ -129,16 +158,20 @@ def test_commit_with_an_update_word_nobody_knows_is_left_to_sdm():
 
 # decide: rollback ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize('update', ['Failed', 'Completed', 'Cancelled', 'Deploying'])
 def test_rollback_of_a_pending_task_without_rollback_is_sent(update):
     assert decide(ROLLBACK, 'ID51', task(update), MATCHER, Pending(True)).send is True
 
 
-@pytest.mark.parametrize('rollback, reason', [
-    ('Completed', 'route update task ID51 is already rolled back (rollback status Completed)'),
-    ('Failed', 'route update task ID51 is already rolled back (rollback status Failed)'),
-    ('InProgress', 'the rollback of route update task ID51 is already running (rollback status InProgress)'),
-])
+@pytest.mark.parametrize(
+    'rollback, reason',
+    [
+        ('Completed', 'route update task ID51 is already rolled back (rollback status Completed)'),
+        ('Failed', 'route update task ID51 is already rolled back (rollback status Failed)'),
+        ('InProgress', 'the rollback of route update task ID51 is already running (rollback status InProgress)'),
+    ],
+)
 def test_rollback_done_or_running_is_not_sent_again(rollback, reason):
     pending = Pending(False)
     decision = decide(ROLLBACK, 'ID51', task('Failed', rollback, 'ID51'), MATCHER, pending)
@@ -152,11 +185,14 @@ def test_rollback_while_the_update_runs_is_refused_before_sending(update):
         decide(ROLLBACK, 'ID53', task(update, task_id='ID53'), MATCHER, Pending(True))
     assert caught.value.message == (
         'route update task ID53 cannot be rolled back: its update is still running (update status %s); SDM rolls back only a '
-        'finished update. Wait for it to finish, or stop it with action=cancel. Nothing was sent to SDM' % update)
+        'finished update. Wait for it to finish, or stop it with action=cancel. Nothing was sent to SDM' % update
+    )
 
 
 def test_rollback_of_a_committed_task_is_refused_before_sending():
-    with pytest.raises(SdmActionConflictError, match='cannot be rolled back: it is no longer in the pending list, so it was committed'):
+    with pytest.raises(
+        SdmActionConflictError, match='cannot be rolled back: it is no longer in the pending list, so it was committed'
+    ):
         decide(ROLLBACK, 'ID50', task('Completed'), MATCHER, Pending(False))
 
 
@@ -173,6 +209,7 @@ def test_rollback_of_an_unknown_task_is_not_found():
 
 # decide: cancel --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize('update', ['InProgress', 'Pending', 'Deploying'])
 def test_cancel_of_a_running_task_is_sent(update):
     pending = Pending(True)
@@ -180,12 +217,18 @@ def test_cancel_of_a_running_task_is_sent(update):
     assert pending.calls == 0
 
 
-@pytest.mark.parametrize('update, reason', [
-    ('Cancelled', 'route update task ID53 is already cancelled (update status Cancelled)'),
-    ('canceled', 'route update task ID53 is already cancelled (update status canceled)'),
-    ('Completed', 'route update task ID53 has already finished (update status Completed): there is nothing to cancel'),
-    ('Failed', 'route update task ID53 has already finished (update status Failed): there is nothing to cancel'),
-])
+@pytest.mark.parametrize(
+    'update, reason',
+    [
+        ('Cancelled', 'route update task ID53 is already cancelled (update status Cancelled)'),
+        ('canceled', 'route update task ID53 is already cancelled (update status canceled)'),
+        (
+            'Completed',
+            'route update task ID53 has already finished (update status Completed): there is nothing to cancel',
+        ),
+        ('Failed', 'route update task ID53 has already finished (update status Failed): there is nothing to cancel'),
+    ],
+)
 def test_cancel_of_a_finished_task_changes_nothing(update, reason):
     decision = decide(CANCEL, 'ID53', task(update, task_id='ID53'), MATCHER, Pending(True))
     assert (decision.send, decision.reason) == (False, reason)
@@ -200,6 +243,7 @@ def test_decisions_follow_the_configured_words():
 
 # ActionRunner ----------------------------------------------------------------------------------
 
+
 def fail_with(error: BaseException) -> NoReturn:
     """Raise a scripted error (a function, so that linters do not take the script's None for what is raised)."""
     raise error
@@ -211,14 +255,16 @@ class ScriptedClient:
     Reads are normalised dicts, `GONE` (404) or exceptions; the last answer repeats.
     """
 
-    def __init__(self, reads: List[Any], pending: Optional[List[List[str]]] = None, sends: Optional[List[Any]] = None) -> None:
+    def __init__(
+        self, reads: List[Any], pending: Optional[List[List[str]]] = None, sends: Optional[List[Any]] = None
+    ) -> None:
         self.clock = FakeClock()
         self.max_concurrency = 1
-        self.warnings = []  # type: List[str]
+        self.warnings: List[str] = []
         self.reads = list(reads)
         self.pending = list(pending or [['ID50']])
         self.sends = list(sends or [None])
-        self.calls = []  # type: List[str]
+        self.calls: List[str] = []
 
     @staticmethod
     def _next(script: List[Any]) -> Any:
@@ -228,7 +274,12 @@ class ScriptedClient:
         self.calls.append('read %s' % task_id)
         answer = self._next(self.reads)
         if answer is GONE:
-            raise SdmNotFoundError('route update task %s not found' % task_id, 404, '/rest/v1.3/routeSets/routeUpdates/' + task_id)
+            raise SdmNotFoundError(
+                'route update task %s not found' % task_id,
+                404,
+                '/rest/v1.3/routeSets/routeUpdates/' + task_id,
+                task_id=task_id,
+            )
         if isinstance(answer, BaseException):
             raise answer
         return answer, ['warning about %s' % task_id] if answer.get('update_status') == 'Deploying' else []
@@ -252,8 +303,12 @@ class ScriptedClient:
 WAIT = WaitSettings(timeout=60, sleep=2, sleep_max=5)
 
 
-def lost(message: str = 'POST /rest/v1.3/routeSets/routeUpdates/ID50/action failed: no answer within 30 seconds') -> SdmUnconfirmedError:
-    return SdmUnconfirmedError(SdmTransportError(message, path='/rest/v1.3/routeSets/routeUpdates/ID50/action', transient=True))
+def lost(
+    message: str = 'POST /rest/v1.3/routeSets/routeUpdates/ID50/action failed: no answer within 30 seconds',
+) -> SdmUnconfirmedError:
+    return SdmUnconfirmedError(
+        SdmTransportError(message, path='/rest/v1.3/routeSets/routeUpdates/ID50/action', transient=True)
+    )
 
 
 def test_commit_reads_decides_sends_and_reads_again():
@@ -304,7 +359,9 @@ def test_a_conflict_sends_nothing_and_keeps_the_task_read():
 
 
 def test_a_refusal_by_sdm_is_raised_and_nothing_counts_as_sent():
-    refusal = SdmActionRefusedError('SDM refused the Rollback of route update task ID51: no', 400, '/x/action')
+    refusal = SdmActionRefusedError(
+        'Rollback', 'ID51', 'no', 'POST /x/action answered 400 Bad Request', 400, '/x/action'
+    )
     client = ScriptedClient([task('Deploying', task_id='ID51')], pending=[['ID51']], sends=[refusal])
     runner = ActionRunner(client, MATCHER)
     with pytest.raises(SdmActionRefusedError):
@@ -313,8 +370,12 @@ def test_a_refusal_by_sdm_is_raised_and_nothing_counts_as_sent():
 
 
 def test_rollback_waits_until_the_rollback_has_finished():
-    reads = [task('Failed', task_id='ID51'), task('Failed', 'InProgress', 'ID51'), task('Failed', 'InProgress', 'ID51'),
-             task('Failed', 'PartiallyCompleted', 'ID51')]
+    reads = [
+        task('Failed', task_id='ID51'),
+        task('Failed', 'InProgress', 'ID51'),
+        task('Failed', 'InProgress', 'ID51'),
+        task('Failed', 'PartiallyCompleted', 'ID51'),
+    ]
     client = ScriptedClient(reads, pending=[['ID51']])
     outcome = ActionRunner(client, MATCHER).run('ID51', ROLLBACK, wait=WAIT)
     assert client.calls == ['read ID51', 'pending', 'send Rollback ID51', 'read ID51', 'read ID51', 'read ID51']
@@ -337,14 +398,18 @@ def test_a_finished_rollback_is_not_read_again_when_waiting():
 
 
 def test_cancel_waits_until_the_update_has_finished():
-    client = ScriptedClient([task('InProgress', task_id='ID53'), task('InProgress', task_id='ID53'), task('Cancelled', task_id='ID53')])
+    client = ScriptedClient(
+        [task('InProgress', task_id='ID53'), task('InProgress', task_id='ID53'), task('Cancelled', task_id='ID53')]
+    )
     outcome = ActionRunner(client, MATCHER).run('ID53', CANCEL, wait=WAIT)
     assert client.calls == ['read ID53', 'send Cancel ID53', 'read ID53', 'read ID53']
     assert outcome.task['update_status'] == 'Cancelled'
 
 
 def test_commit_waits_until_the_task_left_the_pending_list():
-    client = ScriptedClient([task('Completed'), task('Completed')], pending=[['ID50'], ['ID50', 'ID9'], ['ID50'], ['ID9']])
+    client = ScriptedClient(
+        [task('Completed'), task('Completed')], pending=[['ID50'], ['ID50', 'ID9'], ['ID50'], ['ID9']]
+    )
     outcome = ActionRunner(client, MATCHER).run('ID50', COMMIT, wait=WAIT)
     assert client.calls == ['read ID50', 'pending', 'send Commit ID50', 'pending', 'pending', 'pending', 'read ID50']
     assert client.clock.sleeps == [2, 3]
@@ -357,7 +422,10 @@ def test_a_commit_wait_that_times_out_carries_the_last_task():
     with pytest.raises(SdmWaitTimeout) as caught:
         ActionRunner(client, MATCHER).run('ID50', COMMIT, wait=WaitSettings(timeout=10, sleep=4, sleep_max=4))
     assert client.clock.sleeps == [4, 4, 2]  # the last sleep is trimmed to the deadline
-    assert caught.value.message == 'timed out after 10 seconds waiting for route update task ID50 to leave the pending list after its Commit'
+    assert (
+        caught.value.message
+        == 'timed out after 10 seconds waiting for route update task ID50 to leave the pending list after its Commit'
+    )
     assert caught.value.tasks == [task('Completed')] and caught.value.polls == 4
 
 
@@ -378,7 +446,9 @@ CONFIRM = WaitSettings(timeout=10, sleep=2, sleep_max=4)
 
 
 def test_a_lost_commit_that_shows_later_is_a_change_with_a_warning():
-    client = ScriptedClient([task('Completed'), GONE], pending=[['ID50'], ['ID50'], ['ID50', 'ID9'], ['ID9']], sends=[lost()])
+    client = ScriptedClient(
+        [task('Completed'), GONE], pending=[['ID50'], ['ID50'], ['ID50', 'ID9'], ['ID9']], sends=[lost()]
+    )
     runner = ActionRunner(client, MATCHER)
     outcome = runner.run('ID50', COMMIT, confirm=CONFIRM)
     assert client.calls == ['read ID50', 'pending', 'send Commit ID50', 'pending', 'pending', 'pending', 'read ID50']
@@ -386,13 +456,17 @@ def test_a_lost_commit_that_shows_later_is_a_change_with_a_warning():
     assert (outcome.changed, outcome.committed, outcome.task) == (True, True, None)
     assert (runner.sent, runner.accepted, runner.confirmed) == (True, False, True)
     assert outcome.message == 'The Commit of route update task ID50 took effect, although its answer was lost.'
-    assert outcome.warnings == ['the answer to the Commit of route update task ID50 was lost (%s), but the task shows that it took '
-                                'effect: it is no longer in the pending list. The Commit was not sent again' % LOST_CAUSE]
+    assert outcome.warnings == [
+        'the answer to the Commit of route update task ID50 was lost (%s), but the task shows that it took '
+        'effect: it is no longer in the pending list. The Commit was not sent again' % LOST_CAUSE
+    ]
 
 
 def test_a_lost_answer_is_never_followed_by_a_second_post():
     """The issue's reproduction: the first POST's answer is lost, a second POST would be refused (400)."""
-    refusal = SdmActionRefusedError('SDM refused the Commit of route update task ID50: already committed', 400, '/x/action')
+    refusal = SdmActionRefusedError(
+        'Commit', 'ID50', 'already committed', 'POST /x/action answered 400 Bad Request', 400, '/x/action'
+    )
     client = ScriptedClient([task('Completed')], sends=[lost(), refusal])
     runner = ActionRunner(client, MATCHER)
     with pytest.raises(SdmOutcomeUnknownError) as caught:
@@ -404,25 +478,35 @@ def test_a_lost_answer_is_never_followed_by_a_second_post():
         'the outcome of the Commit of route update task ID50 is unknown: its answer was lost (%s), and within 10 seconds the task '
         'did not show that it took effect (last seen: it was still in the pending list). The Commit was not sent again. Running the '
         'module again is safe: it reads the task first and sends the Commit only if it is still needed (if SDM commits it meanwhile '
-        'and forgets it, that run reports the task as not found)' % LOST_CAUSE)
+        'and forgets it, that run reports the task as not found)' % LOST_CAUSE
+    )
     assert caught.value.seen == 'it was still in the pending list'
     assert isinstance(caught.value.cause, SdmTransportError)
 
 
 def test_a_lost_rollback_that_shows_is_waited_for_within_the_same_deadline():
-    reads = [task('Failed', task_id='ID51'), task('Failed', task_id='ID51'), task('Failed', 'InProgress', 'ID51'),
-             task('Failed', 'InProgress', 'ID51'), task('Failed', 'Completed', 'ID51')]
+    reads = [
+        task('Failed', task_id='ID51'),
+        task('Failed', task_id='ID51'),
+        task('Failed', 'InProgress', 'ID51'),
+        task('Failed', 'InProgress', 'ID51'),
+        task('Failed', 'Completed', 'ID51'),
+    ]
     client = ScriptedClient(reads, pending=[['ID51']], sends=[lost()])
     runner = ActionRunner(client, MATCHER)
     outcome = runner.run('ID51', ROLLBACK, wait=WaitSettings(timeout=10, sleep=2, sleep_max=2))
     assert client.calls == ['read ID51', 'pending', 'send Rollback ID51'] + ['read ID51'] * 4
     assert client.clock.sleeps == [2, 2]  # one look before the effect showed, one poll before the rollback finished
     assert outcome.changed is True and outcome.task['rollback_status'] == 'Completed'
-    assert outcome.warnings[0].endswith('but the task shows that it took effect: rollback status InProgress. The Rollback was not sent again')
+    assert outcome.warnings[0].endswith(
+        'but the task shows that it took effect: rollback status InProgress. The Rollback was not sent again'
+    )
 
 
 def test_a_lost_rollback_whose_effect_never_shows_says_what_was_seen():
-    gateway = SdmUnconfirmedError(SdmHttpError('POST /x/action answered 504 Gateway Timeout', 504, '/x/action', transient=True))
+    gateway = SdmUnconfirmedError(
+        SdmHttpError('POST /x/action answered 504 Gateway Timeout', 504, '/x/action', transient=True)
+    )
     client = ScriptedClient([task('Failed', task_id='ID51')], pending=[['ID51']], sends=[gateway])
     runner = ActionRunner(client, MATCHER)
     with pytest.raises(SdmOutcomeUnknownError) as caught:
@@ -433,10 +517,17 @@ def test_a_lost_rollback_whose_effect_never_shows_says_what_was_seen():
     assert runner.sent is True and runner.last_task['rollback_status'] == 'Unknown'
 
 
-@pytest.mark.parametrize('before, after, shown', [
-    ('InProgress', 'Cancelled', True), ('InProgress', 'Completed', True), ('InProgress', 'InProgress', False),
-    ('Deploying', 'Deploying', False), ('Deploying', 'Halted', True),  # a word nobody knows that changed: it stopped
-], ids=['cancelled', 'ended', 'still-running', 'unknown-word-unchanged', 'unknown-word-changed'])
+@pytest.mark.parametrize(
+    'before, after, shown',
+    [
+        ('InProgress', 'Cancelled', True),
+        ('InProgress', 'Completed', True),
+        ('InProgress', 'InProgress', False),
+        ('Deploying', 'Deploying', False),
+        ('Deploying', 'Halted', True),  # a word nobody knows that changed: it stopped
+    ],
+    ids=['cancelled', 'ended', 'still-running', 'unknown-word-unchanged', 'unknown-word-changed'],
+)
 def test_a_lost_cancel_shows_once_the_update_no_longer_runs(before, after, shown):
     client = ScriptedClient([task(before, task_id='ID53'), task(after, task_id='ID53')], sends=[lost()])
     runner = ActionRunner(client, MATCHER)
@@ -449,12 +540,21 @@ def test_a_lost_cancel_shows_once_the_update_no_longer_runs(before, after, shown
     assert client.calls.count('send Cancel ID53') == 1
 
 
-@pytest.mark.parametrize('before, after, shown', [
-    ('Unknown', 'Unknown', False), ('Unknown', 'Pending', True), ('', 'Failed', True),
-    ('Reverting', 'Reverting', False), ('Reverting', 'Reverted2', True),
-], ids=['not-started', 'running', 'finished', 'unknown-word-unchanged', 'unknown-word-changed'])
+@pytest.mark.parametrize(
+    'before, after, shown',
+    [
+        ('Unknown', 'Unknown', False),
+        ('Unknown', 'Pending', True),
+        ('', 'Failed', True),
+        ('Reverting', 'Reverting', False),
+        ('Reverting', 'Reverted2', True),
+    ],
+    ids=['not-started', 'running', 'finished', 'unknown-word-unchanged', 'unknown-word-changed'],
+)
 def test_a_lost_rollback_shows_once_the_rollback_status_moved(before, after, shown):
-    client = ScriptedClient([task('Failed', before, 'ID51'), task('Failed', after, 'ID51')], pending=[['ID51']], sends=[lost()])
+    client = ScriptedClient(
+        [task('Failed', before, 'ID51'), task('Failed', after, 'ID51')], pending=[['ID51']], sends=[lost()]
+    )
     runner = ActionRunner(client, MATCHER)
     if shown:
         assert runner.run('ID51', ROLLBACK, confirm=CONFIRM).changed is True

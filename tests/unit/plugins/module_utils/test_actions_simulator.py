@@ -21,11 +21,11 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions impor
     COMMIT,
     ROLLBACK,
     ActionRunner,
-    SdmActionConflictError,
     WaitSettings,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
+    SdmActionConflictError,
     SdmActionRefusedError,
     SdmNotFoundError,
     SdmOutcomeUnknownError,
@@ -42,20 +42,46 @@ NO_ACTIONS = {'accepted': {}, 'refused': {}}
 
 # Speed 20: a scenario second lasts 50 ms, so rollbacks finish quickly; every update ends at second 0.
 TASK_LIST = [
-    {'id': 'ID50', 'error_handling': 'rollback', 'devices': [
-        {'object_id': 'ID501', 'device_group_id': 'ID21', 'at': 0}, {'object_id': 'ID502', 'device_group_id': 'ID22', 'at': 0}]},
-    {'id': 'ID52', 'error_handling': 'rollback', 'devices': [
-        {'object_id': 'ID521', 'device_group_id': 'ID21', 'at': 0},
-        {'object_id': 'ID522', 'device_group_id': 'ID22', 'at': 0, 'rollback': 'failure', 'rollback_failure_msg': 'Device ID522 unreachable'},
-        {'object_id': 'ID523', 'device_group_id': 'ID23', 'at': 0, 'outcome': 'failure'}]},
+    {
+        'id': 'ID50',
+        'error_handling': 'rollback',
+        'devices': [
+            {'object_id': 'ID501', 'device_group_id': 'ID21', 'at': 0},
+            {'object_id': 'ID502', 'device_group_id': 'ID22', 'at': 0},
+        ],
+    },
+    {
+        'id': 'ID52',
+        'error_handling': 'rollback',
+        'devices': [
+            {'object_id': 'ID521', 'device_group_id': 'ID21', 'at': 0},
+            {
+                'object_id': 'ID522',
+                'device_group_id': 'ID22',
+                'at': 0,
+                'rollback': 'failure',
+                'rollback_failure_msg': 'Device ID522 unreachable',
+            },
+            {'object_id': 'ID523', 'device_group_id': 'ID23', 'at': 0, 'outcome': 'failure'},
+        ],
+    },
     {'id': 'ID53', 'devices': [{'object_id': 'ID531', 'at': 0}, {'object_id': 'ID532', 'outcome': 'never'}]},
     # Its running word is unknown to the collection, so only SDM can refuse a rollback.
-    {'id': 'ID56', 'status_words': {'update.in_progress': 'Deploying'}, 'devices': [{'object_id': 'ID561', 'outcome': 'never'}]},
+    {
+        'id': 'ID56',
+        'status_words': {'update.in_progress': 'Deploying'},
+        'devices': [{'object_id': 'ID561', 'outcome': 'never'}],
+    },
 ]
 
 
 def scenario(**options):
-    data = {'name': 'action-tests', 'speed': 20, 'users': [{'username': 'admin', 'password': PASSWORD}], 'tasks': TASK_LIST}
+    data = {
+        'name': 'action-tests',
+        'speed': 20,
+        'users': [{'username': 'admin', 'password': PASSWORD}],
+        'tasks': TASK_LIST,
+    }
     data.update(options)
     return data
 
@@ -109,7 +135,9 @@ def test_commit_with_wait_on_a_server_that_keeps_history(sim):
     second = sim.run('ID50', COMMIT)
     assert (second.changed, second.committed) == (False, True)
     assert second.message == 'Route update task ID50 is already committed: it is no longer in the pending list.'
-    with pytest.raises(SdmActionConflictError, match='cannot be rolled back: it is no longer in the pending list, so it was committed'):
+    with pytest.raises(
+        SdmActionConflictError, match='cannot be rolled back: it is no longer in the pending list, so it was committed'
+    ):
         sim.run('ID50', ROLLBACK)
     sim.assert_sessions(3, {'accepted': {'Commit': 1}, 'refused': {}})
 
@@ -119,13 +147,23 @@ def test_a_rollback_that_fails_on_one_device_group_is_waited_for(sim, body_forma
     outcome = sim.run('ID52', ROLLBACK, wait=WAIT, body_format=body_format)
     task = outcome.task
     assert outcome.changed is True
-    assert (task['rollback_status'], task['rollback_finished'], task['rollback_succeeded']) == ('PartiallyCompleted', True, False)
+    assert (task['rollback_status'], task['rollback_finished'], task['rollback_succeeded']) == (
+        'PartiallyCompleted',
+        True,
+        False,
+    )
     assert task['rollback_count'] == 1
     by_device = dict((device['object_id'], device) for device in task['devices'])
     assert by_device['ID521']['rollback_status'] == 'Completed'
-    assert (by_device['ID522']['rollback_status'], by_device['ID522']['rollback_failure_msg']) == ('Failed', 'Device ID522 unreachable')
+    assert (by_device['ID522']['rollback_status'], by_device['ID522']['rollback_failure_msg']) == (
+        'Failed',
+        'Device ID522 unreachable',
+    )
     again = sim.run('ID52', ROLLBACK)
-    assert (again.changed, again.message) == (False, 'Route update task ID52 is already rolled back (rollback status PartiallyCompleted).')
+    assert (again.changed, again.message) == (
+        False,
+        'Route update task ID52 is already rolled back (rollback status PartiallyCompleted).',
+    )
     # Commit after a rollback is refused before sending, as SDM would.
     with pytest.raises(SdmActionConflictError, match='it was rolled back'):
         sim.run('ID52', COMMIT)
@@ -143,8 +181,10 @@ def test_a_rollback_while_the_update_runs_is_refused_before_sending(sim):
 def test_sdm_refusing_an_action_is_reported_with_its_reason(sim):
     with pytest.raises(SdmActionRefusedError) as caught:
         sim.run('ID56', ROLLBACK)
-    assert caught.value.message == ('SDM refused the Rollback of route update task ID56: Task ID56: cannot be rolled back while its '
-                                    'update is Deploying (POST %s/ID56/action answered 400 Bad Request)' % TASKS)
+    assert caught.value.message == (
+        'SDM refused the Rollback of route update task ID56: Task ID56: cannot be rolled back while its '
+        'update is Deploying (POST %s/ID56/action answered 400 Bad Request)' % TASKS
+    )
     sim.assert_sessions(1, {'accepted': {}, 'refused': {'Rollback': 1}})
 
 
@@ -177,21 +217,34 @@ def test_an_unknown_task_is_not_found_for_rollback_and_cancel(sim):
 LOOK = WaitSettings(timeout=20, sleep=0.05, sleep_max=0.2)
 
 
-@pytest.mark.parametrize('task_id, action, shown', [
-    ('ID50', COMMIT, 'it is no longer in the pending list'),
-    ('ID52', ROLLBACK, 'rollback status (InProgress|PartiallyCompleted)'),  # the rollback may have ended when the client looks
-    ('ID53', CANCEL, 'update status Cancelled'),
-])
+@pytest.mark.parametrize(
+    'task_id, action, shown',
+    [
+        ('ID50', COMMIT, 'it is no longer in the pending list'),
+        (
+            'ID52',
+            ROLLBACK,
+            'rollback status (InProgress|PartiallyCompleted)',
+        ),  # the rollback may have ended when the client looks
+        ('ID53', CANCEL, 'update status Cancelled'),
+    ],
+)
 def test_sdm_slower_than_request_timeout_is_one_post_and_a_change_with_a_warning(sim, task_id, action, shown):
     sim.faults({'kind': 'delay', 'seconds': 1.5, 'method': 'POST', 'path': '*/%s/action' % task_id})
     outcome = sim.run(task_id, action, confirm=LOOK, request_timeout=1.0)
     word = action.capitalize()
     assert outcome.changed is True
-    assert outcome.message == 'The %s of route update task %s took effect, although its answer was lost.' % (word, task_id)
+    assert outcome.message == 'The %s of route update task %s took effect, although its answer was lost.' % (
+        word,
+        task_id,
+    )
     assert len(outcome.warnings) == 1
-    assert re.match(r'the answer to the %s of route update task %s was lost \(POST %s/%s/action failed: no answer from %s within '
-                    r'1\.0 seconds\), but the task shows that it took effect: %s\. The %s was not sent again$'
-                    % (word, task_id, TASKS, task_id, re.escape(sim.url.split('//')[1]), shown, word), outcome.warnings[0]), outcome.warnings
+    assert re.match(
+        r'the answer to the %s of route update task %s was lost \(POST %s/%s/action failed: no answer from %s within '
+        r'1\.0 seconds\), but the task shows that it took effect: %s\. The %s was not sent again$'
+        % (word, task_id, TASKS, task_id, re.escape(sim.url.split('//')[1]), shown, word),
+        outcome.warnings[0],
+    ), outcome.warnings
     posts, actions = sim.action_posts(task_id)
     assert posts == 1 and [(entry['action'], entry['accepted']) for entry in actions] == [(word, True)]
     sim.assert_sessions(1, {'accepted': {word: 1}, 'refused': {}})
@@ -200,24 +253,35 @@ def test_sdm_slower_than_request_timeout_is_one_post_and_a_change_with_a_warning
 def test_a_lost_commit_that_shows_is_then_waited_for_and_committed(sim):
     sim.faults({'kind': 'delay', 'seconds': 1.5, 'method': 'POST', 'path': '*/ID50/action'})
     outcome = sim.run('ID50', COMMIT, wait=LOOK, request_timeout=1.0)
-    assert (outcome.changed, outcome.committed, outcome.task) == (True, True, None)  # 404 after our own Commit: committed
+    assert (outcome.changed, outcome.committed, outcome.task) == (
+        True,
+        True,
+        None,
+    )  # 404 after our own Commit: committed
     assert sim.action_posts('ID50')[0] == 1
     sim.assert_sessions(1, {'accepted': {'Commit': 1}, 'refused': {}})
 
 
-@pytest.mark.parametrize('task_id, action, seen', [
-    ('ID50', COMMIT, 'it was still in the pending list'),
-    ('ID52', ROLLBACK, 'rollback status Unknown'),
-])
+@pytest.mark.parametrize(
+    'task_id, action, seen',
+    [
+        ('ID50', COMMIT, 'it was still in the pending list'),
+        ('ID52', ROLLBACK, 'rollback status Unknown'),
+    ],
+)
 def test_an_action_whose_effect_never_shows_fails_as_unknown_after_one_post(sim, task_id, action, seen):
     sim.faults({'kind': 'reset', 'method': 'POST', 'path': '*/%s/action' % task_id})
     with pytest.raises(SdmOutcomeUnknownError) as caught:
         sim.run(task_id, action, confirm=WaitSettings(timeout=0.5, sleep=0.05, sleep_max=0.1))
     word = action.capitalize()
-    assert caught.value.message.startswith('the outcome of the %s of route update task %s is unknown: its answer was lost (POST %s/%s/action '
-                                           'failed: ' % (word, task_id, TASKS, task_id))
-    assert ('within 0.5 seconds the task did not show that it took effect (last seen: %s). The %s was not sent again. Running the '
-            'module again is safe' % (seen, word)) in caught.value.message
+    assert caught.value.message.startswith(
+        'the outcome of the %s of route update task %s is unknown: its answer was lost (POST %s/%s/action '
+        'failed: ' % (word, task_id, TASKS, task_id)
+    )
+    assert (
+        'within 0.5 seconds the task did not show that it took effect (last seen: %s). The %s was not sent again. Running the '
+        'module again is safe' % (seen, word)
+    ) in caught.value.message
     assert isinstance(caught.value.cause, SdmTransportError)
     assert sim.action_posts(task_id) == (1, [])  # it arrived, but SDM never acted on it
     sim.assert_sessions(1, NO_ACTIONS)

@@ -50,8 +50,12 @@ OK = Reply(200, b'', None)
 
 
 def client_for(replies, clock=None, **kwargs):
-    settings = dict(url='https://sdm.example.com:8443', username='admin', password=PASSWORD,
-                    retry=RetryPolicy(max_attempts=4, backoff_initial=0.5, backoff_max=4, jitter=0))
+    settings = dict(
+        url='https://sdm.example.com:8443',
+        username='admin',
+        password=PASSWORD,
+        retry=RetryPolicy(max_attempts=4, backoff_initial=0.5, backoff_max=4, jitter=0),
+    )
     settings.update(kwargs)
     transport = FakeTransport(QueueHandler(replies))
     return SdmClient(ConnectionConfig(**settings), clock=clock or FakeClock(), adapter=transport), transport
@@ -66,12 +70,18 @@ def send(replies, action='Commit', task_id='ID33', **kwargs):
 
 # The request -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize('action', ['Commit', 'Rollback', 'Cancel'])
 def test_an_action_posts_the_documented_xml_document_with_the_session(action):
     transport = send([OK], action)
     assert transport.lines == [LOGIN, POST_ACTION, LOGOUT]
     post = transport.calls[1]
-    assert post.body == ('<?xml version="1.0" encoding="UTF-8"?><routeUpdateAction><type>%s</type></routeUpdateAction>' % action).encode()
+    assert (
+        post.body
+        == (
+            '<?xml version="1.0" encoding="UTF-8"?><routeUpdateAction><type>%s</type></routeUpdateAction>' % action
+        ).encode()
+    )
     assert post.headers['Content-Type'] == 'application/xml'
     assert post.cookie == 'JSESSIONID=' + SESSION_ID
 
@@ -88,8 +98,11 @@ def test_any_2xx_answer_is_success_and_its_body_is_ignored(reply):
     assert send([reply]).lines == [LOGIN, POST_ACTION, LOGOUT]
 
 
-@pytest.mark.parametrize('reply', [Reply(200, b'', None, broken=True), Reply(200, b'<partial', 'application/xml', broken=True)],
-                         ids=['no-body', 'part-of-a-body'])
+@pytest.mark.parametrize(
+    'reply',
+    [Reply(200, b'', None, broken=True), Reply(200, b'<partial', 'application/xml', broken=True)],
+    ids=['no-body', 'part-of-a-body'],
+)
 def test_a_2xx_whose_body_breaks_off_is_accepted_not_lost(reply):
     """The status proves SDM processed the action: it must not count as unconfirmed (and be looked for, or sent again)."""
     assert send([reply]).lines == [LOGIN, POST_ACTION, LOGOUT]
@@ -101,7 +114,12 @@ def test_a_read_whose_body_breaks_off_is_still_retried():
     client, transport = client_for([login_reply(), Reply(200, task[:20], broken=True), Reply(200, task), LOGOUT_OK])
     with client:
         assert client.get_task('ID33', StateMatcher())['succeeded'] is True
-    assert transport.lines == [LOGIN, 'GET /rest/v1.3/routeSets/routeUpdates/ID33', 'GET /rest/v1.3/routeSets/routeUpdates/ID33', LOGOUT]
+    assert transport.lines == [
+        LOGIN,
+        'GET /rest/v1.3/routeSets/routeUpdates/ID33',
+        'GET /rest/v1.3/routeSets/routeUpdates/ID33',
+        LOGOUT,
+    ]
 
 
 def test_the_task_id_stays_one_encoded_path_segment():
@@ -127,6 +145,7 @@ def test_action_body_refuses_anything_but_the_three_words(body_format):
 
 # Refusals and other answers --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize('status, phrase', [(400, 'Bad Request'), (409, 'Conflict')])
 def test_a_refused_action_quotes_the_server_reason(status, phrase):
     reason = b'Task ID33: cannot be rolled back while its update is InProgress'
@@ -135,17 +154,26 @@ def test_a_refused_action_quotes_the_server_reason(status, phrase):
         with client:
             client.send_action('ID33', 'Rollback')
     error = caught.value
-    assert error.message == ('SDM refused the Rollback of route update task ID33: Task ID33: cannot be rolled back while its update '
-                             'is InProgress (POST %s answered %d %s)' % (ACTION_PATH, status, phrase))
+    assert error.message == (
+        'SDM refused the Rollback of route update task ID33: Task ID33: cannot be rolled back while its update '
+        'is InProgress (POST %s answered %d %s)' % (ACTION_PATH, status, phrase)
+    )
     assert (error.status, error.path) == (status, ACTION_PATH)
     assert isinstance(error, SdmHttpError)
     assert transport.lines == [LOGIN, POST_ACTION, LOGOUT]  # a refusal is not retried
 
 
-@pytest.mark.parametrize('body, content_type, reason', [
-    (b'', None, 'no reason given'),
-    (b'<html><body><h1>HTTP Status 400</h1><p>Commit not allowed</p></body></html>', 'text/html', 'HTTP Status 400 Commit not allowed'),
-])
+@pytest.mark.parametrize(
+    'body, content_type, reason',
+    [
+        (b'', None, 'no reason given'),
+        (
+            b'<html><body><h1>HTTP Status 400</h1><p>Commit not allowed</p></body></html>',
+            'text/html',
+            'HTTP Status 400 Commit not allowed',
+        ),
+    ],
+)
 def test_a_refusal_without_plain_text_is_still_readable(body, content_type, reason):
     client, _transport = client_for([login_reply(), Reply(400, body, content_type), LOGOUT_OK])
     with pytest.raises(SdmActionRefusedError, match='route update task ID33: %s \\(POST' % reason):
@@ -163,12 +191,27 @@ def test_a_refusal_never_shows_the_password_or_the_session_id():
     assert 'rejected for password ******** in session ********' in caught.value.message
 
 
-@pytest.mark.parametrize('reply, error, message', [
-    (Reply(404, b'Route update task ID33 not found', 'text/plain'), SdmNotFoundError,
-     'route update task ID33 not found (POST %s answered 404 Not Found: Route update task ID33 not found)' % ACTION_PATH),
-    (Reply(403, b'', None), SdmPermissionError, "POST %s answered 403 Forbidden: the user 'admin' lacks the rights" % ACTION_PATH),
-    (Reply(500, b'oops', 'text/plain'), SdmHttpError, 'POST %s answered 500 Internal Server Error: oops' % ACTION_PATH),
-])
+@pytest.mark.parametrize(
+    'reply, error, message',
+    [
+        (
+            Reply(404, b'Route update task ID33 not found', 'text/plain'),
+            SdmNotFoundError,
+            'route update task ID33 not found (POST %s answered 404 Not Found: Route update task ID33 not found)'
+            % ACTION_PATH,
+        ),
+        (
+            Reply(403, b'', None),
+            SdmPermissionError,
+            "POST %s answered 403 Forbidden: the user 'admin' lacks the rights" % ACTION_PATH,
+        ),
+        (
+            Reply(500, b'oops', 'text/plain'),
+            SdmHttpError,
+            'POST %s answered 500 Internal Server Error: oops' % ACTION_PATH,
+        ),
+    ],
+)
 def test_other_failures_are_typed_and_not_retried(reply, error, message):
     client, transport = client_for([login_reply(), reply, LOGOUT_OK])
     with pytest.raises(error) as caught:
@@ -198,6 +241,7 @@ def test_a_401_after_a_fresh_login_is_an_auth_error():
 
 # Which faults are retried ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize('fault', faults_before_processing())
 def test_a_fault_before_processing_is_retried(fault):
     clock = FakeClock()
@@ -215,13 +259,17 @@ def test_a_fault_before_processing_gives_up_after_the_attempts():
     assert transport.lines == [LOGIN] + [POST_ACTION] * 4 + [LOGOUT]
 
 
-@pytest.mark.parametrize('fault, cause', [
-    (requests.exceptions.ReadTimeout('read timed out'), SdmTransportError),
-    (requests.exceptions.ConnectionError('Connection aborted: RemoteDisconnected'), SdmTransportError),
-    (requests.exceptions.ChunkedEncodingError('incomplete read'), SdmTransportError),
-    (Reply(502, b'<html><body>Bad gateway</body></html>', 'text/html'), SdmHttpError),
-    (Reply(504, b'', None), SdmHttpError),
-], ids=['read-timeout', 'reset', 'chunked', '502', '504'])
+@pytest.mark.parametrize(
+    'fault, cause',
+    [
+        (requests.exceptions.ReadTimeout('read timed out'), SdmTransportError),
+        (requests.exceptions.ConnectionError('Connection aborted: RemoteDisconnected'), SdmTransportError),
+        (requests.exceptions.ChunkedEncodingError('incomplete read'), SdmTransportError),
+        (Reply(502, b'<html><body>Bad gateway</body></html>', 'text/html'), SdmHttpError),
+        (Reply(504, b'', None), SdmHttpError),
+    ],
+    ids=['read-timeout', 'reset', 'chunked', '502', '504'],
+)
 def test_a_fault_after_sending_is_not_repeated(fault, cause):
     client, transport = client_for([login_reply(), fault, LOGOUT_OK])
     with pytest.raises(SdmUnconfirmedError) as caught:
@@ -236,8 +284,9 @@ def test_a_fault_after_sending_is_not_repeated(fault, cause):
 
 
 def test_a_busy_answer_then_a_lost_one_says_how_many_attempts():
-    client, transport = client_for([login_reply(), Reply(503, b'busy', 'text/plain'), requests.exceptions.ReadTimeout('read timed out'),
-                                    LOGOUT_OK])
+    client, transport = client_for(
+        [login_reply(), Reply(503, b'busy', 'text/plain'), requests.exceptions.ReadTimeout('read timed out'), LOGOUT_OK]
+    )
     with pytest.raises(SdmUnconfirmedError, match=r'\(gave up after 2 attempts\); the request may have reached SDM'):
         with client:
             client.send_action('ID33', 'Commit')
@@ -250,4 +299,9 @@ def test_reads_are_still_retried_after_a_read_timeout():
     client, transport = client_for([login_reply(), requests.exceptions.ReadTimeout('read timed out'), task, LOGOUT_OK])
     with client:
         assert client.get_task('ID33', StateMatcher())['succeeded'] is True
-    assert transport.lines == [LOGIN, 'GET /rest/v1.3/routeSets/routeUpdates/ID33', 'GET /rest/v1.3/routeSets/routeUpdates/ID33', LOGOUT]
+    assert transport.lines == [
+        LOGIN,
+        'GET /rest/v1.3/routeSets/routeUpdates/ID33',
+        'GET /rest/v1.3/routeSets/routeUpdates/ID33',
+        LOGOUT,
+    ]

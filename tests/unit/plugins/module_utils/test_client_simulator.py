@@ -41,8 +41,14 @@ BASE = '/rest/v1.3'
 TASKS = BASE + '/routeSets/routeUpdates'
 LOGIN = 'POST %s/admin/login' % BASE
 LOGOUT = 'POST %s/admin/logout' % BASE
-ID33 = {'id': 'ID33', 'route_set_id': '2', 'error_handling': 'rollback',
-        'devices': [{'object_id': 'ID34', 'device_group_id': 'ID11', 'pre_update_version': '0', 'update_version': '1', 'at': 0}]}
+ID33 = {
+    'id': 'ID33',
+    'route_set_id': '2',
+    'error_handling': 'rollback',
+    'devices': [
+        {'object_id': 'ID34', 'device_group_id': 'ID11', 'pre_update_version': '0', 'update_version': '1', 'at': 0}
+    ],
+}
 NEVER_ENDS = {'id': 'ID40', 'devices': [{'object_id': 'ID41', 'outcome': 'never'}]}
 
 
@@ -50,8 +56,10 @@ def scenario(tasks=None, **options):
     data = {
         'name': 'client-tests',
         'clock_origin': '2022-10-04T04:03:56',
-        'users': [{'username': 'admin', 'password': PASSWORD},
-                  {'username': 'viewer', 'password': 'viewer-password', 'route_management': False}],
+        'users': [
+            {'username': 'admin', 'password': PASSWORD},
+            {'username': 'viewer', 'password': 'viewer-password', 'route_management': False},
+        ],
         'tasks': [ID33, NEVER_ENDS] if tasks is None else tasks,
     }
     data.update(options)
@@ -67,6 +75,7 @@ class Sim(SimulatorHandle):
 
 
 # Reading ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize('body_format', ['xml', 'json'])
 def test_the_documented_task_reads_identically_in_xml_and_json(sim, body_format):
@@ -95,8 +104,10 @@ def test_unknown_status_words_become_warnings(sim):
     with SdmClient(sim.config()) as client:
         task = client.get_task('ID40', MATCHER)
     assert task['update_status'] == 'Churning' and task['finished'] is False
-    assert client.warnings == ["task ID40: unknown update status 'Churning', treated as not finished; "
-                               "add it to success_states or failure_states if it is final"]
+    assert client.warnings == [
+        "task ID40: unknown update status 'Churning', treated as not finished; "
+        "add it to success_states or failure_states if it is final"
+    ]
 
 
 def test_a_hostile_task_id_cannot_reach_another_endpoint(sim):
@@ -110,6 +121,7 @@ def test_a_hostile_task_id_cannot_reach_another_endpoint(sim):
 
 
 # One login and one logout, whatever happens ----------------------------------------------------
+
 
 def _raise_in_body(client, sim):
     raise RuntimeError('the playbook author made a mistake')
@@ -138,15 +150,27 @@ def _wait_timeout(client, sim):
     Waiter(client, MATCHER, timeout=0.2, sleep=0.05, sleep_max=0.1).wait(['ID33', 'ID40'])
 
 
-@pytest.mark.parametrize('outcome, error', [
-    (lambda client, sim: client.get_task('ID33', MATCHER), None),
-    (_raise_in_body, RuntimeError),
-    (_unknown_task, SdmNotFoundError),
-    (_server_error, SdmHttpError),
-    (_busy_all_the_time, SdmHttpError),
-    (_garbage_body, SdmBadAnswerError),
-    (_wait_timeout, SdmWaitTimeout),
-], ids=['success', 'exception-in-body', 'unknown-task', 'server-error', 'transient-exhausted', 'garbage-body', 'wait-timeout'])
+@pytest.mark.parametrize(
+    'outcome, error',
+    [
+        (lambda client, sim: client.get_task('ID33', MATCHER), None),
+        (_raise_in_body, RuntimeError),
+        (_unknown_task, SdmNotFoundError),
+        (_server_error, SdmHttpError),
+        (_busy_all_the_time, SdmHttpError),
+        (_garbage_body, SdmBadAnswerError),
+        (_wait_timeout, SdmWaitTimeout),
+    ],
+    ids=[
+        'success',
+        'exception-in-body',
+        'unknown-task',
+        'server-error',
+        'transient-exhausted',
+        'garbage-body',
+        'wait-timeout',
+    ],
+)
 def test_one_login_and_one_logout_in_every_outcome(sim, outcome, error):
     client = SdmClient(sim.config())
     if error is None:
@@ -164,8 +188,10 @@ def test_a_user_without_rights_logs_in_and_out_once_and_is_named(sim):
     with pytest.raises(SdmPermissionError) as caught:
         with SdmClient(sim.config(username='viewer', password='viewer-password')) as client:
             client.get_task('ID33', MATCHER)
-    assert caught.value.message == ("GET %s/ID33 answered 403 Forbidden: The user's group has no permission to manage route sets: "
-                                    "the user 'viewer' lacks the rights for this call (route management)" % TASKS)
+    assert caught.value.message == (
+        "GET %s/ID33 answered 403 Forbidden: The user's group has no permission to manage route sets: "
+        "the user 'viewer' lacks the rights for this call (route management)" % TASKS
+    )
     sim.assert_one_session()
 
 
@@ -173,21 +199,32 @@ def test_a_wrong_password_opens_no_session(sim):
     with pytest.raises(SdmAuthError) as caught:
         with SdmClient(sim.config(password='wrong-password')):
             pass
-    assert caught.value.message == ("login refused for user 'admin': wrong user name or password "
-                                    "(POST %s/admin/login answered 401 Unauthorized: Invalid user name or password)" % BASE)
+    assert caught.value.message == (
+        "login refused for user 'admin': wrong user name or password "
+        "(POST %s/admin/login answered 401 Unauthorized: Invalid user name or password)" % BASE
+    )
     assert 'wrong-password' not in repr(caught.value)
     counters = sim.counters()
-    assert (counters['logins'], counters['login_failures'], counters['logouts'], counters['sessions_open']) == (0, 1, 0, 0)
+    assert (counters['logins'], counters['login_failures'], counters['logouts'], counters['sessions_open']) == (
+        0,
+        1,
+        0,
+        0,
+    )
 
 
 def test_an_unknown_api_version_is_named(sim):
-    with pytest.raises(SdmNotFoundError, match=r"check url and api_version 'v9.9' \(POST /rest/v9.9/admin/login answered 404 Not Found: "
-                                               r"API version v9.9 is not supported\)"):
+    with pytest.raises(
+        SdmNotFoundError,
+        match=r"check url and api_version 'v9.9' \(POST /rest/v9.9/admin/login answered 404 Not Found: "
+        r"API version v9.9 is not supported\)",
+    ):
         with SdmClient(sim.config(api_version='v9.9')):
             pass
 
 
 # Re-login --------------------------------------------------------------------------------------
+
 
 def test_a_session_expired_by_requests_is_renewed_once(sim):
     sim.load(scenario(sessions={'expire_after_requests': 2}))
@@ -214,7 +251,9 @@ def test_concurrent_pollers_renew_a_dropped_session_once(sim):
     sim.load(scenario(tasks))
     sim.faults({'kind': 'drop_sessions', 'method': 'GET', 'path': TASKS + '/*', 'skip': 10})
     with SdmClient(sim.config()) as client:
-        result = Waiter(client, MATCHER, timeout=10, sleep=0.05, sleep_max=0.1, max_workers=8).wait([task['id'] for task in tasks])
+        result = Waiter(client, MATCHER, timeout=10, sleep=0.05, sleep_max=0.1, max_workers=8).wait(
+            [task['id'] for task in tasks]
+        )
     assert all(task['succeeded'] for task in result.tasks)
     assert sim.counters()['sessions_dropped'] == 1
     sim.assert_one_session(logins=2)
@@ -259,11 +298,16 @@ def test_each_transient_fault_is_survived(sim, target, fault, attempts):
     sim.assert_one_session()
 
 
-@pytest.mark.parametrize('fault', [dict(TRANSIENT_FAULTS[TRANSIENT_IDS.index(fault_id)]) for fault_id in LOGIN_MAY_HAVE_ARRIVED[:3]],
-                         ids=list(LOGIN_MAY_HAVE_ARRIVED[:3]))
+@pytest.mark.parametrize(
+    'fault',
+    [dict(TRANSIENT_FAULTS[TRANSIENT_IDS.index(fault_id)]) for fault_id in LOGIN_MAY_HAVE_ARRIVED[:3]],
+    ids=list(LOGIN_MAY_HAVE_ARRIVED[:3]),
+)
 def test_a_login_whose_answer_may_be_lost_is_not_repeated(sim, fault):
     sim.faults(dict(fault, method='POST', path=BASE + '/admin/login'))
-    with pytest.raises((SdmHttpError, SdmTransportError), match='; the login was not repeated: it may have opened a session on SDM'):
+    with pytest.raises(
+        (SdmHttpError, SdmTransportError), match='; the login was not repeated: it may have opened a session on SDM'
+    ):
         with SdmClient(sim.config()):
             pass
     counters = sim.counters()
@@ -312,17 +356,37 @@ class RecordingClock(Clock):
 
 # Permanent faults are named at once ------------------------------------------------------------
 
-@pytest.mark.parametrize('fault, error, message', [
-    ({'kind': 'status', 'status': 500, 'text': 'java.lang.NullPointerException'}, SdmHttpError,
-     'GET %s/ID33 answered 500 Internal Server Error: java.lang.NullPointerException' % TASKS),
-    ({'kind': 'status', 'status': 400, 'body': 'html'}, SdmHttpError, 'GET %s/ID33 answered 400 Bad Request: 400 Bad Request Bad Request' % TASKS),
-    ({'kind': 'status', 'status': 405}, SdmHttpError, 'GET %s/ID33 answered 405 Method Not Allowed: 405 Method Not Allowed' % TASKS),
-    ({'kind': 'body', 'body': 'html'}, SdmBadAnswerError, 'got an HTML page: 200 OK OK The proxy server received an invalid response'),
-    ({'kind': 'body', 'body': 'empty'}, SdmBadAnswerError, 'got an empty body'),
-    ({'kind': 'body', 'body': 'garbage'}, SdmBadAnswerError, 'got invalid XML'),
-    ({'kind': 'body', 'body': 'truncated'}, SdmBadAnswerError, 'got invalid XML'),
-    ({'kind': 'body', 'body': 'text', 'text': 'maintenance tonight'}, SdmBadAnswerError, 'got invalid XML'),
-], ids=['500', '400', '405', 'html', 'empty', 'garbage', 'truncated', 'text'])
+
+@pytest.mark.parametrize(
+    'fault, error, message',
+    [
+        (
+            {'kind': 'status', 'status': 500, 'text': 'java.lang.NullPointerException'},
+            SdmHttpError,
+            'GET %s/ID33 answered 500 Internal Server Error: java.lang.NullPointerException' % TASKS,
+        ),
+        (
+            {'kind': 'status', 'status': 400, 'body': 'html'},
+            SdmHttpError,
+            'GET %s/ID33 answered 400 Bad Request: 400 Bad Request Bad Request' % TASKS,
+        ),
+        (
+            {'kind': 'status', 'status': 405},
+            SdmHttpError,
+            'GET %s/ID33 answered 405 Method Not Allowed: 405 Method Not Allowed' % TASKS,
+        ),
+        (
+            {'kind': 'body', 'body': 'html'},
+            SdmBadAnswerError,
+            'got an HTML page: 200 OK OK The proxy server received an invalid response',
+        ),
+        ({'kind': 'body', 'body': 'empty'}, SdmBadAnswerError, 'got an empty body'),
+        ({'kind': 'body', 'body': 'garbage'}, SdmBadAnswerError, 'got invalid XML'),
+        ({'kind': 'body', 'body': 'truncated'}, SdmBadAnswerError, 'got invalid XML'),
+        ({'kind': 'body', 'body': 'text', 'text': 'maintenance tonight'}, SdmBadAnswerError, 'got invalid XML'),
+    ],
+    ids=['500', '400', '405', 'html', 'empty', 'garbage', 'truncated', 'text'],
+)
 def test_each_permanent_fault_is_named_without_retry(sim, fault, error, message):
     sim.faults(dict(fault, method='GET'))
     with pytest.raises(error) as caught:
@@ -351,13 +415,16 @@ def test_an_unreachable_sdm_is_a_transport_error():
     with pytest.raises(SdmTransportError) as caught:
         with SdmClient(config):
             pass
-    assert caught.value.message.startswith('POST /rest/v1.3/admin/login failed: cannot connect to 127.0.0.1:%d: ' % port)
+    assert caught.value.message.startswith(
+        'POST /rest/v1.3/admin/login failed: cannot connect to 127.0.0.1:%d: ' % port
+    )
     assert caught.value.message.endswith('(gave up after 3 attempts)')
     assert 'Connection refused' in caught.value.message
     assert 'object at 0x' not in caught.value.message and 'host=' not in caught.value.message
 
 
 # TLS -------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope='module')
 def tls_simulator(tmp_path_factory):
@@ -391,7 +458,10 @@ def test_an_untrusted_certificate_is_named_and_not_retried(tls_simulator):
             pass
     port = server.url.rpartition(':')[2]
     assert caught.value.message.startswith('POST /rest/v1.3/admin/login failed: TLS error with 127.0.0.1:%s: ' % port)
-    assert 'certificate verify failed' in caught.value.message and 'check validate_certs and ca_path' in caught.value.message
+    assert (
+        'certificate verify failed' in caught.value.message
+        and 'check validate_certs and ca_path' in caught.value.message
+    )
     assert server.state.counters_document()['connections'] - before == 1
 
 
@@ -406,21 +476,33 @@ def test_a_missing_ca_file_is_named(tls_simulator, tmp_path):
 
 # Waiting ---------------------------------------------------------------------------------------
 
+
 def test_a_hundred_tasks_are_waited_for_in_one_call(sim):
     tasks = []
     for number in range(100):
         outcome = 'failure' if number % 10 == 3 else 'success'
         # timed from its first read: every task is still running at the first round, however slow the machine
-        tasks.append({'id': 'ID%03d' % number, 'timed_from': 'first_request',
-                      'devices': [{'object_id': 'D%03d' % number, 'at': 1 + (number % 5), 'outcome': outcome}]})
+        tasks.append(
+            {
+                'id': 'ID%03d' % number,
+                'timed_from': 'first_request',
+                'devices': [{'object_id': 'D%03d' % number, 'at': 1 + (number % 5), 'outcome': outcome}],
+            }
+        )
     sim.load(scenario(tasks, speed=20))
     task_ids = [task['id'] for task in tasks]
     with SdmClient(sim.config()) as client:
         result = Waiter(client, MATCHER, timeout=30, sleep=0.05, sleep_max=0.1, max_workers=8).wait(task_ids)
     assert [task['task_id'] for task in result.tasks] == task_ids
     assert all(task['finished'] for task in result.tasks)
-    assert [task['task_id'] for task in result.tasks if not task['succeeded']] == [task_id for task_id in task_ids if task_id[-1] == '3']
-    assert all(task['failed_devices'][0]['update_failure_msg'] == 'Route set push failed' for task in result.tasks if not task['succeeded'])
+    assert [task['task_id'] for task in result.tasks if not task['succeeded']] == [
+        task_id for task_id in task_ids if task_id[-1] == '3'
+    ]
+    assert all(
+        task['failed_devices'][0]['update_failure_msg'] == 'Route set push failed'
+        for task in result.tasks
+        if not task['succeeded']
+    )
     assert result.polls >= 2 and result.warnings == []
     counters = sim.counters()
     assert sum(count for line, count in counters['requests'].items() if line.startswith('GET ' + TASKS + '/')) >= 100
@@ -445,8 +527,15 @@ def test_a_task_that_vanishes_while_waiting_is_named(sim):
 
 
 def test_waiting_for_a_rollback(sim):
-    task = {'id': 'ID50', 'error_handling': 'rollback', 'auto_rollback': True,
-            'devices': [{'object_id': 'ok', 'at': 1, 'rollback_after': 1}, {'object_id': 'bad', 'at': 2, 'outcome': 'failure'}]}
+    task = {
+        'id': 'ID50',
+        'error_handling': 'rollback',
+        'auto_rollback': True,
+        'devices': [
+            {'object_id': 'ok', 'at': 1, 'rollback_after': 1},
+            {'object_id': 'bad', 'at': 2, 'outcome': 'failure'},
+        ],
+    }
     sim.load(scenario([task], speed=10))
     with SdmClient(sim.config(body_format='json')) as client:
         result = Waiter(client, MATCHER, timeout=10, sleep=0.05, sleep_max=0.1, target='rollback').wait(['ID50'])
@@ -461,7 +550,12 @@ def test_a_wait_timeout_carries_the_last_states(sim):
     with pytest.raises(SdmWaitTimeout) as caught:
         with SdmClient(sim.config()) as client:
             Waiter(client, MATCHER, timeout=0.3, sleep=0.1, sleep_max=0.1).wait(['ID33', 'ID40'])
-    assert [(task['task_id'], task['update_status']) for task in caught.value.tasks] == [('ID33', 'Completed'), ('ID40', 'InProgress')]
-    assert caught.value.message.startswith('timed out after 0.3 seconds waiting for the update of 1 of 2 route update tasks to finish: '
-                                           'ID40 (status InProgress)')
+    assert [(task['task_id'], task['update_status']) for task in caught.value.tasks] == [
+        ('ID33', 'Completed'),
+        ('ID40', 'InProgress'),
+    ]
+    assert caught.value.message.startswith(
+        'timed out after 0.3 seconds waiting for the update of 1 of 2 route update tasks to finish: '
+        'ID40 (status InProgress)'
+    )
     sim.assert_one_session()

@@ -47,19 +47,26 @@ def test_documented_examples_decode_to_the_same_dict():
 
 
 def test_a_single_device_is_a_list_in_xml():
-    body = XML_HEAD + b'<routeUpdateTaskDetails><deviceStatusList><objectId>ID1</objectId></deviceStatusList></routeUpdateTaskDetails>'
+    body = (
+        XML_HEAD
+        + b'<routeUpdateTaskDetails><deviceStatusList><objectId>ID1</objectId></deviceStatusList></routeUpdateTaskDetails>'
+    )
     assert decode(body) == {'deviceStatusList': [{'objectId': 'ID1'}]}
 
 
 def test_repeated_unknown_elements_become_a_list_and_single_ones_stay_scalar():
-    body = b'<routeUpdateTaskDetails><note>a</note><note>b</note><note>c</note><other>x</other></routeUpdateTaskDetails>'
+    body = (
+        b'<routeUpdateTaskDetails><note>a</note><note>b</note><note>c</note><other>x</other></routeUpdateTaskDetails>'
+    )
     assert decode(body) == {'note': ['a', 'b', 'c'], 'other': 'x'}
 
 
 def test_namespaces_comments_and_nil_are_handled():
-    body = (b'<s:routeUpdateTaskDetails xmlns:s="urn:x" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-            b'<!-- a comment --><s:updateStatus>Completed</s:updateStatus><notes xsi:nil="true"/><empty/>'
-            b'</s:routeUpdateTaskDetails>')
+    body = (
+        b'<s:routeUpdateTaskDetails xmlns:s="urn:x" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        b'<!-- a comment --><s:updateStatus>Completed</s:updateStatus><notes xsi:nil="true"/><empty/>'
+        b'</s:routeUpdateTaskDetails>'
+    )
     assert decode(body) == {'updateStatus': 'Completed', 'notes': None, 'empty': ''}
 
 
@@ -67,13 +74,16 @@ def test_an_empty_root_is_an_empty_dict():
     assert decode(b'<routeUpdateTaskDetails/>') == {}
 
 
-@pytest.mark.parametrize('body, expected', [
-    (b'', 'empty body'),
-    (b'   \n\t ', 'empty body'),
-    (None, 'empty body'),
-    (b'garbage, not a document', 'neither XML nor JSON'),
-    (b'\x00\x01\x02\xff', 'neither XML nor JSON'),
-])
+@pytest.mark.parametrize(
+    'body, expected',
+    [
+        (b'', 'empty body'),
+        (b'   \n\t ', 'empty body'),
+        (None, 'empty body'),
+        (b'garbage, not a document', 'neither XML nor JSON'),
+        (b'\x00\x01\x02\xff', 'neither XML nor JSON'),
+    ],
+)
 def test_empty_and_garbage_bodies_name_what_was_expected(body, expected):
     message = bad_answer(body, None)
     assert expected in message
@@ -83,20 +93,22 @@ def test_empty_and_garbage_bodies_name_what_was_expected(body, expected):
 
 def test_truncated_xml_is_a_bad_answer():
     body = fixture_bytes('task_ID33.xml')
-    message = bad_answer(body[:len(body) // 2])
+    message = bad_answer(body[: len(body) // 2])
     assert 'invalid XML' in message and WHAT in message
 
 
 def test_truncated_json_is_a_bad_answer():
     body = fixture_bytes('task_ID33.json')
-    message = bad_answer(body[:len(body) // 2], 'application/json')
+    message = bad_answer(body[: len(body) // 2], 'application/json')
     assert 'invalid JSON' in message and WHAT in message
 
 
 @pytest.mark.parametrize('content_type', ['text/html; charset=utf-8', None, 'application/octet-stream'])
 def test_an_html_page_is_named_with_its_text(content_type):
-    body = (b'<!DOCTYPE html><html><head><title>Apache Tomcat - Error</title><style>p {color: red}</style></head>'
-            b'<body><h1>HTTP Status 500 - Internal Server Error</h1></body></html>')
+    body = (
+        b'<!DOCTYPE html><html><head><title>Apache Tomcat - Error</title><style>p {color: red}</style></head>'
+        b'<body><h1>HTTP Status 500 - Internal Server Error</h1></body></html>'
+    )
     message = bad_answer(body, content_type)
     assert 'HTML page' in message
     assert 'HTTP Status 500 - Internal Server Error' in message
@@ -122,19 +134,22 @@ def test_json_nested_too_deep_is_refused():
     assert 'JSON' in bad_answer(body, 'application/json')
 
 
-@pytest.mark.parametrize('body', [
-    # Billion laughs: entity expansion.
-    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
-    b'<routeUpdateTaskDetails><updateStatus>&lol2;</updateStatus></routeUpdateTaskDetails>',
-    # XXE: an external entity reading a local file.
-    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-    b'<routeUpdateTaskDetails><updateStatus>&xxe;</updateStatus></routeUpdateTaskDetails>',
-    # External DTD over the network.
-    b'<?xml version="1.0"?><!DOCTYPE routeUpdateTaskDetails SYSTEM "http://127.0.0.1:1/evil.dtd">'
-    b'<routeUpdateTaskDetails><updateStatus>Completed</updateStatus></routeUpdateTaskDetails>',
-    # Lower-case and spaced declarations are declarations too.
-    b'<!doctype routeUpdateTaskDetails><routeUpdateTaskDetails/>',
-])
+@pytest.mark.parametrize(
+    'body',
+    [
+        # Billion laughs: entity expansion.
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+        b'<routeUpdateTaskDetails><updateStatus>&lol2;</updateStatus></routeUpdateTaskDetails>',
+        # XXE: an external entity reading a local file.
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        b'<routeUpdateTaskDetails><updateStatus>&xxe;</updateStatus></routeUpdateTaskDetails>',
+        # External DTD over the network.
+        b'<?xml version="1.0"?><!DOCTYPE routeUpdateTaskDetails SYSTEM "http://127.0.0.1:1/evil.dtd">'
+        b'<routeUpdateTaskDetails><updateStatus>Completed</updateStatus></routeUpdateTaskDetails>',
+        # Lower-case and spaced declarations are declarations too.
+        b'<!doctype routeUpdateTaskDetails><routeUpdateTaskDetails/>',
+    ],
+)
 def test_doctype_and_entity_declarations_are_refused(body):
     assert 'DOCTYPE or entity declaration' in bad_answer(body)
 
@@ -161,20 +176,23 @@ def test_the_depth_bound_is_enforced():
     assert decode(body, max_depth=64)['a']['a']['a']
 
 
-@pytest.mark.parametrize('body, content_type, expected', [
-    (b'{"a": 1}', 'application/json;charset=UTF-8', JSON),
-    (b'<a/>', 'application/xml; charset=UTF-8', XML),
-    (b'<a/>', 'text/xml', XML),
-    (b'<a/>', 'application/vnd.sdm+xml', XML),
-    (b'{}', 'application/problem+json', JSON),
-    (b'<html></html>', 'text/html', HTML),
-    # Content-Type missing or generic: sniff the first non-space byte.
-    (b'  \n{"a": 1}', None, JSON),
-    (b'\xef\xbb\xbf<a/>', 'text/plain', XML),
-    (b'\r\n<HTML><body>x</body></HTML>', '', HTML),
-    (b'[1]', 'application/octet-stream', JSON),
-    (b'plain words', 'text/plain', None),
-])
+@pytest.mark.parametrize(
+    'body, content_type, expected',
+    [
+        (b'{"a": 1}', 'application/json;charset=UTF-8', JSON),
+        (b'<a/>', 'application/xml; charset=UTF-8', XML),
+        (b'<a/>', 'text/xml', XML),
+        (b'<a/>', 'application/vnd.sdm+xml', XML),
+        (b'{}', 'application/problem+json', JSON),
+        (b'<html></html>', 'text/html', HTML),
+        # Content-Type missing or generic: sniff the first non-space byte.
+        (b'  \n{"a": 1}', None, JSON),
+        (b'\xef\xbb\xbf<a/>', 'text/plain', XML),
+        (b'\r\n<HTML><body>x</body></HTML>', '', HTML),
+        (b'[1]', 'application/octet-stream', JSON),
+        (b'plain words', 'text/plain', None),
+    ],
+)
 def test_the_content_type_decides_and_sniffing_is_the_fallback(body, content_type, expected):
     assert detect_format(body, content_type) == expected
 
@@ -183,14 +201,17 @@ def test_a_json_body_labelled_xml_is_decoded_as_xml_and_refused():
     assert 'invalid XML' in bad_answer(fixture_bytes('task_ID33.json'), 'application/xml')
 
 
-@pytest.mark.parametrize('body, expected', [
-    (None, ''),
-    (b'', ''),
-    (b'<html><body><p>The session ID   is\n invalid</p></body></html>', 'The session ID is invalid'),
-    (b'<script>alert(1)</script>Forbidden &amp; gone', 'Forbidden & gone'),
-    (b'tab\there\x00null', 'tab here null'),
-    (b'x' * 500, 'x' * 197 + '...'),
-])
+@pytest.mark.parametrize(
+    'body, expected',
+    [
+        (None, ''),
+        (b'', ''),
+        (b'<html><body><p>The session ID   is\n invalid</p></body></html>', 'The session ID is invalid'),
+        (b'<script>alert(1)</script>Forbidden &amp; gone', 'Forbidden & gone'),
+        (b'tab\there\x00null', 'tab here null'),
+        (b'x' * 500, 'x' * 197 + '...'),
+    ],
+)
 def test_text_excerpt_is_short_single_line_and_without_tags(body, expected):
     assert text_excerpt(body) == expected
 
@@ -200,7 +221,9 @@ def test_text_excerpt_survives_invalid_utf8():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.binary(max_size=512), st.sampled_from([None, 'application/xml', 'application/json', 'text/html', 'text/plain']))
+@given(
+    st.binary(max_size=512), st.sampled_from([None, 'application/xml', 'application/json', 'text/html', 'text/plain'])
+)
 def test_any_body_decodes_to_a_dict_or_a_bad_answer(body, content_type):
     try:
         result = decode(body, content_type)
@@ -217,14 +240,20 @@ def test_every_truncation_of_the_xml_example_is_a_bad_answer(fixture_cut):
         decode(fixture_bytes('task_ID33.xml')[:fixture_cut])
 
 
-@pytest.mark.parametrize('body, content_type, items', [
-    (b'<routeUpdateTaskDetails><a>1</a><b/><!-- x --></routeUpdateTaskDetails>', 'application/xml', 4),
-    (b'{"deviceStatusList": [{"a": "1"}, {"b": "["}]}', 'application/json', 5),
-])
+@pytest.mark.parametrize(
+    'body, content_type, items',
+    [
+        (b'<routeUpdateTaskDetails><a>1</a><b/><!-- x --></routeUpdateTaskDetails>', 'application/xml', 4),
+        (b'{"deviceStatusList": [{"a": "1"}, {"b": "["}]}', 'application/json', 5),
+    ],
+)
 def test_a_body_with_more_items_than_the_limit_is_refused_before_parsing(body, content_type, items):
     """The count is taken from the markup bytes, never below the real number (a comment or a '[' in a string count too)."""
     assert decode(body, content_type, max_items=items)
-    with pytest.raises(SdmBadAnswerError, match='up to %d (elements|objects and arrays), more than the limit of %d' % (items, items - 1)):
+    with pytest.raises(
+        SdmBadAnswerError,
+        match='up to %d (elements|objects and arrays), more than the limit of %d' % (items, items - 1),
+    ):
         decode(body, content_type, max_items=items - 1)
 
 
@@ -233,20 +262,35 @@ def test_the_documented_answers_are_far_below_the_item_limit():
         assert decode(fixture_bytes(name), content_type, max_items=60)
 
 
-@pytest.mark.parametrize('body', [
-    b'<?xml version="1.0" encoding="UTF-7"?><routeUpdateTaskDetails>+ADw-a/+AD4-</routeUpdateTaskDetails>',
-    '<?xml version="1.0" encoding="UTF-16"?><routeUpdateTaskDetails/>'.encode('cp500'),  # EBCDIC
-    ('<?xml version="1.0" encoding="UTF-7"?><routeUpdateTaskDetails/>').encode('utf-16'),
-])
+@pytest.mark.parametrize(
+    'body',
+    [
+        b'<?xml version="1.0" encoding="UTF-7"?><routeUpdateTaskDetails>+ADw-a/+AD4-</routeUpdateTaskDetails>',
+        '<?xml version="1.0" encoding="UTF-16"?><routeUpdateTaskDetails/>'.encode('cp500'),  # EBCDIC
+        ('<?xml version="1.0" encoding="UTF-7"?><routeUpdateTaskDetails/>').encode('utf-16'),
+    ],
+)
 def test_xml_in_an_encoding_that_could_hide_elements_from_the_count_is_refused(body):
-    assert re.match('refused the XML answer [(]route update task details[)]: encoding UTF-7; SDM sends UTF-8$|'
-                    'expected route update task details as XML <routeUpdateTaskDetails>, got invalid XML: it does not start', bad_answer(body))
+    assert re.match(
+        'refused the XML answer [(]route update task details[)]: encoding UTF-7; SDM sends UTF-8$|'
+        'expected route update task details as XML <routeUpdateTaskDetails>, got invalid XML: it does not start',
+        bad_answer(body),
+    )
 
 
-@pytest.mark.parametrize('body', [
-    '<?xml version="1.0" encoding="ISO-8859-1"?><routeUpdateTaskDetails><u>Caf\xe9</u></routeUpdateTaskDetails>'.encode('latin-1'),
-    '<?xml version="1.0" encoding="UTF-16"?><routeUpdateTaskDetails><u>Caf\xe9</u></routeUpdateTaskDetails>'.encode('utf-16'),
-    '<?xml version="1.0" encoding="utf-8"?><routeUpdateTaskDetails><u>Caf\xe9</u></routeUpdateTaskDetails>'.encode('utf-8'),
-])
+@pytest.mark.parametrize(
+    'body',
+    [
+        '<?xml version="1.0" encoding="ISO-8859-1"?><routeUpdateTaskDetails><u>Caf\xe9</u></routeUpdateTaskDetails>'.encode(
+            'latin-1'
+        ),
+        '<?xml version="1.0" encoding="UTF-16"?><routeUpdateTaskDetails><u>Caf\xe9</u></routeUpdateTaskDetails>'.encode(
+            'utf-16'
+        ),
+        '<?xml version="1.0" encoding="utf-8"?><routeUpdateTaskDetails><u>Caf\xe9</u></routeUpdateTaskDetails>'.encode(
+            'utf-8'
+        ),
+    ],
+)
 def test_xml_in_the_usual_encodings_is_read(body):
     assert decode(body) == {'u': 'Caf\xe9'}

@@ -55,8 +55,12 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802
         self.server.hits.append(self.path)
         self.rfile.read(int(self.headers.get('Content-Length') or 0))
-        self._send(200 if self.path.endswith('/login') else 204, b'', 'application/xml',
-                   [('Set-Cookie', 'JSESSIONID=%s; Path=/rest' % SESSION_ID)] if self.path.endswith('/login') else [])
+        self._send(
+            200 if self.path.endswith('/login') else 204,
+            b'',
+            'application/xml',
+            [('Set-Cookie', 'JSESSIONID=%s; Path=/rest' % SESSION_ID)] if self.path.endswith('/login') else [],
+        )
 
     def _answer_task(self):
         """200 with ``server.task_size`` bytes of XML, announced or chunked (``server.announce``), made as they are sent;
@@ -74,7 +78,7 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         try:
             if drip:
                 for position in range(len(body)):
-                    self.wfile.write(body[position:position + 1])
+                    self.wfile.write(body[position : position + 1])
                     self.wfile.flush()
                     time.sleep(drip)
                 return
@@ -169,7 +173,10 @@ def _utf16(text):
 
 def _laughs(levels=10, fan_out=10):
     entities = ''.join('<!ENTITY l%d "%s">' % (level, ('&l%d;' % (level - 1)) * fan_out) for level in range(1, levels))
-    return '<!DOCTYPE r [<!ENTITY l0 "lol">%s]><routeUpdateTaskDetails><u>&l%d;</u></routeUpdateTaskDetails>' % (entities, levels - 1)
+    return '<!DOCTYPE r [<!ENTITY l0 "lol">%s]><routeUpdateTaskDetails><u>&l%d;</u></routeUpdateTaskDetails>' % (
+        entities,
+        levels - 1,
+    )
 
 
 def _deep(levels):
@@ -178,16 +185,38 @@ def _deep(levels):
 
 # (name, document text with {url} for the recording server and {file} for a local file)
 HOSTILE = [
-    ('external-entity-file', '<!DOCTYPE r [<!ENTITY x SYSTEM "file://{file}">]><routeUpdateTaskDetails><u>&x;</u></routeUpdateTaskDetails>'),
-    ('external-entity-http', '<!DOCTYPE r [<!ENTITY x SYSTEM "{url}/entity">]><routeUpdateTaskDetails><u>&x;</u></routeUpdateTaskDetails>'),
-    ('external-dtd', '<!DOCTYPE routeUpdateTaskDetails SYSTEM "{url}/dtd"><routeUpdateTaskDetails><u>&stolen;</u></routeUpdateTaskDetails>'),
-    ('parameter-entity', '<!DOCTYPE r [<!ENTITY % p SYSTEM "{url}/parameter"> %p;]><routeUpdateTaskDetails><u>&stolen;</u></routeUpdateTaskDetails>'),
-    ('xinclude', '<routeUpdateTaskDetails xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="{url}/xinclude" parse="text"/>'
-                 '</routeUpdateTaskDetails>'),
-    ('schema-location', '<routeUpdateTaskDetails xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:x {url}/xsd">'
-                        '<updateStatus>Completed</updateStatus></routeUpdateTaskDetails>'),
+    (
+        'external-entity-file',
+        '<!DOCTYPE r [<!ENTITY x SYSTEM "file://{file}">]><routeUpdateTaskDetails><u>&x;</u></routeUpdateTaskDetails>',
+    ),
+    (
+        'external-entity-http',
+        '<!DOCTYPE r [<!ENTITY x SYSTEM "{url}/entity">]><routeUpdateTaskDetails><u>&x;</u></routeUpdateTaskDetails>',
+    ),
+    (
+        'external-dtd',
+        '<!DOCTYPE routeUpdateTaskDetails SYSTEM "{url}/dtd"><routeUpdateTaskDetails><u>&stolen;</u></routeUpdateTaskDetails>',
+    ),
+    (
+        'parameter-entity',
+        '<!DOCTYPE r [<!ENTITY % p SYSTEM "{url}/parameter"> %p;]><routeUpdateTaskDetails><u>&stolen;</u></routeUpdateTaskDetails>',
+    ),
+    (
+        'xinclude',
+        '<routeUpdateTaskDetails xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="{url}/xinclude" parse="text"/>'
+        '</routeUpdateTaskDetails>',
+    ),
+    (
+        'schema-location',
+        '<routeUpdateTaskDetails xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:x {url}/xsd">'
+        '<updateStatus>Completed</updateStatus></routeUpdateTaskDetails>',
+    ),
     ('billion-laughs', _laughs()),
-    ('quadratic-blowup', '<!DOCTYPE r [<!ENTITY a "%s">]><routeUpdateTaskDetails><u>%s</u></routeUpdateTaskDetails>' % ('a' * 100000, '&a;' * 20000)),
+    (
+        'quadratic-blowup',
+        '<!DOCTYPE r [<!ENTITY a "%s">]><routeUpdateTaskDetails><u>%s</u></routeUpdateTaskDetails>'
+        % ('a' * 100000, '&a;' * 20000),
+    ),
     ('deep-nesting-200', _deep(200)),
     ('deep-nesting-100000', _deep(100000)),
     ('text-node-20MB', '<routeUpdateTaskDetails><u>%s</u></routeUpdateTaskDetails>' % ('x' * (20 * MB))),
@@ -208,7 +237,8 @@ def secret_file(tmp_path_factory):
 @pytest.mark.parametrize('encoding', ['utf-8', 'utf-16'])
 @pytest.mark.parametrize('name, template', HOSTILE, ids=[name for name, _template in HOSTILE])
 def test_a_hostile_document_is_refused_quickly_in_bounded_memory_and_fetches_nothing(
-        name, template, encoding, recorder, hits, secret_file, record_testsuite_property):
+    name, template, encoding, recorder, hits, secret_file, record_testsuite_property
+):
     text = template.replace('{url}', recorder.url).replace('{file}', str(secret_file))
     body = text.encode('utf-8') if encoding == 'utf-8' else _utf16(text)
     outcome = None
@@ -236,7 +266,10 @@ class _Fetcher(etree.Resolver):
 
 def test_the_recorder_sees_the_fetch_of_a_parser_that_resolves_references(recorder, hits):
     """The control case: the same external entity, parsed by a parser that resolves references, reaches the recorder."""
-    body = '<!DOCTYPE r [<!ENTITY x SYSTEM "%s/entity">]><routeUpdateTaskDetails><u>&x;</u></routeUpdateTaskDetails>' % recorder.url
+    body = (
+        '<!DOCTYPE r [<!ENTITY x SYSTEM "%s/entity">]><routeUpdateTaskDetails><u>&x;</u></routeUpdateTaskDetails>'
+        % recorder.url
+    )
     parser = etree.XMLParser(resolve_entities=True, no_network=False, load_dtd=True)  # what the client must never use
     parser.resolvers.add(_Fetcher())
     try:
@@ -249,7 +282,10 @@ def test_the_recorder_sees_the_fetch_of_a_parser_that_resolves_references(record
 def test_json_of_tiny_objects_is_refused_by_their_count_in_bounded_memory(record_testsuite_property):
     body = b'{"deviceStatusList": [' + b'{},' * (3 * MB) + b'{}]}'
     with measured(record_testsuite_property, 'tiny-objects-json') as figures:
-        with pytest.raises(SdmBadAnswerError, match='up to %d objects and arrays, more than the limit of %d' % (3 * MB + 3, DEFAULT_MAX_BODY_BYTES // 32)):
+        with pytest.raises(
+            SdmBadAnswerError,
+            match='up to %d objects and arrays, more than the limit of %d' % (3 * MB + 3, DEFAULT_MAX_BODY_BYTES // 32),
+        ):
             decode_body(body, 'application/json', ROOT, 'route update task details')
     bounded(figures)
 
@@ -266,8 +302,9 @@ def test_a_body_over_the_size_limit_is_refused_before_parsing(record_testsuite_p
 def test_the_client_stops_reading_a_body_over_its_limit(announce, recorder, hits, record_testsuite_property):
     """A 1 GiB answer (announced, or chunked without a length): the client reads at most its limit and refuses."""
     recorder.task_size, recorder.announce, recorder.drip = 1024 * MB, announce, 0
-    config = ConnectionConfig(url=recorder.url, username='u', password='Hostile-Pass-77', request_timeout=5,
-                              max_body_bytes=8 * MB)
+    config = ConnectionConfig(
+        url=recorder.url, username='u', password='Hostile-Pass-77', request_timeout=5, max_body_bytes=8 * MB
+    )
     with measured(record_testsuite_property, 'client-1GiB-%s' % ('announced' if announce else 'chunked')) as figures:
         with pytest.raises(SdmBadAnswerError, match='body of more than %d bytes' % (8 * MB)) as caught:
             with SdmClient(config) as client:
@@ -277,13 +314,20 @@ def test_the_client_stops_reading_a_body_over_its_limit(announce, recorder, hits
     assert SESSION_ID not in caught.value.message
 
 
-@pytest.mark.skipif(not hasattr(urllib3.response.HTTPResponse, 'read1'), reason='urllib3 1 has no read1: only each read is bounded')
+@pytest.mark.skipif(
+    not hasattr(urllib3.response.HTTPResponse, 'read1'), reason='urllib3 1 has no read1: only each read is bounded'
+)
 def test_an_answer_sent_one_byte_at_a_time_is_bounded_by_request_timeout(recorder, hits):
     """A slow-drip server (about 3 s for a small answer, each byte well within request_timeout) must not hold a
     request, and with it a wait's deadline, for longer than request_timeout (plus slack)."""
     recorder.drip = 0.035
-    config = ConnectionConfig(url=recorder.url, username='u', password='Hostile-Pass-77', request_timeout=0.5,
-                              retry=RetryPolicy(max_attempts=1))
+    config = ConnectionConfig(
+        url=recorder.url,
+        username='u',
+        password='Hostile-Pass-77',
+        request_timeout=0.5,
+        retry=RetryPolicy(max_attempts=1),
+    )
     started = time.monotonic()
     try:
         with pytest.raises(SdmTransportError) as caught:

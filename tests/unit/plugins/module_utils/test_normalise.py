@@ -18,7 +18,10 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise imp
     snake_case,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
-from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import EXPECTED_ID33, fixture_bytes
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import (
+    EXPECTED_ID33,
+    fixture_bytes,
+)
 
 MATCHER = StateMatcher()
 
@@ -47,22 +50,31 @@ def test_the_normalised_task_is_json_serialisable_and_has_every_documented_key()
     assert task['devices'] == [] and task['update_status'] is None
 
 
-@pytest.mark.parametrize('name, expected', [
-    ('updateFailureMsg', 'update_failure_msg'),
-    ('serverIP', 'server_ip'),
-    ('HTTPStatusCode', 'http_status_code'),
-    ('already_snake', 'already_snake'),
-    ('with-dash and space', 'with_dash_and_space'),
-    ('ID', 'id'),
-])
+@pytest.mark.parametrize(
+    'name, expected',
+    [
+        ('updateFailureMsg', 'update_failure_msg'),
+        ('serverIP', 'server_ip'),
+        ('HTTPStatusCode', 'http_status_code'),
+        ('already_snake', 'already_snake'),
+        ('with-dash and space', 'with_dash_and_space'),
+        ('ID', 'id'),
+    ],
+)
 def test_snake_case(name, expected):
     assert snake_case(name) == expected
 
 
 def test_both_rollback_spellings_are_merged_at_task_and_device_level():
-    raw = {'rollBackStatus': 'Completed', 'rollBackCount': '2', 'updateStatus': 'Failed',
-           'deviceStatusList': [{'rollbackStatus': 'RolledBack', 'rollbackDate': '2022-10-04T05:00:00', 'rollbackFailureMsg': ''},
-                                {'rollBackStatus': 'Failed', 'rollBackDate': '', 'rollBackFailureMsg': 'device unreachable'}]}
+    raw = {
+        'rollBackStatus': 'Completed',
+        'rollBackCount': '2',
+        'updateStatus': 'Failed',
+        'deviceStatusList': [
+            {'rollbackStatus': 'RolledBack', 'rollbackDate': '2022-10-04T05:00:00', 'rollbackFailureMsg': ''},
+            {'rollBackStatus': 'Failed', 'rollBackDate': '', 'rollBackFailureMsg': 'device unreachable'},
+        ],
+    }
     task, _warnings = normalise(raw)
     assert task['rollback_status'] == 'Completed' and task['rollback_count'] == 2
     assert task['rollback_finished'] is True and task['rollback_succeeded'] is True
@@ -77,7 +89,9 @@ def test_a_blank_spelling_does_not_hide_a_filled_one():
 
 
 def test_counts_become_ints_and_non_numbers_are_kept_with_a_warning():
-    task, warnings = normalise({'updateStatus': 'Completed', 'totalDeviceCount': ' 12 ', 'updatedCount': 'n/a', 'rollbackCount': ''})
+    task, warnings = normalise(
+        {'updateStatus': 'Completed', 'totalDeviceCount': ' 12 ', 'updatedCount': 'n/a', 'rollbackCount': ''}
+    )
     assert task['total_device_count'] == 12
     assert task['updated_count'] == 'n/a'
     assert task['rollback_count'] is None
@@ -85,17 +99,29 @@ def test_counts_become_ints_and_non_numbers_are_kept_with_a_warning():
 
 
 def test_json_numbers_and_booleans_match_the_xml_text():
-    task, _warnings = normalise({'updateStatus': 'Completed', 'totalDeviceCount': 3, 'flagged': True, 'ratio': 0.5,
-                                 'deviceStatusList': {'objectId': 7, 'pushStatus': 'Completed'}})
+    task, _warnings = normalise(
+        {
+            'updateStatus': 'Completed',
+            'totalDeviceCount': 3,
+            'flagged': True,
+            'ratio': 0.5,
+            'deviceStatusList': {'objectId': 7, 'pushStatus': 'Completed'},
+        }
+    )
     assert task['total_device_count'] == 3
     assert task['flagged'] == 'true' and task['ratio'] == '0.5'
     assert task['devices'][0]['object_id'] == '7'
 
 
 def test_unknown_fields_are_kept_in_snake_case_without_replacing_known_ones():
-    raw = {'updateStatus': 'Completed', 'initiatedBy': 'admin', 'finished': 'yes', 'taskId': 'ID5',
-           'nested': {'innerField': ['a', 'b']},
-           'deviceStatusList': [{'objectId': 'ID1', 'deviceName': 'sbc-1', 'object_id': 'clash'}]}
+    raw = {
+        'updateStatus': 'Completed',
+        'initiatedBy': 'admin',
+        'finished': 'yes',
+        'taskId': 'ID5',
+        'nested': {'innerField': ['a', 'b']},
+        'deviceStatusList': [{'objectId': 'ID1', 'deviceName': 'sbc-1', 'object_id': 'clash'}],
+    }
     task, _warnings = normalise(raw)
     assert task['initiated_by'] == 'admin'
     assert task['nested'] == {'inner_field': ['a', 'b']}
@@ -107,46 +133,76 @@ def test_unknown_fields_are_kept_in_snake_case_without_replacing_known_ones():
 
 
 def test_derived_fields_of_a_failed_task():
-    raw = {'updateStatus': 'PartiallyCompleted', 'deviceStatusList': [
-        {'objectId': 'ok', 'status': 'Completed', 'pushStatus': 'Completed', 'updateFailureMsg': ''},
-        {'objectId': 'status-failed', 'status': 'Failed', 'pushStatus': 'Completed'},
-        {'objectId': 'push-failed', 'status': 'Completed', 'pushStatus': 'FAILED'},
-        {'objectId': 'message', 'status': 'Completed', 'pushStatus': 'Completed', 'updateFailureMsg': 'LRT rejected'},
-        {'objectId': 'blank-message', 'status': 'Completed', 'pushStatus': 'Completed', 'updateFailureMsg': '   '},
-    ]}
+    raw = {
+        'updateStatus': 'PartiallyCompleted',
+        'deviceStatusList': [
+            {'objectId': 'ok', 'status': 'Completed', 'pushStatus': 'Completed', 'updateFailureMsg': ''},
+            {'objectId': 'status-failed', 'status': 'Failed', 'pushStatus': 'Completed'},
+            {'objectId': 'push-failed', 'status': 'Completed', 'pushStatus': 'FAILED'},
+            {
+                'objectId': 'message',
+                'status': 'Completed',
+                'pushStatus': 'Completed',
+                'updateFailureMsg': 'LRT rejected',
+            },
+            {'objectId': 'blank-message', 'status': 'Completed', 'pushStatus': 'Completed', 'updateFailureMsg': '   '},
+        ],
+    }
     task, warnings = normalise(raw)
     assert task['finished'] is True and task['succeeded'] is False
     assert [device['object_id'] for device in task['failed_devices']] == ['status-failed', 'push-failed', 'message']
     assert warnings == []
 
 
-@pytest.mark.parametrize('status, finished, succeeded', [
-    ('Completed', True, True),
-    ('in progress', False, False),
-    ('IN_PROGRESS', False, False),
-    ('Failed', True, False),
-    ('partially-completed', True, False),
-])
+@pytest.mark.parametrize(
+    'status, finished, succeeded',
+    [
+        ('Completed', True, True),
+        ('in progress', False, False),
+        ('IN_PROGRESS', False, False),
+        ('Failed', True, False),
+        ('partially-completed', True, False),
+    ],
+)
 def test_finished_and_succeeded_follow_the_state_words(status, finished, succeeded):
     task, warnings = normalise({'updateStatus': status})
     assert (task['finished'], task['succeeded']) == (finished, succeeded)
     assert warnings == []
 
 
-@pytest.mark.parametrize('raw, succeeded', [
-    # a success word, and every device took the update
-    ({'updateStatus': 'Completed', 'totalDeviceCount': '2', 'updatedCount': '2'}, True),
-    # counts SDM left out cannot tell against it
-    ({'updateStatus': 'Completed', 'totalDeviceCount': '2'}, True),
-    ({'updateStatus': 'Completed', 'updatedCount': 'n/a', 'totalDeviceCount': '2'}, True),
-    # skip-and-continue: SDM says Completed although a device failed
-    ({'updateStatus': 'Completed', 'totalDeviceCount': '2', 'updatedCount': '1', 'deviceStatusList': [
-        {'objectId': 'a', 'status': 'Completed'}, {'objectId': 'b', 'status': 'Failed', 'updateFailureMsg': 'Refused'}]}, False),
-    # no device named, but fewer updated than the task has
-    ({'updateStatus': 'Completed', 'totalDeviceCount': '3', 'updatedCount': '2'}, False),
-    # a failure message alone marks a failed device
-    ({'updateStatus': 'Completed', 'deviceStatusList': [{'objectId': 'a', 'status': 'Completed', 'updateFailureMsg': 'late'}]}, False),
-])
+@pytest.mark.parametrize(
+    'raw, succeeded',
+    [
+        # a success word, and every device took the update
+        ({'updateStatus': 'Completed', 'totalDeviceCount': '2', 'updatedCount': '2'}, True),
+        # counts SDM left out cannot tell against it
+        ({'updateStatus': 'Completed', 'totalDeviceCount': '2'}, True),
+        ({'updateStatus': 'Completed', 'updatedCount': 'n/a', 'totalDeviceCount': '2'}, True),
+        # skip-and-continue: SDM says Completed although a device failed
+        (
+            {
+                'updateStatus': 'Completed',
+                'totalDeviceCount': '2',
+                'updatedCount': '1',
+                'deviceStatusList': [
+                    {'objectId': 'a', 'status': 'Completed'},
+                    {'objectId': 'b', 'status': 'Failed', 'updateFailureMsg': 'Refused'},
+                ],
+            },
+            False,
+        ),
+        # no device named, but fewer updated than the task has
+        ({'updateStatus': 'Completed', 'totalDeviceCount': '3', 'updatedCount': '2'}, False),
+        # a failure message alone marks a failed device
+        (
+            {
+                'updateStatus': 'Completed',
+                'deviceStatusList': [{'objectId': 'a', 'status': 'Completed', 'updateFailureMsg': 'late'}],
+            },
+            False,
+        ),
+    ],
+)
 def test_succeeded_means_every_device_took_the_update(raw, succeeded):
     task, _warnings = normalise(raw)
     assert task['finished'] is True
@@ -170,13 +226,16 @@ def test_custom_state_words_are_honoured():
     assert task['finished'] is False and warnings
 
 
-@pytest.mark.parametrize('device_list, expected', [
-    (None, 0),
-    ('', 0),
-    ([''], 0),
-    ({'objectId': 'one'}, 1),
-    ([{'objectId': 'a'}, {'objectId': 'b'}], 2),
-])
+@pytest.mark.parametrize(
+    'device_list, expected',
+    [
+        (None, 0),
+        ('', 0),
+        ([''], 0),
+        ({'objectId': 'one'}, 1),
+        ([{'objectId': 'a'}, {'objectId': 'b'}], 2),
+    ],
+)
 def test_device_list_shapes(device_list, expected):
     task, _warnings = normalise({'updateStatus': 'Completed', 'deviceStatusList': device_list})
     assert len(task['devices']) == expected
@@ -189,14 +248,26 @@ def test_a_device_that_is_not_an_object_is_a_bad_answer():
         normalise({'deviceStatusList': [{'objectId': 'a'}, 'junk']})
 
 
-@pytest.mark.parametrize('raw, expected', [
-    ({}, []),
-    ({'routeUpdateTaskList': ''}, []),
-    ({'routeUpdateTaskList': [{'taskId': 'ID5', 'name': 'a'}, {'routeUpdateTaskId': 'ID7'}, {'id': 'ID9'}, {'objectId': 'ID11'}]},
-     ['ID5', 'ID7', 'ID9', 'ID11']),
-    ({'routeUpdateTaskList': {'taskId': 'ID5'}}, ['ID5']),
-    ({'routeUpdateTaskList': [{'taskId': 'ID5'}, {'taskId': 'ID5'}, {'taskId': 7}]}, ['ID5', '7']),
-])
+@pytest.mark.parametrize(
+    'raw, expected',
+    [
+        ({}, []),
+        ({'routeUpdateTaskList': ''}, []),
+        (
+            {
+                'routeUpdateTaskList': [
+                    {'taskId': 'ID5', 'name': 'a'},
+                    {'routeUpdateTaskId': 'ID7'},
+                    {'id': 'ID9'},
+                    {'objectId': 'ID11'},
+                ]
+            },
+            ['ID5', 'ID7', 'ID9', 'ID11'],
+        ),
+        ({'routeUpdateTaskList': {'taskId': 'ID5'}}, ['ID5']),
+        ({'routeUpdateTaskList': [{'taskId': 'ID5'}, {'taskId': 'ID5'}, {'taskId': 7}]}, ['ID5', '7']),
+    ],
+)
 def test_pending_task_ids(raw, expected):
     assert pending_task_ids(raw) == expected
 
@@ -207,13 +278,17 @@ def test_a_pending_task_without_id_is_a_bad_answer():
 
 
 def _big_task_xml(devices):
-    device = ('<deviceStatusList><deviceGroupId>ID11</deviceGroupId><objectId>ID%d</objectId><preUpdateVersion>0</preUpdateVersion>'
-              '<pushStatus>Completed</pushStatus><rollBackStatus>Unknown</rollBackStatus><routeSetId>2</routeSetId>'
-              '<routeUpdateTaskId>ID33</routeUpdateTaskId><status>%s</status><updateDate>2022-10-04T04:03:56</updateDate>'
-              '<updateFailureMsg></updateFailureMsg><updateVersion>1</updateVersion></deviceStatusList>')
+    device = (
+        '<deviceStatusList><deviceGroupId>ID11</deviceGroupId><objectId>ID%d</objectId><preUpdateVersion>0</preUpdateVersion>'
+        '<pushStatus>Completed</pushStatus><rollBackStatus>Unknown</rollBackStatus><routeSetId>2</routeSetId>'
+        '<routeUpdateTaskId>ID33</routeUpdateTaskId><status>%s</status><updateDate>2022-10-04T04:03:56</updateDate>'
+        '<updateFailureMsg></updateFailureMsg><updateVersion>1</updateVersion></deviceStatusList>'
+    )
     body = ''.join(device % (number, 'Failed' if number % 100 == 0 else 'Completed') for number in range(devices))
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><routeUpdateTaskDetails>%s<updateStatus>Completed</updateStatus>'
-            '<totalDeviceCount>%d</totalDeviceCount></routeUpdateTaskDetails>' % (body, devices)).encode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><routeUpdateTaskDetails>%s<updateStatus>Completed</updateStatus>'
+        '<totalDeviceCount>%d</totalDeviceCount></routeUpdateTaskDetails>' % (body, devices)
+    ).encode()
 
 
 def _decode_and_normalise_seconds(body):

@@ -55,24 +55,50 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import
 MATCHER = StateMatcher()
 
 
-def device(object_id: str, group: str, status: str = 'Completed', failure: str = '', rollback: str = 'Unknown',
-           rollback_failure: Optional[str] = None, push: Optional[str] = None) -> Dict[str, Any]:
-    raw = {'objectId': object_id, 'deviceGroupId': group, 'status': status, 'pushStatus': push or status,
-           'updateFailureMsg': failure, 'rollBackStatus': rollback}
+def device(
+    object_id: str,
+    group: str,
+    status: str = 'Completed',
+    failure: str = '',
+    rollback: str = 'Unknown',
+    rollback_failure: Optional[str] = None,
+    push: Optional[str] = None,
+) -> Dict[str, Any]:
+    raw = {
+        'objectId': object_id,
+        'deviceGroupId': group,
+        'status': status,
+        'pushStatus': push or status,
+        'updateFailureMsg': failure,
+        'rollBackStatus': rollback,
+    }
     if rollback_failure is not None:
         raw['rollBackFailureMsg'] = rollback_failure
     return raw
 
 
-def sdm_task(status: str = 'Completed', devices: Optional[List[Dict[str, Any]]] = None, updated: Optional[int] = None,
-             total: Optional[int] = None, rollback: str = 'Unknown', rollback_count: int = 0, policy: str = 'rollback',
-             task_id: str = 'ID33', matcher: StateMatcher = MATCHER) -> Dict[str, Any]:
+def sdm_task(
+    status: str = 'Completed',
+    devices: Optional[List[Dict[str, Any]]] = None,
+    updated: Optional[int] = None,
+    total: Optional[int] = None,
+    rollback: str = 'Unknown',
+    rollback_count: int = 0,
+    policy: str = 'rollback',
+    task_id: str = 'ID33',
+    matcher: StateMatcher = MATCHER,
+) -> Dict[str, Any]:
     """A task as route_update_info returns it, from what SDM would answer."""
     devices = devices if devices is not None else [device('D1', 'G1'), device('D2', 'G2')]
-    raw = {'updateStatus': status, 'errorHandling': policy, 'rollbackStatus': rollback, 'rollbackCount': str(rollback_count),
-           'totalDeviceCount': str(len(devices) if total is None else total),
-           'updatedCount': str(sum(1 for d in devices if d['status'] == 'Completed') if updated is None else updated),
-           'deviceStatusList': devices}
+    raw = {
+        'updateStatus': status,
+        'errorHandling': policy,
+        'rollbackStatus': rollback,
+        'rollbackCount': str(rollback_count),
+        'totalDeviceCount': str(len(devices) if total is None else total),
+        'updatedCount': str(sum(1 for d in devices if d['status'] == 'Completed') if updated is None else updated),
+        'deviceStatusList': devices,
+    }
     return normalise_task(raw, task_id, matcher)[0]
 
 
@@ -83,12 +109,29 @@ def changed(task: Dict[str, Any], **fields: Any) -> Dict[str, Any]:
     return copy
 
 
-FAILED_TASK = sdm_task('Failed', [device('D1', 'G1'), device('D2', 'G2'), device('D3', 'G3', 'Failed', 'Push timed out')])
-ROLLED_BACK = sdm_task('Failed', [device('D1', 'G1', rollback='Completed'), device('D2', 'G2', rollback='Completed'),
-                                  device('D3', 'G3', 'Failed', 'Push timed out')], rollback='Completed', rollback_count=2)
-ROLLBACK_FAILED = sdm_task('Failed', [device('D1', 'G1', rollback='Completed'),
-                                      device('D2', 'G2', rollback='Failed', rollback_failure='Device D2 unreachable'),
-                                      device('D3', 'G3', 'Failed')], rollback='PartiallyCompleted', rollback_count=1)
+FAILED_TASK = sdm_task(
+    'Failed', [device('D1', 'G1'), device('D2', 'G2'), device('D3', 'G3', 'Failed', 'Push timed out')]
+)
+ROLLED_BACK = sdm_task(
+    'Failed',
+    [
+        device('D1', 'G1', rollback='Completed'),
+        device('D2', 'G2', rollback='Completed'),
+        device('D3', 'G3', 'Failed', 'Push timed out'),
+    ],
+    rollback='Completed',
+    rollback_count=2,
+)
+ROLLBACK_FAILED = sdm_task(
+    'Failed',
+    [
+        device('D1', 'G1', rollback='Completed'),
+        device('D2', 'G2', rollback='Failed', rollback_failure='Device D2 unreachable'),
+        device('D3', 'G3', 'Failed'),
+    ],
+    rollback='PartiallyCompleted',
+    rollback_count=1,
+)
 RUNNING = sdm_task('InProgress', [device('D1', 'G1'), device('D2', 'G2', 'InProgress')])
 
 
@@ -97,7 +140,9 @@ def options(**kwargs: Any) -> WaitOptions:
     return WaitOptions(**kwargs)
 
 
-def record(task: Dict[str, Any], *actions: ActionRecord, slices: int = 1, error: Optional[ReadError] = None) -> WaitRecord:
+def record(
+    task: Dict[str, Any], *actions: ActionRecord, slices: int = 1, error: Optional[ReadError] = None
+) -> WaitRecord:
     return WaitRecord(task=task, slices=slices, polls=slices, actions=list(actions), error=error)
 
 
@@ -109,40 +154,84 @@ def outcome_of(opts: WaitOptions, rec: WaitRecord, problems: Optional[List[str]]
     ended = update_end(rec)
     if problems is None:
         waited = may_wait_for_rollback(follow_up(opts, ended), rec.action('rollback'))
-        problems = (success_problems(opts, rec.task, MATCHER) if ended == UPDATE_SUCCEEDED
-                    else failure_problems(opts, rec, waited, MATCHER) if ended == UPDATE_FAILED else [])
+        problems = (
+            success_problems(opts, rec.task, MATCHER)
+            if ended == UPDATE_SUCCEEDED
+            else failure_problems(opts, rec, waited, MATCHER)
+            if ended == UPDATE_FAILED
+            else []
+        )
     return decide(opts, rec, ended, problems, MATCHER, elapsed)
 
 
 # --- every outcome, with its message ----------------------------------------------------------------
 
 SUCCESS_CASES = [
-    ('plain', options(), record(sdm_task()), SUCCEEDED,
-     'Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (1 SDM login).'),
-    ('check mode, no rollback checked', options(check_mode=True, expect_no_rollback_on_success=True), record(sdm_task(), slices=2),
-     SUCCEEDED, '(check mode) Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (2 SDM logins). '
-     'Nothing was rolled back.'),
-    ('committed', options(commit_on_success=True), record(sdm_task(), action('commit', SENT, committed=True)), SUCCEEDED,
-     'Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (2 SDM logins). Committed: SDM released '
-     'the devices, and the task left the pending list.'),
-    ('commit already done', options(commit_on_success=True),
-     record(sdm_task(), action('commit', ALREADY_DONE, 'Route update task ID33 is already committed.', True)), SUCCEEDED,
-     'Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (2 SDM logins). No commit sent: Route '
-     'update task ID33 is already committed.'),
-    ('commit in check mode', options(commit_on_success=True, check_mode=True), record(sdm_task(), action('commit', WOULD_SEND)),
-     SUCCEEDED, '(check mode) Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (2 SDM logins). '
-     'Check mode: the role would commit the task now; the Commit was not sent.'),
-    ('commit failed', options(commit_on_success=True),
-     record(sdm_task(), action('commit', ACTION_FAILED, 'SDM refused the Commit of route update task ID33: locked.')), COMMIT_FAILED,
-     'Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (2 SDM logins). But the commit FAILED: SDM '
-     'refused the Commit of route update task ID33: locked. SDM keeps the devices locked until the task is committed or '
-     'rolled back.'),
-    ('success rolled back afterwards', options(expect_no_rollback_on_success=True),
-     record(sdm_task(devices=[device('D1', 'G1', rollback='Completed'), device('D2', 'G2', rollback='Completed')],
-                     rollback='Completed', rollback_count=2)),
-     CHECK_FAILED, 'Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (1 SDM login). But a check '
-     'failed: rollback count is 2, expected 0; the task reports a rollback (rollback status Completed); 2 devices report a '
-     'rollback: D1 (group G1, Completed), D2 (group G2, Completed).'),
+    (
+        'plain',
+        options(),
+        record(sdm_task()),
+        SUCCEEDED,
+        'Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (1 SDM login).',
+    ),
+    (
+        'check mode, no rollback checked',
+        options(check_mode=True, expect_no_rollback_on_success=True),
+        record(sdm_task(), slices=2),
+        SUCCEEDED,
+        '(check mode) Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (2 SDM logins). '
+        'Nothing was rolled back.',
+    ),
+    (
+        'committed',
+        options(commit_on_success=True),
+        record(sdm_task(), action('commit', SENT, committed=True)),
+        SUCCEEDED,
+        'Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (2 SDM logins). Committed: SDM released '
+        'the devices, and the task left the pending list.',
+    ),
+    (
+        'commit already done',
+        options(commit_on_success=True),
+        record(sdm_task(), action('commit', ALREADY_DONE, 'Route update task ID33 is already committed.', True)),
+        SUCCEEDED,
+        'Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (2 SDM logins). No commit sent: Route '
+        'update task ID33 is already committed.',
+    ),
+    (
+        'commit in check mode',
+        options(commit_on_success=True, check_mode=True),
+        record(sdm_task(), action('commit', WOULD_SEND)),
+        SUCCEEDED,
+        '(check mode) Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (2 SDM logins). '
+        'Check mode: the role would commit the task now; the Commit was not sent.',
+    ),
+    (
+        'commit failed',
+        options(commit_on_success=True),
+        record(
+            sdm_task(), action('commit', ACTION_FAILED, 'SDM refused the Commit of route update task ID33: locked.')
+        ),
+        COMMIT_FAILED,
+        'Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (2 SDM logins). But the commit FAILED: SDM '
+        'refused the Commit of route update task ID33: locked. SDM keeps the devices locked until the task is committed or '
+        'rolled back.',
+    ),
+    (
+        'success rolled back afterwards',
+        options(expect_no_rollback_on_success=True),
+        record(
+            sdm_task(
+                devices=[device('D1', 'G1', rollback='Completed'), device('D2', 'G2', rollback='Completed')],
+                rollback='Completed',
+                rollback_count=2,
+            )
+        ),
+        CHECK_FAILED,
+        'Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (1 SDM login). But a check '
+        'failed: rollback count is 2, expected 0; the task reports a rollback (rollback status Completed); 2 devices report a '
+        'rollback: D1 (group G1, Completed), D2 (group G2, Completed).',
+    ),
 ]
 
 
@@ -154,69 +243,139 @@ def test_outcomes_after_a_success(name, opts, rec, result, message):
 
 
 FAILURE_CASES = [
-    ('failed devices listed', options(), record(sdm_task(
-        'Failed', [device('D1', 'G1'), device('D2', 'G2', 'Failed', 'LRT file too large'), device('D3', 'G3', 'Aborted')], policy='abort')),
-     'Route update task ID33 FAILED: status Failed, 1 of 3 devices updated, error handling abort. 2 devices failed: D2 (group '
-     'G2): LRT file too large; D3 (group G3): status Aborted, no failure message. No rollback has finished: rollback status '
-     'Unknown, rollback count 0, 0 of 1 updated device rolled back. Not rolled back: D1 (group G1): rollback status Unknown. '
-     'SDM keeps the devices locked until the task is rolled back or committed.'),
-    ('list shortened', options(failed_devices_shown=1), record(changed(FAILED_TASK, failed_devices=[
-        {'object_id': 'D%d' % n, 'device_group_id': 'G', 'update_failure_msg': 'x'} for n in range(4)])),
-     'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 4 devices failed: D0 '
-     '(group G): x; ... and 3 more. No rollback has finished: rollback status Unknown, rollback count 0, 0 of 2 updated devices '
-     'rolled back. Not rolled back: D1 (group G1): rollback status Unknown; ... and 1 more. SDM keeps the devices locked until '
-     'the task is rolled back or committed.'),
-    ('no device listed', options(failed_devices_shown=0), record(FAILED_TASK),
-     'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 1 device failed. No rollback '
-     'has finished: rollback status Unknown, rollback count 0, 0 of 2 updated devices rolled back. SDM keeps the devices locked '
-     'until the task is rolled back or committed.'),
-    ('no failed device named', options(), record(sdm_task('Failed', [device('D1', 'G1')])),
-     'Route update task ID33 FAILED: status Failed, 1 of 1 devices updated, error handling rollback. SDM names no failed device. '
-     'No rollback has finished: rollback status Unknown, rollback count 0, 0 of 1 updated device rolled back. Not rolled back: '
-     'D1 (group G1): rollback status Unknown. SDM keeps the devices locked until the task is rolled back or committed.'),
-    ('Completed with a failed device', options(), record(sdm_task(
-        'Completed', [device('D1', 'G1'), device('D2', 'G2', 'Failed', 'Refused')], policy='continue')),
-     'Route update task ID33 FAILED: status Completed, 1 of 2 devices updated, error handling continue. SDM reports Completed, '
-     'but not every device took the update. 1 device failed: D2 (group G2): Refused. No rollback has finished: rollback status '
-     'Unknown, rollback count 0, 0 of 1 updated device rolled back. Not rolled back: D1 (group G1): rollback status Unknown. SDM '
-     'keeps the devices locked until the task is rolled back or committed.'),
-    ('rolled back by SDM, checks passed', options(rollback_wait=True, expect_rollback_status='completed', expect_rollback_count=2,
-                                                  expect_devices_rolled_back=True), record(ROLLED_BACK),
-     'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 1 device failed: D3 (group '
-     'G3): Push timed out. Rollback succeeded: rollback status Completed, rollback count 2, 2 of 2 updated devices rolled back. '
-     'Rollback checks passed.'),
-    ('rolled back by the role', options(rollback_on_failure=True),
-     record(ROLLED_BACK, action('rollback', SENT, 'SDM accepted the Rollback of route update task ID33.')),
-     'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 1 device failed: D3 (group '
-     'G3): Push timed out. The role started the rollback. Rollback succeeded: rollback status Completed, rollback count 2, 2 of 2 '
-     'updated devices rolled back. Rollback checks passed.'),
-    ('rollback already done', options(rollback_on_failure=True),
-     record(ROLLED_BACK, action('rollback', ALREADY_DONE, 'Route update task ID33 is already rolled back (rollback status Completed).')),
-     'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 1 device failed: D3 (group '
-     'G3): Push timed out. No rollback sent: Route update task ID33 is already rolled back (rollback status Completed). Rollback '
-     'succeeded: rollback status Completed, rollback count 2, 2 of 2 updated devices rolled back. Rollback checks passed.'),
-    ('rollback in check mode', options(rollback_on_failure=True, check_mode=True, expect_rollback_status='Completed'),
-     record(FAILED_TASK, action('rollback', WOULD_SEND)),
-     'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 1 device failed: D3 (group '
-     'G3): Push timed out. Check mode: the role would start the rollback now; it was not sent, so it was not waited for and the '
-     'rollback checks were not run. No rollback has finished: rollback status Unknown, rollback count 0, 0 of 2 updated devices '
-     'rolled back. Not rolled back: D1 (group G1): rollback status Unknown; D2 (group G2): rollback status Unknown. SDM keeps the '
-     'devices locked until the task is rolled back or committed.'),
-    ('rollback refused', options(rollback_on_failure=True, expect_rollback_status='Completed'),
-     record(FAILED_TASK, action('rollback', ACTION_FAILED, 'SDM refused the Rollback of route update task ID33: locked. SDM did not act on the task.')),
-     'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 1 device failed: D3 (group '
-     'G3): Push timed out. The role could not start the rollback: SDM refused the Rollback of route update task ID33: locked. SDM '
-     'did not act on the task. No rollback has finished: rollback status Unknown, rollback count 0, 0 of 2 updated devices rolled '
-     'back. Not rolled back: D1 (group G1): rollback status Unknown; D2 (group G2): rollback status Unknown. Rollback checks '
-     'FAILED: the rollback could not be started; rollback status is Unknown, expected Completed. SDM keeps the devices locked '
-     'until the task is rolled back or committed.'),
-    ('rollback failed on a device', options(rollback_wait=True, expect_rollback_status='Completed', expect_rollback_count=2,
-                                            expect_devices_rolled_back=True), record(ROLLBACK_FAILED),
-     'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 1 device failed: D3 (group '
-     'G3): status Failed, no failure message. Rollback FAILED: rollback status PartiallyCompleted, rollback count 1, 1 of 2 updated '
-     'devices rolled back. Not rolled back: D2 (group G2): rollback status Failed, Device D2 unreachable. Rollback checks FAILED: '
-     'rollback status is PartiallyCompleted, expected Completed; rollback count is 1, expected 2; 1 of 2 updated devices reports '
-     'no completed rollback.'),
+    (
+        'failed devices listed',
+        options(),
+        record(
+            sdm_task(
+                'Failed',
+                [device('D1', 'G1'), device('D2', 'G2', 'Failed', 'LRT file too large'), device('D3', 'G3', 'Aborted')],
+                policy='abort',
+            )
+        ),
+        'Route update task ID33 FAILED: status Failed, 1 of 3 devices updated, error handling abort. 2 devices failed: D2 (group '
+        'G2): LRT file too large; D3 (group G3): status Aborted, no failure message. No rollback has finished: rollback status '
+        'Unknown, rollback count 0, 0 of 1 updated device rolled back. Not rolled back: D1 (group G1): rollback status Unknown. '
+        'SDM keeps the devices locked until the task is rolled back or committed.',
+    ),
+    (
+        'list shortened',
+        options(failed_devices_shown=1),
+        record(
+            changed(
+                FAILED_TASK,
+                failed_devices=[
+                    {'object_id': 'D%d' % n, 'device_group_id': 'G', 'update_failure_msg': 'x'} for n in range(4)
+                ],
+            )
+        ),
+        'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 4 devices failed: D0 '
+        '(group G): x; ... and 3 more. No rollback has finished: rollback status Unknown, rollback count 0, 0 of 2 updated devices '
+        'rolled back. Not rolled back: D1 (group G1): rollback status Unknown; ... and 1 more. SDM keeps the devices locked until '
+        'the task is rolled back or committed.',
+    ),
+    (
+        'no device listed',
+        options(failed_devices_shown=0),
+        record(FAILED_TASK),
+        'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 1 device failed. No rollback '
+        'has finished: rollback status Unknown, rollback count 0, 0 of 2 updated devices rolled back. SDM keeps the devices locked '
+        'until the task is rolled back or committed.',
+    ),
+    (
+        'no failed device named',
+        options(),
+        record(sdm_task('Failed', [device('D1', 'G1')])),
+        'Route update task ID33 FAILED: status Failed, 1 of 1 devices updated, error handling rollback. SDM names no failed device. '
+        'No rollback has finished: rollback status Unknown, rollback count 0, 0 of 1 updated device rolled back. Not rolled back: '
+        'D1 (group G1): rollback status Unknown. SDM keeps the devices locked until the task is rolled back or committed.',
+    ),
+    (
+        'Completed with a failed device',
+        options(),
+        record(sdm_task('Completed', [device('D1', 'G1'), device('D2', 'G2', 'Failed', 'Refused')], policy='continue')),
+        'Route update task ID33 FAILED: status Completed, 1 of 2 devices updated, error handling continue. SDM reports Completed, '
+        'but not every device took the update. 1 device failed: D2 (group G2): Refused. No rollback has finished: rollback status '
+        'Unknown, rollback count 0, 0 of 1 updated device rolled back. Not rolled back: D1 (group G1): rollback status Unknown. SDM '
+        'keeps the devices locked until the task is rolled back or committed.',
+    ),
+    (
+        'rolled back by SDM, checks passed',
+        options(
+            rollback_wait=True,
+            expect_rollback_status='completed',
+            expect_rollback_count=2,
+            expect_devices_rolled_back=True,
+        ),
+        record(ROLLED_BACK),
+        'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 1 device failed: D3 (group '
+        'G3): Push timed out. Rollback succeeded: rollback status Completed, rollback count 2, 2 of 2 updated devices rolled back. '
+        'Rollback checks passed.',
+    ),
+    (
+        'rolled back by the role',
+        options(rollback_on_failure=True),
+        record(ROLLED_BACK, action('rollback', SENT, 'SDM accepted the Rollback of route update task ID33.')),
+        'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 1 device failed: D3 (group '
+        'G3): Push timed out. The role started the rollback. Rollback succeeded: rollback status Completed, rollback count 2, 2 of 2 '
+        'updated devices rolled back. Rollback checks passed.',
+    ),
+    (
+        'rollback already done',
+        options(rollback_on_failure=True),
+        record(
+            ROLLED_BACK,
+            action(
+                'rollback', ALREADY_DONE, 'Route update task ID33 is already rolled back (rollback status Completed).'
+            ),
+        ),
+        'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 1 device failed: D3 (group '
+        'G3): Push timed out. No rollback sent: Route update task ID33 is already rolled back (rollback status Completed). Rollback '
+        'succeeded: rollback status Completed, rollback count 2, 2 of 2 updated devices rolled back. Rollback checks passed.',
+    ),
+    (
+        'rollback in check mode',
+        options(rollback_on_failure=True, check_mode=True, expect_rollback_status='Completed'),
+        record(FAILED_TASK, action('rollback', WOULD_SEND)),
+        'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 1 device failed: D3 (group '
+        'G3): Push timed out. Check mode: the role would start the rollback now; it was not sent, so it was not waited for and the '
+        'rollback checks were not run. No rollback has finished: rollback status Unknown, rollback count 0, 0 of 2 updated devices '
+        'rolled back. Not rolled back: D1 (group G1): rollback status Unknown; D2 (group G2): rollback status Unknown. SDM keeps the '
+        'devices locked until the task is rolled back or committed.',
+    ),
+    (
+        'rollback refused',
+        options(rollback_on_failure=True, expect_rollback_status='Completed'),
+        record(
+            FAILED_TASK,
+            action(
+                'rollback',
+                ACTION_FAILED,
+                'SDM refused the Rollback of route update task ID33: locked. SDM did not act on the task.',
+            ),
+        ),
+        'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 1 device failed: D3 (group '
+        'G3): Push timed out. The role could not start the rollback: SDM refused the Rollback of route update task ID33: locked. SDM '
+        'did not act on the task. No rollback has finished: rollback status Unknown, rollback count 0, 0 of 2 updated devices rolled '
+        'back. Not rolled back: D1 (group G1): rollback status Unknown; D2 (group G2): rollback status Unknown. Rollback checks '
+        'FAILED: the rollback could not be started; rollback status is Unknown, expected Completed. SDM keeps the devices locked '
+        'until the task is rolled back or committed.',
+    ),
+    (
+        'rollback failed on a device',
+        options(
+            rollback_wait=True,
+            expect_rollback_status='Completed',
+            expect_rollback_count=2,
+            expect_devices_rolled_back=True,
+        ),
+        record(ROLLBACK_FAILED),
+        'Route update task ID33 FAILED: status Failed, 2 of 3 devices updated, error handling rollback. 1 device failed: D3 (group '
+        'G3): status Failed, no failure message. Rollback FAILED: rollback status PartiallyCompleted, rollback count 1, 1 of 2 updated '
+        'devices rolled back. Not rolled back: D2 (group G2): rollback status Failed, Device D2 unreachable. Rollback checks FAILED: '
+        'rollback status is PartiallyCompleted, expected Completed; rollback count is 1, expected 2; 1 of 2 updated devices reports '
+        'no completed rollback.',
+    ),
 ]
 
 
@@ -228,35 +387,61 @@ def test_outcomes_after_a_failure(name, opts, rec, message):
 
 
 def test_a_timeout_names_the_last_status_and_the_devices_failed_so_far():
-    task = sdm_task('InProgress', [device('D1', 'G1'), device('D2', 'G2', 'Failed', 'Refused'), device('D3', 'G3', 'InProgress')])
+    task = sdm_task(
+        'InProgress', [device('D1', 'G1'), device('D2', 'G2', 'Failed', 'Refused'), device('D3', 'G3', 'InProgress')]
+    )
     outcome = outcome_of(options(timeout=2), record(task))
     assert outcome.result == TIMED_OUT
-    assert outcome.message == ('Timed out after 2 s waiting for route update task ID33 to finish: last status InProgress, 1 of 3 '
-                               'devices updated. 1 device failed so far: D2 (group G2): Refused. The task may still be running in '
-                               'SDM; wait again or check it there.')
+    assert outcome.message == (
+        'Timed out after 2 s waiting for route update task ID33 to finish: last status InProgress, 1 of 3 '
+        'devices updated. 1 device failed so far: D2 (group G2): Refused. The task may still be running in '
+        'SDM; wait again or check it there.'
+    )
 
 
 def test_a_timeout_on_an_unknown_word_says_how_to_declare_it_final():
     task = sdm_task('Deploying', [device('D1', 'G1', 'InProgress')])
     outcome = outcome_of(options(timeout=1, variable_prefix='route_update_wait_'), record(task))
-    assert outcome.message == ('Timed out after 1 s waiting for route update task ID33 to finish: last status Deploying, 0 of 1 '
-                               'devices updated. The status Deploying is not a known state word: if it is final, add it to '
-                               'route_update_wait_success_states or route_update_wait_failure_states.')
+    assert outcome.message == (
+        'Timed out after 1 s waiting for route update task ID33 to finish: last status Deploying, 0 of 1 '
+        'devices updated. The status Deploying is not a known state word: if it is final, add it to '
+        'route_update_wait_success_states or route_update_wait_failure_states.'
+    )
 
 
 ERROR_CASES = [
-    ('before any read', options(), {}, ReadError('Cannot reach SDM at sdm:8443: connection refused.', None, PHASE_UPDATE, 1, 0),
-     'Could not read route update task ID33 from SDM (call 1, 0 s after the start): Cannot reach SDM at sdm:8443: connection '
-     'refused. No status had been read yet.'),
-    ('mid-wait', options(), RUNNING, ReadError('User admin lacks rights', 403, PHASE_UPDATE, 2, 61),
-     'Could not read route update task ID33 from SDM (call 2, 61 s after the start): User admin lacks rights. Last status seen: '
-     'InProgress, 1 of 2 devices updated.'),
-    ('rollback wait', options(rollback_wait=True), FAILED_TASK, ReadError('Gone.', 404, PHASE_ROLLBACK, 3, 9),
-     'Could not read route update task ID33 from SDM (rollback wait, call 3, 9 s after the start): Gone. Last status seen: Failed, '
-     '2 of 3 devices updated.'),
-    ('a committed task is forgotten', options(commit_on_success=True), {}, ReadError('Not found.', 404, PHASE_UPDATE, 1, 0),
-     'Could not read route update task ID33 from SDM (call 1, 0 s after the start): Not found. No status had been read yet. SDM '
-     'forgets a task once it is committed: if an earlier run committed this task, nothing is left to do; otherwise check the task id.'),
+    (
+        'before any read',
+        options(),
+        {},
+        ReadError('Cannot reach SDM at sdm:8443: connection refused.', None, PHASE_UPDATE, 1, 0),
+        'Could not read route update task ID33 from SDM (call 1, 0 s after the start): Cannot reach SDM at sdm:8443: connection '
+        'refused. No status had been read yet.',
+    ),
+    (
+        'mid-wait',
+        options(),
+        RUNNING,
+        ReadError('User admin lacks rights', 403, PHASE_UPDATE, 2, 61),
+        'Could not read route update task ID33 from SDM (call 2, 61 s after the start): User admin lacks rights. Last status seen: '
+        'InProgress, 1 of 2 devices updated.',
+    ),
+    (
+        'rollback wait',
+        options(rollback_wait=True),
+        FAILED_TASK,
+        ReadError('Gone.', 404, PHASE_ROLLBACK, 3, 9),
+        'Could not read route update task ID33 from SDM (rollback wait, call 3, 9 s after the start): Gone. Last status seen: Failed, '
+        '2 of 3 devices updated.',
+    ),
+    (
+        'a committed task is forgotten',
+        options(commit_on_success=True),
+        {},
+        ReadError('Not found.', 404, PHASE_UPDATE, 1, 0),
+        'Could not read route update task ID33 from SDM (call 1, 0 s after the start): Not found. No status had been read yet. SDM '
+        'forgets a task once it is committed: if an earlier run committed this task, nothing is left to do; otherwise check the task id.',
+    ),
 ]
 
 
@@ -274,17 +459,22 @@ def test_the_policy_check_stops_before_waiting():
     outcome = decide(opts, rec, update_end(rec), [], MATCHER, 1)
     assert outcome.result == CHECK_FAILED
     assert outcome.problems == ['error handling is abort, expected rollback']
-    assert outcome.message == ('Route update task ID33 has error handling abort, expected rollback '
-                               '(route_update_wait_expect_error_handling); stopped before waiting. Current status: InProgress, 0 of '
-                               '1 devices updated.')
+    assert outcome.message == (
+        'Route update task ID33 has error handling abort, expected rollback '
+        '(route_update_wait_expect_error_handling); stopped before waiting. Current status: InProgress, 0 of '
+        '1 devices updated.'
+    )
 
 
-@pytest.mark.parametrize('policy, expected, problem', [
-    ('rollback', 'Roll-Back', None),
-    ('abort', 'rollback', 'error handling is abort, expected rollback'),
-    ('', 'rollback', 'error handling is (empty), expected rollback'),
-    ('abort', None, None),
-])
+@pytest.mark.parametrize(
+    'policy, expected, problem',
+    [
+        ('rollback', 'Roll-Back', None),
+        ('abort', 'rollback', 'error handling is abort, expected rollback'),
+        ('', 'rollback', 'error handling is (empty), expected rollback'),
+        ('abort', None, None),
+    ],
+)
 def test_the_policy_is_compared_like_state_words(policy, expected, problem):
     assert policy_problem(options(expect_error_handling=expected), sdm_task(policy=policy)) == problem
 
@@ -295,21 +485,68 @@ ROLLBACK_CHECKS = [
     # (options, task, waited, rollback action, expected problems)
     (dict(), FAILED_TASK, False, None, []),
     (dict(rollback_wait=True), ROLLED_BACK, True, None, []),
-    (dict(rollback_wait=True, rollback_timeout=20), FAILED_TASK, True, None,
-     ['the rollback did not finish within 20 s (rollback status Unknown)']),
-    (dict(rollback_wait=True, rollback_timeout=1), sdm_task('Failed', [device('D1', 'G1'), device('D2', 'G2', 'Failed')], policy='abort'),
-     True, None, ['the rollback did not finish within 1 s (rollback status Unknown, error handling abort: SDM does not roll back by itself)']),
+    (
+        dict(rollback_wait=True, rollback_timeout=20),
+        FAILED_TASK,
+        True,
+        None,
+        ['the rollback did not finish within 20 s (rollback status Unknown)'],
+    ),
+    (
+        dict(rollback_wait=True, rollback_timeout=1),
+        sdm_task('Failed', [device('D1', 'G1'), device('D2', 'G2', 'Failed')], policy='abort'),
+        True,
+        None,
+        [
+            'the rollback did not finish within 1 s (rollback status Unknown, error handling abort: SDM does not roll back by itself)'
+        ],
+    ),
     (dict(expect_rollback_status='Partially Completed'), ROLLBACK_FAILED, False, None, []),
-    (dict(expect_rollback_status='Completed'), ROLLBACK_FAILED, False, None, ['rollback status is PartiallyCompleted, expected Completed']),
+    (
+        dict(expect_rollback_status='Completed'),
+        ROLLBACK_FAILED,
+        False,
+        None,
+        ['rollback status is PartiallyCompleted, expected Completed'],
+    ),
     (dict(expect_rollback_count=1), ROLLBACK_FAILED, False, None, []),
     (dict(expect_rollback_count=0), ROLLBACK_FAILED, False, None, ['rollback count is 1, expected 0']),
-    (dict(expect_rollback_count=0), changed(sdm_task('Failed'), rollback_count=None), False, None, ['rollback count is ?, expected 0']),
+    (
+        dict(expect_rollback_count=0),
+        changed(sdm_task('Failed'), rollback_count=None),
+        False,
+        None,
+        ['rollback count is ?, expected 0'],
+    ),
     (dict(expect_devices_rolled_back=True), ROLLED_BACK, False, None, []),
-    (dict(expect_devices_rolled_back=True), ROLLBACK_FAILED, False, None, ['1 of 2 updated devices reports no completed rollback']),
-    (dict(expect_devices_rolled_back=True), FAILED_TASK, False, None, ['2 of 2 updated devices report no completed rollback']),
-    (dict(rollback_on_failure=True, expect_rollback_status='Completed'), FAILED_TASK, False, action('rollback', ACTION_FAILED, 'no'),
-     ['the rollback could not be started', 'rollback status is Unknown, expected Completed']),
-    (dict(rollback_on_failure=True, expect_rollback_status='Completed'), FAILED_TASK, False, action('rollback', WOULD_SEND), []),
+    (
+        dict(expect_devices_rolled_back=True),
+        ROLLBACK_FAILED,
+        False,
+        None,
+        ['1 of 2 updated devices reports no completed rollback'],
+    ),
+    (
+        dict(expect_devices_rolled_back=True),
+        FAILED_TASK,
+        False,
+        None,
+        ['2 of 2 updated devices report no completed rollback'],
+    ),
+    (
+        dict(rollback_on_failure=True, expect_rollback_status='Completed'),
+        FAILED_TASK,
+        False,
+        action('rollback', ACTION_FAILED, 'no'),
+        ['the rollback could not be started', 'rollback status is Unknown, expected Completed'],
+    ),
+    (
+        dict(rollback_on_failure=True, expect_rollback_status='Completed'),
+        FAILED_TASK,
+        False,
+        action('rollback', WOULD_SEND),
+        [],
+    ),
 ]
 
 
@@ -324,7 +561,11 @@ NO_ROLLBACK_CHECKS = [
     (True, sdm_task(), []),
     (True, sdm_task(rollback_count=1), ['rollback count is 1, expected 0']),
     (True, sdm_task(rollback='Failed'), ['the task reports a rollback (rollback status Failed)']),
-    (True, sdm_task(devices=[device('D1', 'G1', rollback='Failed'), device('D2', 'G2')]), ['1 device report a rollback: D1 (group G1, Failed)']),
+    (
+        True,
+        sdm_task(devices=[device('D1', 'G1', rollback='Failed'), device('D2', 'G2')]),
+        ['1 device report a rollback: D1 (group G1, Failed)'],
+    ),
 ]
 
 
@@ -336,28 +577,37 @@ def test_the_no_rollback_on_success_check(check, task, problems):
 def test_the_no_rollback_check_shortens_its_device_list():
     task = sdm_task(devices=[device('D%d' % n, 'G', rollback='Completed') for n in range(4)])
     assert success_problems(options(expect_no_rollback_on_success=True, failed_devices_shown=1), task, MATCHER) == [
-        '4 devices report a rollback: D0 (group G, Completed), ... and 3 more']
+        '4 devices report a rollback: D0 (group G, Completed), ... and 3 more'
+    ]
     assert success_problems(options(expect_no_rollback_on_success=True, failed_devices_shown=0), task, MATCHER) == [
-        '4 devices report a rollback: ... and 4 more']
+        '4 devices report a rollback: ... and 4 more'
+    ]
 
 
 def test_the_state_words_of_the_caller_decide_which_devices_were_updated_and_rolled_back():
     matcher = StateMatcher(success_states=['Done'], rollback_success_states=['Reverted'])
-    task = sdm_task('Failed', [device('D1', 'G1', 'Done', rollback='Reverted'), device('D2', 'G2', 'Done'), device('D3', 'G3', 'Completed')],
-                    matcher=matcher)
+    task = sdm_task(
+        'Failed',
+        [device('D1', 'G1', 'Done', rollback='Reverted'), device('D2', 'G2', 'Done'), device('D3', 'G3', 'Completed')],
+        matcher=matcher,
+    )
     rec = record(task)
     assert failure_problems(options(expect_devices_rolled_back=True), rec, False, matcher) == [
-        '1 of 2 updated devices reports no completed rollback']
+        '1 of 2 updated devices reports no completed rollback'
+    ]
 
 
-@pytest.mark.parametrize('task, state', [
-    (sdm_task(), 'none'),
-    (sdm_task(rollback='NotStarted'), 'none'),
-    (sdm_task(rollback='Unknown', rollback_count=1), 'running'),
-    (sdm_task(rollback='InProgress'), 'running'),
-    (ROLLED_BACK, 'succeeded'),
-    (ROLLBACK_FAILED, 'failed'),
-])
+@pytest.mark.parametrize(
+    'task, state',
+    [
+        (sdm_task(), 'none'),
+        (sdm_task(rollback='NotStarted'), 'none'),
+        (sdm_task(rollback='Unknown', rollback_count=1), 'running'),
+        (sdm_task(rollback='InProgress'), 'running'),
+        (ROLLED_BACK, 'succeeded'),
+        (ROLLBACK_FAILED, 'failed'),
+    ],
+)
 def test_rollback_state(task, state):
     assert rollback_state(task) == state
 
@@ -365,47 +615,66 @@ def test_rollback_state(task, state):
 # --- the way through a wait --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize('rec, ended', [
-    (record({}, error=ReadError('x', None, PHASE_UPDATE, 1, 0)), UPDATE_ERROR),
-    (record(RUNNING), UPDATE_RUNNING),
-    (record(sdm_task()), UPDATE_SUCCEEDED),
-    (record(FAILED_TASK), UPDATE_FAILED),
-    (record(sdm_task('Completed', updated=1, total=2)), UPDATE_FAILED),
-])
+@pytest.mark.parametrize(
+    'rec, ended',
+    [
+        (record({}, error=ReadError('x', None, PHASE_UPDATE, 1, 0)), UPDATE_ERROR),
+        (record(RUNNING), UPDATE_RUNNING),
+        (record(sdm_task()), UPDATE_SUCCEEDED),
+        (record(FAILED_TASK), UPDATE_FAILED),
+        (record(sdm_task('Completed', updated=1, total=2)), UPDATE_FAILED),
+    ],
+)
 def test_update_end(rec, ended):
     assert update_end(rec) == ended
 
 
-@pytest.mark.parametrize('opts, ended, plan', [
-    (dict(), UPDATE_SUCCEEDED, FollowUp()),
-    (dict(commit_on_success=True, expect_no_rollback_on_success=True), UPDATE_SUCCEEDED, FollowUp(check_success=True, commit=True)),
-    (dict(rollback_on_failure=True, commit_on_success=True), UPDATE_SUCCEEDED, FollowUp(commit=True)),
-    (dict(), UPDATE_FAILED, FollowUp()),
-    (dict(rollback_on_failure=True), UPDATE_FAILED, FollowUp(start_rollback=True, wait_for_rollback=True, check_rollback=True)),
-    (dict(rollback_wait=True), UPDATE_FAILED, FollowUp(wait_for_rollback=True, check_rollback=True)),
-    (dict(expect_rollback_count=0), UPDATE_FAILED, FollowUp(check_rollback=True)),
-    (dict(rollback_on_failure=True, commit_on_success=True), UPDATE_RUNNING, FollowUp()),
-    (dict(rollback_on_failure=True, commit_on_success=True), UPDATE_ERROR, FollowUp()),
-])
+@pytest.mark.parametrize(
+    'opts, ended, plan',
+    [
+        (dict(), UPDATE_SUCCEEDED, FollowUp()),
+        (
+            dict(commit_on_success=True, expect_no_rollback_on_success=True),
+            UPDATE_SUCCEEDED,
+            FollowUp(check_success=True, commit=True),
+        ),
+        (dict(rollback_on_failure=True, commit_on_success=True), UPDATE_SUCCEEDED, FollowUp(commit=True)),
+        (dict(), UPDATE_FAILED, FollowUp()),
+        (
+            dict(rollback_on_failure=True),
+            UPDATE_FAILED,
+            FollowUp(start_rollback=True, wait_for_rollback=True, check_rollback=True),
+        ),
+        (dict(rollback_wait=True), UPDATE_FAILED, FollowUp(wait_for_rollback=True, check_rollback=True)),
+        (dict(expect_rollback_count=0), UPDATE_FAILED, FollowUp(check_rollback=True)),
+        (dict(rollback_on_failure=True, commit_on_success=True), UPDATE_RUNNING, FollowUp()),
+        (dict(rollback_on_failure=True, commit_on_success=True), UPDATE_ERROR, FollowUp()),
+    ],
+)
 def test_follow_up(opts, ended, plan):
     assert follow_up(options(**opts), ended) == plan
 
 
-@pytest.mark.parametrize('result, waits', [(None, True), (SENT, True), (ALREADY_DONE, True), (ACTION_FAILED, False), (WOULD_SEND, False)])
+@pytest.mark.parametrize(
+    'result, waits', [(None, True), (SENT, True), (ALREADY_DONE, True), (ACTION_FAILED, False), (WOULD_SEND, False)]
+)
 def test_the_rollback_is_waited_for_unless_it_could_not_start_or_was_only_announced(result, waits):
     rollback = action('rollback', result) if result else None
     assert may_wait_for_rollback(FollowUp(wait_for_rollback=True), rollback) is waits
     assert may_wait_for_rollback(FollowUp(wait_for_rollback=False), rollback) is False
 
 
-@pytest.mark.parametrize('elapsed, limit, interval, seconds', [
-    (0.0, 1800, 60, 60.0),  # up to the first mark
-    (0.4, 1800, 60, 59.6),  # the module started late: the slice still ends on the mark
-    (59.5, 1800, 60, 60.5),  # a mark less than 1 s away is skipped
-    (1790.0, 1800, 60, 10.0),  # the limit comes first
-    (1800.0, 1800, 60, 0.0),
-    (2.5, 20, 1, 1.5),
-])
+@pytest.mark.parametrize(
+    'elapsed, limit, interval, seconds',
+    [
+        (0.0, 1800, 60, 60.0),  # up to the first mark
+        (0.4, 1800, 60, 59.6),  # the module started late: the slice still ends on the mark
+        (59.5, 1800, 60, 60.5),  # a mark less than 1 s away is skipped
+        (1790.0, 1800, 60, 10.0),  # the limit comes first
+        (1800.0, 1800, 60, 0.0),
+        (2.5, 20, 1, 1.5),
+    ],
+)
 def test_next_slice_ends_on_the_progress_marks(elapsed, limit, interval, seconds):
     assert next_slice(elapsed, limit, interval) == pytest.approx(seconds)
 
@@ -417,26 +686,54 @@ def test_phase_done():
 
 
 def test_progress_lines():
-    task = sdm_task('InProgress', [device('D1', 'G1'), device('D2', 'G2', 'Failed', 'x'), device('D3', 'G3', 'InProgress')])
-    assert progress_line(PHASE_UPDATE, 'ID34', task, 61.4, 1800, MATCHER) == 'ID34: InProgress, 1 of 3 devices updated, 1 failed, 61 s elapsed (limit 1800 s).'
-    assert progress_line(PHASE_UPDATE, 'ID34', RUNNING, 2, 30, MATCHER) == 'ID34: InProgress, 1 of 2 devices updated, 2 s elapsed (limit 30 s).'
-    assert progress_line(PHASE_READ, 'ID68', RUNNING, 0, 0, MATCHER) == 'ID68: InProgress, 1 of 2 devices updated, error handling rollback.'
-    rolling = sdm_task('Failed', [device('D1', 'G1', rollback='Completed'), device('D2', 'G2', rollback='InProgress'), device('D3', 'G3', 'Failed')],
-                       rollback='InProgress', rollback_count=1)
+    task = sdm_task(
+        'InProgress', [device('D1', 'G1'), device('D2', 'G2', 'Failed', 'x'), device('D3', 'G3', 'InProgress')]
+    )
+    assert (
+        progress_line(PHASE_UPDATE, 'ID34', task, 61.4, 1800, MATCHER)
+        == 'ID34: InProgress, 1 of 3 devices updated, 1 failed, 61 s elapsed (limit 1800 s).'
+    )
+    assert (
+        progress_line(PHASE_UPDATE, 'ID34', RUNNING, 2, 30, MATCHER)
+        == 'ID34: InProgress, 1 of 2 devices updated, 2 s elapsed (limit 30 s).'
+    )
+    assert (
+        progress_line(PHASE_READ, 'ID68', RUNNING, 0, 0, MATCHER)
+        == 'ID68: InProgress, 1 of 2 devices updated, error handling rollback.'
+    )
+    rolling = sdm_task(
+        'Failed',
+        [
+            device('D1', 'G1', rollback='Completed'),
+            device('D2', 'G2', rollback='InProgress'),
+            device('D3', 'G3', 'Failed'),
+        ],
+        rollback='InProgress',
+        rollback_count=1,
+    )
     assert progress_line(PHASE_ROLLBACK, 'ID65', rolling, 3.2, 600, MATCHER) == (
-        'ID65 rollback: InProgress, rollback count 1, 1 of 2 updated devices rolled back, 3 s elapsed (limit 600 s).')
+        'ID65 rollback: InProgress, rollback count 1, 1 of 2 updated devices rolled back, 3 s elapsed (limit 600 s).'
+    )
 
 
 def test_counts_sdm_left_out_are_shown_as_question_marks():
-    task = changed(sdm_task('InProgress', [device('D1', 'G1', 'InProgress')]), updated_count=None, total_device_count=None)
-    assert progress_line(PHASE_UPDATE, 'ID1', task, 0, 10, MATCHER) == 'ID1: InProgress, ? of ? devices updated, 0 s elapsed (limit 10 s).'
+    task = changed(
+        sdm_task('InProgress', [device('D1', 'G1', 'InProgress')]), updated_count=None, total_device_count=None
+    )
+    assert (
+        progress_line(PHASE_UPDATE, 'ID1', task, 0, 10, MATCHER)
+        == 'ID1: InProgress, ? of ? devices updated, 0 s elapsed (limit 10 s).'
+    )
 
 
 def test_the_check_mode_notice_says_what_is_not_done():
-    assert check_mode_notice(options()) == ('Check mode: route_update_wait only reads route update task ID33 from SDM, so it reads '
-                                            'and waits as in a normal run; nothing is changed.')
+    assert check_mode_notice(options()) == (
+        'Check mode: route_update_wait only reads route update task ID33 from SDM, so it reads '
+        'and waits as in a normal run; nothing is changed.'
+    )
     assert check_mode_notice(options(commit_on_success=True, report_dir='/tmp/r')).endswith(
-        'nothing is changed: no commit or rollback is sent, the role says which one it would send, and no report is written.')
+        'nothing is changed: no commit or rollback is sent, the role says which one it would send, and no report is written.'
+    )
 
 
 # --- input -------------------------------------------------------------------------------------------
@@ -447,15 +744,26 @@ def test_good_input_has_no_problem():
 
 
 def test_every_input_problem_is_named_with_the_role_variable():
-    opts = options(task_id='  ', timeout=0, progress_interval=0, rollback_timeout=0, commit_timeout=0, poll_interval=0,
-                   poll_interval_max=-1, failed_devices_shown=-1, expect_rollback_count=-1, variable_prefix='route_update_wait_')
+    opts = options(
+        task_id='  ',
+        timeout=0,
+        progress_interval=0,
+        rollback_timeout=0,
+        commit_timeout=0,
+        poll_interval=0,
+        poll_interval_max=-1,
+        failed_devices_shown=-1,
+        expect_rollback_count=-1,
+        variable_prefix='route_update_wait_',
+    )
     assert input_message(option_problems(opts)) == (
         'Invalid input to ocsdm.route_manager.route_update_wait: route_update_wait_task_id must not be empty; '
         'route_update_wait_timeout must be at least 1, got 0; route_update_wait_progress_interval must be at least 1, got 0; '
         'route_update_wait_rollback_timeout must be at least 1, got 0; route_update_wait_commit_timeout must be at least 1, got 0; '
         'route_update_wait_poll_interval must be greater than 0, got 0; route_update_wait_poll_interval_max must be greater than '
         '0, got -1; route_update_wait_failed_devices_shown must not be negative, got -1; route_update_wait_expect_rollback_count '
-        'must not be negative, got -1.')
+        'must not be negative, got -1.'
+    )
 
 
 @pytest.mark.parametrize('task_id', ['ID\x0033', '..', 'x' * 300])

@@ -21,10 +21,15 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils import _record
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions import ActionRunner, WaitSettings
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmBadAnswerError, SdmHttpError
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._recording import REDACTED, SecretFilter
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._recording import MIN_SECRET_LENGTH
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._secrets import REDACTED, SecretFilter
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import DEFAULT_SUCCESS_STATES, StateMatcher
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter
-from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.simulator_setup import SimulatorHandle, client_config, sdm_simulator
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.simulator_setup import (
+    SimulatorHandle,
+    client_config,
+    sdm_simulator,
+)
 
 # Every character that an encoding changes: JSON, XML, URL, non-ASCII, beyond the BMP.
 PASSWORD = 'Pä"ss<w>&\'rd/+ 1\\😀'
@@ -34,19 +39,23 @@ DEVICES = [{'object_id': 'ID34', 'device_group_id': 'ID11', 'at': 0}]
 
 
 def scenario(**options: Any) -> Dict[str, Any]:
-    data = {
+    data: Dict[str, Any] = {
         'name': 'recording-tests',
         'users': [{'username': 'admin', 'password': PASSWORD}],
-        'tasks': [{'id': 'ID33', 'devices': DEVICES},
-                  {'id': 'ID40', 'devices': [{'object_id': 'ID41', 'device_group_id': 'ID12', 'outcome': 'never'}]}],
-    }  # type: Dict[str, Any]
+        'tasks': [
+            {'id': 'ID33', 'devices': DEVICES},
+            {'id': 'ID40', 'devices': [{'object_id': 'ID41', 'device_group_id': 'ID12', 'outcome': 'never'}]},
+        ],
+    }
     data.update(options)
     return data
 
 
 class Sim(SimulatorHandle):
     def client(self, folder: Any = None, **kwargs: Any) -> SdmClient:
-        return SdmClient(self.config(password=kwargs.pop('password', PASSWORD), record_dir=str(folder) if folder else None, **kwargs))
+        return SdmClient(
+            self.config(password=kwargs.pop('password', PASSWORD), record_dir=str(folder) if folder else None, **kwargs)
+        )
 
 
 def encodings(secret: str) -> Dict[str, str]:
@@ -56,7 +65,9 @@ def encodings(secret: str) -> Dict[str, str]:
         'plain': secret,
         'json': json.dumps(secret, ensure_ascii=False)[1:-1],
         'json ascii': json.dumps(secret)[1:-1],
-        'json every character': ''.join('\\u%04x' % ord(char) if ord(char) < 0x10000 else json.dumps(char)[1:-1] for char in secret),
+        'json every character': ''.join(
+            '\\u%04x' % ord(char) if ord(char) < 0x10000 else json.dumps(char)[1:-1] for char in secret
+        ),
         'xml': html.escape(secret),
         'decimal references': ''.join('&#%d;' % ord(char) for char in secret),
         'hex references': ''.join('&#x%X;' % ord(char) for char in secret),
@@ -117,7 +128,7 @@ def session_ids(client: SdmClient) -> List[str]:
 
 @pytest.mark.parametrize('form', sorted(encodings(PASSWORD)))
 def test_the_filter_removes_every_form_of_a_secret(form):
-    secrets = SecretFilter()
+    secrets = SecretFilter(min_length=MIN_SECRET_LENGTH)
     secrets.add(PASSWORD)
     text = 'before %s after' % encodings(PASSWORD)[form]
     cleaned = secrets.clean(text)
@@ -127,7 +138,7 @@ def test_the_filter_removes_every_form_of_a_secret(form):
 
 
 def test_the_filter_removes_mixed_forms_and_keeps_other_text():
-    secrets = SecretFilter()
+    secrets = SecretFilter(min_length=MIN_SECRET_LENGTH)
     secrets.add('Ab"c<d')
     mixed = 'A\\u0062&quot;%63&lt;d'  # A, b as \u0062, " as &quot;, c as %63, < as &lt;, d
     assert secrets.clean('x=%s; y=Ab"c' % mixed) == 'x=%s; y=Ab"c' % REDACTED
@@ -156,13 +167,20 @@ def test_each_exchange_is_one_file_without_secrets(sim, tmp_path, body_format):
         secrets = [PASSWORD] + session_ids(client)
     assert client.warnings == [] and client.recorder.written == 3
     login, read, logout = recorded(folder)
-    assert [(item['request']['method'], item['request']['path'], item['answer']['status']) for item in (login, read, logout)] \
-        == [('POST', '/rest/v1.3/admin/login', 200), ('GET', TASKS + '/ID33', 200), ('POST', '/rest/v1.3/admin/logout', 204)]
+    assert [
+        (item['request']['method'], item['request']['path'], item['answer']['status']) for item in (login, read, logout)
+    ] == [
+        ('POST', '/rest/v1.3/admin/login', 200),
+        ('GET', TASKS + '/ID33', 200),
+        ('POST', '/rest/v1.3/admin/logout', 204),
+    ]
     assert REDACTED in login['request']['body'] and 'admin' in login['request']['body']
     assert login['answer']['headers']['Set-Cookie'] == ['JSESSIONID=%s; Path=/rest; HttpOnly' % REDACTED]
     assert read['request']['headers']['Cookie'] == 'JSESSIONID=%s' % REDACTED
     assert read['answer']['content_type'] == 'application/%s' % body_format and 'ID34' in read['answer']['body']
-    assert read['answer']['body_note'] is None and read['answer']['body_bytes'] == len(read['answer']['body'].encode('utf-8'))
+    assert read['answer']['body_note'] is None and read['answer']['body_bytes'] == len(
+        read['answer']['body'].encode('utf-8')
+    )
     assert 0 <= login['elapsed'] <= read['elapsed'] <= logout['elapsed']
     assert {item['run'] for item in (login, read, logout)} == {client.recorder._run}  # pylint: disable=protected-access
     assert_no_secret(folder, secrets)
@@ -178,9 +196,23 @@ def test_echoed_secrets_are_removed_in_every_form(sim, tmp_path):
     with client:
         session = session_ids(client)
         echoed = ' | '.join(form for secret in [PASSWORD, session[0]] for form in encodings(secret).values())
-        sim.faults({'kind': 'status', 'status': 500, 'path': '*/ID404', 'body': 'text', 'text': 'echo: %s' % echoed},
-                   {'kind': 'status', 'status': 503, 'path': '*/ID405', 'count': 'always', 'retry_after': quote(PASSWORD, safe='')},
-                   {'kind': 'status', 'status': 503, 'path': '*/ID406', 'count': 'always', 'retry_after': 'JSESSIONID=%s' % session[0]})
+        sim.faults(
+            {'kind': 'status', 'status': 500, 'path': '*/ID404', 'body': 'text', 'text': 'echo: %s' % echoed},
+            {
+                'kind': 'status',
+                'status': 503,
+                'path': '*/ID405',
+                'count': 'always',
+                'retry_after': quote(PASSWORD, safe=''),
+            },
+            {
+                'kind': 'status',
+                'status': 503,
+                'path': '*/ID406',
+                'count': 'always',
+                'retry_after': 'JSESSIONID=%s' % session[0],
+            },
+        )
         for task_id in ('ID404', 'ID405', 'ID406'):
             with pytest.raises(SdmHttpError):
                 client.get_task(task_id, MATCHER)
@@ -207,8 +239,10 @@ def test_a_body_cut_short_loses_its_tail(sim, tmp_path):
     folder = tmp_path / 'rec'
     client = sim.client(folder)
     with client:
-        sim.faults({'kind': 'status', 'status': 500, 'path': '*/ID404', 'body': 'text', 'text': 'x' * (100 * 1024)},
-                   {'kind': 'short_read', 'path': '*/ID33', 'count': 1})
+        sim.faults(
+            {'kind': 'status', 'status': 500, 'path': '*/ID404', 'body': 'text', 'text': 'x' * (100 * 1024)},
+            {'kind': 'short_read', 'path': '*/ID33', 'count': 1},
+        )
         with pytest.raises(SdmHttpError):
             client.get_task('ID404', MATCHER)
         client.get_task('ID33', MATCHER)  # retried after the broken answer
@@ -229,14 +263,19 @@ def test_the_files_of_a_run_are_bounded(sim, tmp_path, monkeypatch):
         for _read in range(4):
             client.get_task('ID33', MATCHER)
     assert len(recorded(folder)) == 3
-    assert client.warnings == ['record_dir: this run reached the limit of 3 recorded exchanges; the rest is not recorded; '
-                               'the run goes on without recording']
+    assert client.warnings == [
+        'record_dir: this run reached the limit of 3 recorded exchanges; the rest is not recorded; '
+        'the run goes on without recording'
+    ]
 
 
-@pytest.mark.parametrize('where, why', [
-    ('file/below', 'cannot write the recording to'),
-    ('full', 'the folder holds 2 or more files already'),
-])
+@pytest.mark.parametrize(
+    'where, why',
+    [
+        ('file/below', 'cannot write the recording to'),
+        ('full', 'the folder holds 2 or more files already'),
+    ],
+)
 def test_a_recording_that_cannot_be_written_only_warns(sim, tmp_path, monkeypatch, where, why):
     (tmp_path / 'file').write_text('not a folder', encoding='utf-8')
     (tmp_path / 'full').mkdir()
@@ -247,7 +286,11 @@ def test_a_recording_that_cannot_be_written_only_warns(sim, tmp_path, monkeypatc
     with client:
         task = client.get_task('ID33', MATCHER)
     assert task['succeeded'] is True
-    assert len(client.warnings) == 1 and why in client.warnings[0] and 'the run goes on without recording' in client.warnings[0]
+    assert (
+        len(client.warnings) == 1
+        and why in client.warnings[0]
+        and 'the run goes on without recording' in client.warnings[0]
+    )
 
 
 def test_a_password_too_short_to_remove_safely_records_nothing(sim, tmp_path):
@@ -256,8 +299,10 @@ def test_a_password_too_short_to_remove_safely_records_nothing(sim, tmp_path):
     with client:
         client.get_task('ID33', MATCHER)
     assert not (tmp_path / 'rec').exists()
-    assert client.warnings == ['record_dir: the password is shorter than 4 characters, too short to be removed from the recording '
-                               'safely; the run goes on without recording']
+    assert client.warnings == [
+        'record_dir: the password is shorter than 4 characters, too short to be removed from the recording '
+        'safely; the run goes on without recording'
+    ]
 
 
 def test_placeholders_are_the_same_in_every_file_of_the_folder(sim, tmp_path):
@@ -279,7 +324,9 @@ def test_concurrent_polls_each_get_their_file(sim, tmp_path):
     folder = tmp_path / 'rec'
     sim.load(scenario(tasks=[{'id': 'ID%d' % number, 'devices': [{'at': 0}]} for number in range(1, 9)]))
     with sim.client(folder) as client:
-        result = Waiter(client, MATCHER, timeout=10, sleep=0.1, sleep_max=0.1).wait(['ID%d' % number for number in range(1, 9)])
+        result = Waiter(client, MATCHER, timeout=10, sleep=0.1, sleep_max=0.1).wait(
+            ['ID%d' % number for number in range(1, 9)]
+        )
     assert all(task['succeeded'] for task in result.tasks)
     files = recorded(folder)
     assert len(files) == sum(sim.counters()['requests'].values())
@@ -291,7 +338,7 @@ def test_concurrent_polls_each_get_their_file(sim, tmp_path):
 
 def change_window(client: SdmClient) -> List[Any]:
     """Wait for two tasks, roll back the failed one, commit the other, read the pending list: what a window sees."""
-    seen = []  # type: List[Any]
+    seen: List[Any] = []
     result = Waiter(client, MATCHER, timeout=30, sleep=0.1, sleep_max=0.1).wait(['ID50', 'ID51'])
     seen.append(result.tasks)
     rollback = ActionRunner(client, MATCHER).run('ID51', 'rollback', wait=WaitSettings(30, 0.1, 0.1))
@@ -303,13 +350,26 @@ def change_window(client: SdmClient) -> List[Any]:
 
 
 def test_a_recorded_change_window_replays_the_same(sim, tmp_path):
-    sim.load(scenario(speed=10, tasks=[
-        {'id': 'ID50', 'error_handling': 'rollback', 'timed_from': 'first_request',
-         'devices': [{'object_id': 'ID501', 'at': 1}, {'object_id': 'ID502', 'at': 2}]},
-        {'id': 'ID51', 'error_handling': 'rollback', 'timed_from': 'first_request',
-         'devices': [{'object_id': 'ID511', 'at': 1}, {'object_id': 'ID512', 'at': 2, 'outcome': 'failure'}]},
-        {'id': 'ID52', 'devices': [{'outcome': 'never'}]},
-    ]))
+    sim.load(
+        scenario(
+            speed=10,
+            tasks=[
+                {
+                    'id': 'ID50',
+                    'error_handling': 'rollback',
+                    'timed_from': 'first_request',
+                    'devices': [{'object_id': 'ID501', 'at': 1}, {'object_id': 'ID502', 'at': 2}],
+                },
+                {
+                    'id': 'ID51',
+                    'error_handling': 'rollback',
+                    'timed_from': 'first_request',
+                    'devices': [{'object_id': 'ID511', 'at': 1}, {'object_id': 'ID512', 'at': 2, 'outcome': 'failure'}],
+                },
+                {'id': 'ID52', 'devices': [{'outcome': 'never'}]},
+            ],
+        )
+    )
     folder = tmp_path / 'window'
     with sim.client(folder) as client:
         live = change_window(client)

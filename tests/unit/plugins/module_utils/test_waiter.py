@@ -106,23 +106,32 @@ def test_one_worker_polls_one_task_at_a_time():
 
 
 def test_the_rollback_target_waits_for_the_rollback():
-    waiter, _source, _clock = make_waiter({'ID5': [(0, 'Failed')]}, target='rollback',
-                                          rollback={'ID5': [(0, 'Unknown'), (6, 'InProgress'), (11, 'RolledBack')]})
+    waiter, _source, _clock = make_waiter(
+        {'ID5': [(0, 'Failed')]},
+        target='rollback',
+        rollback={'ID5': [(0, 'Unknown'), (6, 'InProgress'), (11, 'RolledBack')]},
+    )
     result = waiter.wait(['ID5'])
     assert result.polls == 3
     assert result.tasks[0]['rollback_finished'] is True and result.tasks[0]['rollback_succeeded'] is True
 
 
 def test_a_rollback_timeout_names_the_rollback_status():
-    waiter, _source, _clock = make_waiter({'ID5': [(0, 'Failed')]}, target='rollback', timeout=5,
-                                          rollback={'ID5': [(0, 'InProgress')]})
-    with pytest.raises(SdmWaitTimeout, match=r'waiting for the rollback of 1 of 1 route update task to finish: ID5 \(status InProgress\)'):
+    waiter, _source, _clock = make_waiter(
+        {'ID5': [(0, 'Failed')]}, target='rollback', timeout=5, rollback={'ID5': [(0, 'InProgress')]}
+    )
+    with pytest.raises(
+        SdmWaitTimeout,
+        match=r'waiting for the rollback of 1 of 1 route update task to finish: ID5 \(status InProgress\)',
+    ):
         waiter.wait(['ID5'])
 
 
 def test_a_task_that_vanishes_mid_wait_is_named():
     waiter, source, _clock = make_waiter({'ID5': RUNNING_FOREVER})
-    source.failures[('ID5', 3)] = SdmNotFoundError('route update task ID5 not found', 404, '/rest/v1.3/routeSets/routeUpdates/ID5')
+    source.failures[('ID5', 3)] = SdmNotFoundError(
+        'route update task ID5 not found', 404, '/rest/v1.3/routeSets/routeUpdates/ID5'
+    )
     with pytest.raises(SdmNotFoundError) as caught:
         waiter.wait(['ID5'])
     assert 'ID5 vanished while waiting' in caught.value.message and caught.value.status == 404
@@ -188,15 +197,18 @@ def test_warnings_about_unknown_words_are_reported_once():
     assert len(result.warnings) == 1 and "unknown update status 'Mystery'" in result.warnings[0]
 
 
-@pytest.mark.parametrize('kwargs, message', [
-    ({'target': 'commit'}, 'update or rollback'),
-    ({'timeout': -1}, 'zero or more'),
-    ({'sleep': 0}, 'more than zero'),
-    ({'sleep': 10, 'sleep_max': 5}, 'must not be shorter'),
-    ({'max_workers': 0}, 'between 1 and 32'),
-    ({'max_workers': 33}, 'between 1 and 32'),
-    ({'retry_grace': -1}, 'retry_grace must not be negative'),
-])
+@pytest.mark.parametrize(
+    'kwargs, message',
+    [
+        ({'target': 'commit'}, 'update or rollback'),
+        ({'timeout': -1}, r'^timeout must not be negative, got -1$'),
+        ({'sleep': 0}, r'^sleep must be greater than 0, got 0$'),
+        ({'sleep': 10, 'sleep_max': 5}, r'^sleep_max \(5\) must not be smaller than sleep \(10\)$'),
+        ({'max_workers': 0}, 'between 1 and 8'),
+        ({'max_workers': 9}, 'between 1 and 8'),
+        ({'retry_grace': -1}, 'retry_grace must not be negative'),
+    ],
+)
 def test_invalid_settings_are_input_errors(kwargs, message):
     settings = dict(timeout=60, sleep=5, sleep_max=20)
     settings.update(kwargs)
@@ -204,12 +216,15 @@ def test_invalid_settings_are_input_errors(kwargs, message):
         Waiter(FakeTaskSource(FakeClock(), {}), MATCHER, **settings)
 
 
-@pytest.mark.parametrize('task_ids, message', [
-    ([], 'non-empty list'),
-    ('ID5', 'non-empty list'),
-    (None, 'non-empty list'),
-    (['ID5', {'id': 'ID7'}], 'must be a string, got dict'),
-])
+@pytest.mark.parametrize(
+    'task_ids, message',
+    [
+        ([], 'non-empty list'),
+        ('ID5', 'non-empty list'),
+        (None, 'non-empty list'),
+        (['ID5', {'id': 'ID7'}], 'must be a string, got dict'),
+    ],
+)
 def test_task_ids_must_be_a_non_empty_list_of_strings(task_ids, message):
     waiter, source, _clock = make_waiter({'ID5': RUNNING_FOREVER})
     with pytest.raises(SdmInputError, match=message):

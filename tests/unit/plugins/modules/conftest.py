@@ -7,20 +7,29 @@
 from __future__ import annotations
 
 import functools
+import gc
 from typing import Any
 
 import pytest
 
 from ansible.module_utils.common import warnings as module_warnings
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils import _module
+from ansible_collections.ocsdm.route_manager.plugins.module_utils import _sdm_module
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.modules.module_helpers import FakeClientBase
 
 
 @pytest.fixture(autouse=True)
 def isolated_run(monkeypatch):
     """No SDM_* variable from the caller's environment, no client and no warning left from another test."""
-    for name in ('SDM_URL', 'SDM_USERNAME', 'SDM_PASSWORD', 'SDM_VALIDATE_CERTS', 'SDM_CA_PATH', 'SDM_RECORD_DIR', 'SDM_RECORD_PLACEHOLDERS'):
+    for name in (
+        'SDM_URL',
+        'SDM_USERNAME',
+        'SDM_PASSWORD',
+        'SDM_VALIDATE_CERTS',
+        'SDM_CA_PATH',
+        'SDM_RECORD_DIR',
+        'SDM_RECORD_PLACEHOLDERS',
+    ):
         monkeypatch.delenv(name, raising=False)
     FakeClientBase.instances = []
     # Modules run on the managed host. Once a test imports controller code (an action plugin), ansible-core 2.19+
@@ -28,6 +37,8 @@ def isolated_run(monkeypatch):
     internal = _module_utils_internal()
     if hasattr(internal, 'is_controller'):
         monkeypatch.setattr(internal, 'is_controller', False)
+    # A module freezes the garbage collector just before it exits (_sdm_module._quick_exit); here it goes on living.
+    monkeypatch.setattr(gc, 'freeze', gc.collect)
     # AnsibleModule.warn() collects in module-level containers (a list before ansible-core 2.19, a dict since).
     for name in ('_global_warnings', '_global_deprecations'):
         getattr(module_warnings, name).clear()
@@ -36,8 +47,10 @@ def isolated_run(monkeypatch):
 @pytest.fixture
 def fake_client(monkeypatch, request):
     """Install a factory of the test module's ``FakeClient``; call it with the FakeClient keyword arguments."""
+
     def install(**kwargs: Any) -> None:
-        monkeypatch.setattr(_module, 'SdmClient', functools.partial(request.module.FakeClient, **kwargs))
+        monkeypatch.setattr(_sdm_module, 'SdmClient', functools.partial(request.module.FakeClient, **kwargs))
+
     return install
 
 

@@ -26,11 +26,13 @@ from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm
 try:
     from ansible.module_utils.testing import patch_module_args
 except ImportError:  # ansible-core < 2.19 reads the arguments from basic._ANSIBLE_ARGS
+
     @contextlib.contextmanager
     def patch_module_args(args=None):
         serialized = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode('utf-8')
         with mock.patch.object(basic, '_ANSIBLE_ARGS', serialized):
             yield
+
 
 URL = 'https://sdm.example.com:8443'
 USER = 'automation'
@@ -46,9 +48,11 @@ class FakeClientBase:
     A test module that uses the ``fake_client`` fixture names its subclass ``FakeClient``.
     """
 
-    instances = []  # type: List[FakeClientBase]
+    instances: List[FakeClientBase] = []
 
-    def __init__(self, config: Any, login_error: Optional[BaseException] = None, warnings: Optional[List[str]] = None) -> None:
+    def __init__(
+        self, config: Any, login_error: Optional[BaseException] = None, warnings: Optional[List[str]] = None
+    ) -> None:
         self.config = config
         self.login_error = login_error
         self.warnings = list(warnings or [])
@@ -75,8 +79,12 @@ class FakeClientBase:
     @staticmethod
     def not_found(task_id: str) -> SdmNotFoundError:
         """The error the real client raises when SDM answers 404 for a task."""
-        return SdmNotFoundError('route update task %s not found (GET %s/%s answered 404 Not Found)' % (task_id, TASKS_PATH, task_id),
-                                404, '%s/%s' % (TASKS_PATH, task_id))
+        return SdmNotFoundError(
+            'route update task %s not found (GET %s/%s answered 404 Not Found)' % (task_id, TASKS_PATH, task_id),
+            404,
+            '%s/%s' % (TASKS_PATH, task_id),
+            task_id=task_id,
+        )
 
     def read_task(self, task_id: str, matcher: Any, deadline: Any = None) -> Any:
         raise NotImplementedError
@@ -109,6 +117,16 @@ def warnings_of(result: Dict[str, Any]) -> List[str]:
 
 def option_facts(options: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
     """What documentation and argument spec must agree on, by option: type, default, choices, elements, required."""
-    return dict((name, {'type': option['type'], 'default': option.get('default'), 'choices': option.get('choices'),
-                        'elements': option.get('elements'), 'required': option.get('required', False)})
-                for name, option in options.items())
+    return dict(
+        (
+            name,
+            {
+                'type': option['type'],
+                'default': option.get('default'),
+                'choices': option.get('choices'),
+                'elements': option.get('elements'),
+                'required': option.get('required', False),
+            },
+        )
+        for name, option in options.items()
+    )

@@ -17,7 +17,7 @@ import json
 
 import pytest
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils import _module
+from ansible_collections.ocsdm.route_manager.plugins.module_utils import _sdm_module
 from ansible_collections.ocsdm.route_manager.plugins.modules import route_update_action, route_update_info
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.modules.module_helpers import CONNECTION, run_module
 
@@ -34,16 +34,20 @@ class _NoLogin:
         raise AssertionError('the module built a client (and would have logged in) for an invalid task id')
 
 
-@pytest.mark.parametrize('task_id, message', [
-    ('A' * 10000, 'Invalid task_id: a task id is longer than 256 characters'),
-    ('..', "Invalid task_id: '..' is not a task id"),
-    ('ID5\r\nX-Injected: 1', "Invalid task_id: the task id 'ID5\\r\\nX-Injected: 1' contains control characters"),
-    ('ID33 ', "Invalid task_id: the task id 'ID33 ' has leading or trailing whitespace"),
-    (' ID33', "Invalid task_id: the task id ' ID33' has leading or trailing whitespace"),
-], ids=['10000-characters', 'dot-dot', 'control-characters', 'trailing-space', 'leading-space'])
+@pytest.mark.parametrize(
+    'task_id, message',
+    [
+        ('A' * 10000, 'Invalid task_id: a task id is longer than 256 characters'),
+        ('..', "Invalid task_id: '..' is not a task id"),
+        ('ID5\r\nX-Injected: 1', "Invalid task_id: the task id 'ID5\\r\\nX-Injected: 1' contains control characters"),
+        ('ID33 ', "Invalid task_id: the task id 'ID33 ' has leading or trailing whitespace"),
+        (' ID33', "Invalid task_id: the task id ' ID33' has leading or trailing whitespace"),
+    ],
+    ids=['10000-characters', 'dot-dot', 'control-characters', 'trailing-space', 'leading-space'],
+)
 @pytest.mark.parametrize('module, args', MODULES)
 def test_an_invalid_task_id_fails_before_login(module, args, task_id, message, capsys, monkeypatch):
-    monkeypatch.setattr(_module, 'SdmClient', _NoLogin)
+    monkeypatch.setattr(_sdm_module, 'SdmClient', _NoLogin)
     arguments = dict(CONNECTION, **json.loads(json.dumps(args).replace('{id}', json.dumps(task_id)[1:-1])))
     code, result, _out = run_module(module, capsys, arguments)
     assert (code, result['msg']) == (1, message)

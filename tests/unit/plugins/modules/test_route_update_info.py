@@ -2,7 +2,7 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The module glue (plugins/module_utils/_module.py) and the module route_update_info, with a fake client.
+"""The module glue (plugins/module_utils/_sdm_module.py, with the specs of _argspec.py) and the module route_update_info, with a fake client.
 
 The module runs for real (argument parsing, no_log masking, exit_json/fail_json); only the client is
 replaced, so every SdmError subclass can be raised where the real client would raise it.
@@ -20,7 +20,9 @@ import yaml
 from ansible.module_utils import basic
 
 from ansible_collections.ocsdm.route_manager.plugins.doc_fragments.connection import ModuleDocFragment
-from ansible_collections.ocsdm.route_manager.plugins.module_utils import _module
+from ansible_collections.ocsdm.route_manager.plugins.module_utils import _argspec, _sdm_module
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import host_port
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._secrets import hide_session_cookies
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
     SdmAuthError,
     SdmBadAnswerError,
@@ -62,24 +64,45 @@ def raw_task(status: str, devices: int = 1, failed: int = 0, rollback: str = 'Un
     device_list = []
     for index in range(devices):
         bad = index < failed
-        device_list.append({
-            'deviceGroupId': 'ID11', 'objectId': 'D%d' % index, 'routeSetId': '2', 'status': 'Failed' if bad else good,
-            'pushStatus': 'Failed' if bad else good, 'rollBackStatus': rollback, 'updateFailureMsg': 'push failed' if bad else '',
-            'preUpdateVersion': '0', 'updateVersion': '1',
-        })
-    return {'updateStatus': status, 'errorHandling': 'rollback', 'rollbackCount': '0', 'rollbackStatus': rollback,
-            'totalDeviceCount': str(devices), 'updatedCount': str(devices - failed), 'deviceStatusList': device_list}
+        device_list.append(
+            {
+                'deviceGroupId': 'ID11',
+                'objectId': 'D%d' % index,
+                'routeSetId': '2',
+                'status': 'Failed' if bad else good,
+                'pushStatus': 'Failed' if bad else good,
+                'rollBackStatus': rollback,
+                'updateFailureMsg': 'push failed' if bad else '',
+                'preUpdateVersion': '0',
+                'updateVersion': '1',
+            }
+        )
+    return {
+        'updateStatus': status,
+        'errorHandling': 'rollback',
+        'rollbackCount': '0',
+        'rollbackStatus': rollback,
+        'totalDeviceCount': str(devices),
+        'updatedCount': str(devices - failed),
+        'deviceStatusList': device_list,
+    }
 
 
 class FakeClient(FakeClientBase):
     """Stands in for SdmClient: scripted task answers, counted logins and logouts."""
 
-    def __init__(self, config: Any, answers: Optional[Dict[str, List[Any]]] = None, pending: Optional[List[str]] = None,
-                 login_error: Optional[BaseException] = None, warnings: Optional[List[str]] = None) -> None:
+    def __init__(
+        self,
+        config: Any,
+        answers: Optional[Dict[str, List[Any]]] = None,
+        pending: Optional[List[str]] = None,
+        login_error: Optional[BaseException] = None,
+        warnings: Optional[List[str]] = None,
+    ) -> None:
         super().__init__(config, login_error=login_error, warnings=warnings)
         self.answers = answers or {}
         self.pending = pending if pending is not None else sorted(self.answers)
-        self.reads = []  # type: List[str]
+        self.reads: List[str] = []
 
     def list_pending_task_ids(self, deadline: Any = None) -> List[str]:
         return list(self.pending)
@@ -102,35 +125,60 @@ def run_module(capsys, args: Dict[str, Any]) -> Any:
 
 # --- argument spec and documentation ------------------------------------------------------------
 
+
 def test_connection_argument_spec_options_and_env_fallbacks():
-    spec = _module.connection_argument_spec()
-    assert sorted(spec) == ['api_version', 'body_format', 'ca_path', 'password', 'record_dir', 'record_placeholders', 'request_timeout',
-                            'url', 'username', 'validate_certs']
+    spec = _argspec.connection_spec()
+    assert sorted(spec) == [
+        'api_version',
+        'body_format',
+        'ca_path',
+        'password',
+        'record_dir',
+        'record_placeholders',
+        'request_timeout',
+        'url',
+        'username',
+        'validate_certs',
+    ]
     assert spec['password']['no_log'] is True
     assert not any(option.get('no_log') for name, option in spec.items() if name != 'password')
-    assert spec['validate_certs'] == {'type': 'bool', 'default': True, 'fallback': (basic.env_fallback, ['SDM_VALIDATE_CERTS'])}
+    assert spec['validate_certs'] == {
+        'type': 'bool',
+        'default': True,
+        'fallback': (basic.env_fallback, ['SDM_VALIDATE_CERTS']),
+    }
     assert spec['ca_path']['type'] == 'path'
     assert spec['request_timeout'] == {'type': 'float', 'default': 30.0}
     assert spec['api_version'] == {'type': 'str', 'default': 'v1.3'}
     assert spec['body_format'] == {'type': 'str', 'default': 'xml', 'choices': ['xml', 'json']}
     # recording (issue 15): off unless a folder is given
     assert spec['record_dir'] == {'type': 'path', 'fallback': (basic.env_fallback, ['SDM_RECORD_DIR'])}
-    assert spec['record_placeholders'] == {'type': 'bool', 'default': False, 'fallback': (basic.env_fallback, ['SDM_RECORD_PLACEHOLDERS'])}
+    assert spec['record_placeholders'] == {
+        'type': 'bool',
+        'default': False,
+        'fallback': (basic.env_fallback, ['SDM_RECORD_PLACEHOLDERS']),
+    }
     fallbacks = dict((name, option['fallback'][1]) for name, option in spec.items() if 'fallback' in option)
-    assert fallbacks == {'url': ['SDM_URL'], 'username': ['SDM_USERNAME'], 'password': ['SDM_PASSWORD'],
-                         'validate_certs': ['SDM_VALIDATE_CERTS'], 'ca_path': ['SDM_CA_PATH'],
-                         'record_dir': ['SDM_RECORD_DIR'], 'record_placeholders': ['SDM_RECORD_PLACEHOLDERS']}
+    assert fallbacks == {
+        'url': ['SDM_URL'],
+        'username': ['SDM_USERNAME'],
+        'password': ['SDM_PASSWORD'],
+        'validate_certs': ['SDM_VALIDATE_CERTS'],
+        'ca_path': ['SDM_CA_PATH'],
+        'record_dir': ['SDM_RECORD_DIR'],
+        'record_placeholders': ['SDM_RECORD_PLACEHOLDERS'],
+    }
 
 
 def test_argument_specs_are_copies():
-    _module.connection_argument_spec()['url']['required'] = False
-    _module.wait_argument_spec()['success_states']['default'].append('Done')
-    assert _module.CONNECTION_ARGUMENT_SPEC['url']['required'] is True
-    assert 'Done' not in _module.WAIT_ARGUMENT_SPEC['success_states']['default']
+    _argspec.connection_spec()['url']['required'] = False
+    _argspec.states_spec()['success_states']['default'].append('Done')
+    assert _argspec.connection_spec()['url']['required'] is True
+    assert 'Done' not in _argspec.states_spec()['success_states']['default']
 
 
 def test_wait_spec_defaults_are_the_client_defaults():
-    spec = _module.wait_argument_spec()
+    spec = dict(_argspec.wait_spec(), **_argspec.states_spec())
     assert spec['success_states']['default'] == list(DEFAULT_SUCCESS_STATES)
     assert spec['failure_states']['default'] == list(DEFAULT_FAILURE_STATES)
     assert spec['rollback_success_states']['default'] == list(DEFAULT_ROLLBACK_SUCCESS_STATES)
@@ -139,23 +187,23 @@ def test_wait_spec_defaults_are_the_client_defaults():
     assert spec['fail_on_timeout'] == {'type': 'bool', 'default': True}
 
 
-@pytest.mark.parametrize('fragments, spec', [
-    ((ModuleDocFragment.DOCUMENTATION,), _module.CONNECTION_ARGUMENT_SPEC),
-    ((ModuleDocFragment.WAIT, ModuleDocFragment.POLLING, ModuleDocFragment.STATES), _module.WAIT_ARGUMENT_SPEC),
-])
-def test_doc_fragments_document_the_argument_specs(fragments, spec):
-    options = {}  # type: Dict[str, Any]
-    for fragment in fragments:
-        more = yaml.safe_load(fragment)['options']
-        assert not set(options) & set(more), 'an option documented in two fragments'
-        options.update(more)
+@pytest.mark.parametrize('fragment, builder', sorted(_argspec.FRAGMENT_SPECS.items()))
+def test_doc_fragments_document_the_argument_specs(fragment, builder):
+    options = yaml.safe_load(getattr(ModuleDocFragment, fragment))['options']
+    spec = builder()
     assert option_facts(options) == option_facts(spec)
     for name, option in spec.items():
         for variable in option.get('fallback', (None, []))[1]:
             assert 'E(%s)' % variable in ' '.join(options[name]['description']), name
 
 
+def test_every_doc_fragment_has_its_argument_spec():
+    fragments = [name for name in vars(ModuleDocFragment) if name.isupper()]
+    assert sorted(fragments) == sorted(_argspec.FRAGMENT_SPECS)
+
+
 # --- successful runs ----------------------------------------------------------------------------
+
 
 def test_read_tasks_result_and_facts(fake_client, capsys):
     fake_client(answers={'ID33': [raw_task('Completed')], 'ID40': [raw_task('Failed', devices=2, failed=1)]})
@@ -164,10 +212,16 @@ def test_read_tasks_result_and_facts(fake_client, capsys):
     assert result['changed'] is False
     assert 'failed' not in result or result['failed'] is False
     assert [task['task_id'] for task in result['route_updates']] == ['ID33', 'ID40']
-    assert result['ansible_facts'] == {'sdm_route_updates': {'ID33': result['route_updates'][0], 'ID40': result['route_updates'][1]}}
+    assert result['ansible_facts'] == {
+        'sdm_route_updates': {'ID33': result['route_updates'][0], 'ID40': result['route_updates'][1]}
+    }
     id33, id40 = result['route_updates']
     assert (id33['finished'], id33['succeeded'], id33['updated_count']) == (True, True, 1)
-    assert (id40['finished'], id40['succeeded'], [d['object_id'] for d in id40['failed_devices']]) == (True, False, ['D0'])
+    assert (id40['finished'], id40['succeeded'], [d['object_id'] for d in id40['failed_devices']]) == (
+        True,
+        False,
+        ['D0'],
+    )
     assert result['polls'] == 1
     assert result['timed_out'] is False
     assert isinstance(result['elapsed'], float)
@@ -206,7 +260,9 @@ def test_read_without_wait_returns_running_tasks_at_once(fake_client, capsys):
 
 def test_wait_polls_until_finished(fake_client, capsys):
     fake_client(answers={'ID5': [raw_task('Pending'), raw_task('InProgress'), raw_task('Completed')]})
-    code, result, _out = run_module(capsys, dict(CONNECTION, task_id=['ID5'], wait=True, wait_sleep=2, wait_sleep_max=3))
+    code, result, _out = run_module(
+        capsys, dict(CONNECTION, task_id=['ID5'], wait=True, wait_sleep=2, wait_sleep_max=3)
+    )
     assert code == 0
     assert result['route_updates'][0]['succeeded'] is True
     assert result['polls'] == 3
@@ -215,8 +271,17 @@ def test_wait_polls_until_finished(fake_client, capsys):
 
 
 def test_wait_for_rollback(fake_client, capsys):
-    fake_client(answers={'ID9': [raw_task('Failed', failed=1, rollback='InProgress'), raw_task('Failed', failed=1, rollback='RolledBack')]})
-    code, result, _out = run_module(capsys, dict(CONNECTION, task_id=['ID9'], wait=True, wait_for='rollback', wait_sleep=1))
+    fake_client(
+        answers={
+            'ID9': [
+                raw_task('Failed', failed=1, rollback='InProgress'),
+                raw_task('Failed', failed=1, rollback='RolledBack'),
+            ]
+        }
+    )
+    code, result, _out = run_module(
+        capsys, dict(CONNECTION, task_id=['ID9'], wait=True, wait_for='rollback', wait_sleep=1)
+    )
     assert code == 0
     task = result['route_updates'][0]
     assert (task['succeeded'], task['rollback_finished'], task['rollback_succeeded']) == (False, True, True)
@@ -225,7 +290,9 @@ def test_wait_for_rollback(fake_client, capsys):
 
 def test_custom_state_words_and_unknown_word_warning(fake_client, capsys):
     fake_client(answers={'ID5': [raw_task('Frobnicating'), raw_task('Done')]})
-    code, result, _out = run_module(capsys, dict(CONNECTION, task_id=['ID5'], wait=True, wait_sleep=1, success_states=['done']))
+    code, result, _out = run_module(
+        capsys, dict(CONNECTION, task_id=['ID5'], wait=True, wait_sleep=1, success_states=['done'])
+    )
     assert code == 0
     assert result['route_updates'][0]['succeeded'] is True
     assert len([warning for warning in warnings_of(result) if "unknown update status 'Frobnicating'" in warning]) == 1
@@ -252,16 +319,26 @@ def test_connection_from_environment(fake_client, capsys, monkeypatch, tmp_path)
     assert code == 0
     config = client().config
     assert (config.url, config.username, config.password, config.ca_path, config.validate_certs) == (
-        'https://env.example.com', 'explicit-user', 'Env-Pa55word!', str(ca), False)
-    assert warnings_of(result) == ['validate_certs is false: the TLS certificate of SDM at env.example.com:443 is not verified. '
-                                   'Use ca_path to trust a private certification authority instead.']
+        'https://env.example.com',
+        'explicit-user',
+        'Env-Pa55word!',
+        str(ca),
+        False,
+    )
+    assert warnings_of(result) == [
+        'validate_certs is false: the TLS certificate of SDM at env.example.com:443 is not verified. '
+        'Use ca_path to trust a private certification authority instead.'
+    ]
 
 
-@pytest.mark.parametrize('args, environment, expected', [
-    ({}, {}, (None, False)),
-    ({'record_dir': '/var/tmp/rec', 'record_placeholders': True}, {}, ('/var/tmp/rec', True)),
-    ({}, {'SDM_RECORD_DIR': '/var/tmp/from-env', 'SDM_RECORD_PLACEHOLDERS': 'yes'}, ('/var/tmp/from-env', True)),
-])
+@pytest.mark.parametrize(
+    'args, environment, expected',
+    [
+        ({}, {}, (None, False)),
+        ({'record_dir': '/var/tmp/rec', 'record_placeholders': True}, {}, ('/var/tmp/rec', True)),
+        ({}, {'SDM_RECORD_DIR': '/var/tmp/from-env', 'SDM_RECORD_PLACEHOLDERS': 'yes'}, ('/var/tmp/from-env', True)),
+    ],
+)
 def test_recording_options_reach_the_client(fake_client, capsys, monkeypatch, args, environment, expected):
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -282,12 +359,17 @@ def test_client_warnings_reach_the_result_once(fake_client, capsys):
 
 # --- timeouts -----------------------------------------------------------------------------------
 
+
 def test_wait_timeout_fails_with_the_last_state(fake_client, capsys):
     fake_client(answers={'ID5': [raw_task('InProgress')]})
-    code, result, _out = run_module(capsys, dict(CONNECTION, task_id=['ID5'], wait=True, wait_timeout=10, wait_sleep=4, wait_sleep_max=4))
+    code, result, _out = run_module(
+        capsys, dict(CONNECTION, task_id=['ID5'], wait=True, wait_timeout=10, wait_sleep=4, wait_sleep_max=4)
+    )
     assert code == 1
     assert result['failed'] is True
-    assert result['msg'].startswith('Timed out after 10 seconds waiting for the update of 1 of 1 route update task to finish: ID5 (status InProgress)')
+    assert result['msg'].startswith(
+        'Timed out after 10 seconds waiting for the update of 1 of 1 route update task to finish: ID5 (status InProgress)'
+    )
     assert result['msg'].endswith('The last state of every task is in route_updates.')
     assert result['timed_out'] is True
     assert result['route_updates'][0]['update_status'] == 'InProgress'
@@ -298,8 +380,9 @@ def test_wait_timeout_fails_with_the_last_state(fake_client, capsys):
 
 def test_wait_timeout_returns_when_fail_on_timeout_is_false(fake_client, capsys):
     fake_client(answers={'ID5': [raw_task('InProgress')], 'ID6': [raw_task('Completed')]})
-    code, result, _out = run_module(capsys, dict(CONNECTION, task_id=['ID5', 'ID6'], wait=True, wait_timeout=3, wait_sleep=1,
-                                                 fail_on_timeout=False))
+    code, result, _out = run_module(
+        capsys, dict(CONNECTION, task_id=['ID5', 'ID6'], wait=True, wait_timeout=3, wait_sleep=1, fail_on_timeout=False)
+    )
     assert code == 0
     assert result['timed_out'] is True
     assert [task['update_status'] for task in result['route_updates']] == ['InProgress', 'Completed']
@@ -309,6 +392,7 @@ def test_wait_timeout_returns_when_fail_on_timeout_is_false(fake_client, capsys)
 
 # --- failures: one fail_json with a message naming the cause -------------------------------------
 
+
 def _with_context(error: SdmError, cause: BaseException) -> SdmError:
     error.__context__ = cause
     return error
@@ -316,61 +400,118 @@ def _with_context(error: SdmError, cause: BaseException) -> SdmError:
 
 FAILURES = [
     pytest.param(
-        SdmAuthError("login refused for user 'automation': wrong user name or password (POST %s answered 401 Unauthorized)" % LOGIN_PATH,
-                     401, LOGIN_PATH),
+        SdmAuthError(
+            "login refused for user 'automation': wrong user name or password (POST %s answered 401 Unauthorized)"
+            % LOGIN_PATH,
+            401,
+            LOGIN_PATH,
+            login=True,
+        ),
         "Authentication failed for user 'automation' at SDM sdm.example.com:8443. Check username and password. Details: login refused",
-        401, LOGIN_PATH, id='wrong-password'),
+        401,
+        LOGIN_PATH,
+        id='wrong-password',
+    ),
     pytest.param(
         SdmAuthError('session refused', 401, TASKS_PATH + '/ID5'),
         # Not "check username and password" (found by the reliability suite): the login itself worked.
         "SDM sdm.example.com:8443 refused the session of user 'automation' right after a fresh login (HTTP 401 at %s/ID5). "
         "The login works, but SDM does not accept its session" % TASKS_PATH,
-        401, TASKS_PATH + '/ID5', id='session-refused-after-relogin'),
+        401,
+        TASKS_PATH + '/ID5',
+        id='session-refused-after-relogin',
+    ),
     pytest.param(
         SdmPermissionError('GET %s/ID5 answered 403 Forbidden' % TASKS_PATH, 403, TASKS_PATH + '/ID5'),
         "User 'automation' lacks route-management rights on SDM sdm.example.com:8443. Give the user a group",
-        403, TASKS_PATH + '/ID5', id='forbidden'),
+        403,
+        TASKS_PATH + '/ID5',
+        id='forbidden',
+    ),
     pytest.param(
-        SdmNotFoundError('GET answered 404 Not Found', 404, TASKS_PATH + '/ID%2F99'),
+        SdmNotFoundError('GET answered 404 Not Found', 404, TASKS_PATH + '/ID%2F99', task_id='ID/99'),
         "Route update task 'ID/99' was not found on SDM sdm.example.com:8443 (HTTP 404 at %s/ID%%2F99)" % TASKS_PATH,
-        404, TASKS_PATH + '/ID%2F99', id='unknown-task'),
+        404,
+        TASKS_PATH + '/ID%2F99',
+        id='unknown-task',
+    ),
     pytest.param(
-        SdmNotFoundError('the login URL does not exist', 404, LOGIN_PATH),
-        "SDM at sdm.example.com:8443 has no REST API version 'v1.3' (HTTP 404 at %s). Check api_version and url" % LOGIN_PATH,
-        404, LOGIN_PATH, id='unknown-api-version'),
+        SdmNotFoundError('the login URL does not exist', 404, LOGIN_PATH, api=True),
+        "SDM at sdm.example.com:8443 has no REST API version 'v1.3' (HTTP 404 at %s). Check api_version and url"
+        % LOGIN_PATH,
+        404,
+        LOGIN_PATH,
+        id='unknown-api-version',
+    ),
     pytest.param(
-        _with_context(SdmTransportError('POST %s failed: cannot connect' % LOGIN_PATH, path=LOGIN_PATH), ConnectionRefusedError(111, 'refused')),
+        _with_context(
+            SdmTransportError('POST %s failed: cannot connect' % LOGIN_PATH, path=LOGIN_PATH),
+            ConnectionRefusedError(111, 'refused'),
+        ),
         'Cannot reach SDM at sdm.example.com:8443: connection refused. Details: POST',
-        None, LOGIN_PATH, id='connection-refused'),
+        None,
+        LOGIN_PATH,
+        id='connection-refused',
+    ),
     pytest.param(
-        _with_context(SdmTransportError('POST failed', path=LOGIN_PATH), socket.gaierror(-2, 'Name or service not known')),
+        _with_context(
+            SdmTransportError('POST failed', path=LOGIN_PATH), socket.gaierror(-2, 'Name or service not known')
+        ),
         'Cannot reach SDM at sdm.example.com:8443: host name not resolved.',
-        None, LOGIN_PATH, id='unknown-host'),
+        None,
+        LOGIN_PATH,
+        id='unknown-host',
+    ),
     pytest.param(
-        SdmTransportError('GET %s/ID5 failed: no answer from sdm.example.com:8443 within 30.0 seconds' % TASKS_PATH, path=TASKS_PATH + '/ID5'),
+        SdmTransportError(
+            'GET %s/ID5 failed: no answer from sdm.example.com:8443 within 30.0 seconds' % TASKS_PATH,
+            path=TASKS_PATH + '/ID5',
+        ),
         'Cannot reach SDM at sdm.example.com:8443. Details: GET',
-        None, TASKS_PATH + '/ID5', id='read-timeout'),
+        None,
+        TASKS_PATH + '/ID5',
+        id='read-timeout',
+    ),
     pytest.param(
-        _with_context(SdmTransportError('TLS connection failed', path=LOGIN_PATH),
-                      ssl.SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed')),
+        _with_context(
+            SdmTransportError('TLS connection failed', path=LOGIN_PATH),
+            ssl.SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed'),
+        ),
         'TLS certificate verification failed for SDM at sdm.example.com:8443. Set ca_path to the PEM file',
-        None, LOGIN_PATH, id='untrusted-certificate'),
+        None,
+        LOGIN_PATH,
+        id='untrusted-certificate',
+    ),
     pytest.param(
-        SdmBadAnswerError('GET %s/ID5 answered 200 with an unusable body: not XML' % TASKS_PATH, 200, TASKS_PATH + '/ID5'),
+        SdmBadAnswerError(
+            'GET %s/ID5 answered 200 with an unusable body: not XML' % TASKS_PATH, 200, TASKS_PATH + '/ID5'
+        ),
         'SDM at sdm.example.com:8443 sent an answer that cannot be read. Details: GET',
-        200, TASKS_PATH + '/ID5', id='bad-answer'),
+        200,
+        TASKS_PATH + '/ID5',
+        id='bad-answer',
+    ),
     pytest.param(
         SdmHttpError('server error', 500, TASKS_PATH + '/ID5'),
         'SDM sdm.example.com:8443 refused the request (HTTP 500 at %s/ID5). Details: server error.' % TASKS_PATH,
-        500, TASKS_PATH + '/ID5', id='http-500'),
+        500,
+        TASKS_PATH + '/ID5',
+        id='http-500',
+    ),
     pytest.param(
         SdmInputError('a task id is longer than 256 characters'),
         'Invalid argument: a task id is longer than 256 characters.',
-        None, None, id='input'),
+        None,
+        None,
+        id='input',
+    ),
     pytest.param(
         SdmError('something else'),
         'SDM request to sdm.example.com:8443 failed. Details: something else.',
-        None, None, id='base-error'),
+        None,
+        None,
+        id='base-error',
+    ),
 ]
 
 
@@ -402,7 +543,9 @@ def test_login_errors_become_one_clean_failure(fake_client, capsys, error, messa
 
 
 def test_certificate_error_with_ca_path_says_it_does_not_trust(fake_client, capsys, tmp_path):
-    error = _with_context(SdmTransportError('TLS connection failed', path=LOGIN_PATH), ssl.SSLError(1, 'CERTIFICATE_VERIFY_FAILED'))
+    error = _with_context(
+        SdmTransportError('TLS connection failed', path=LOGIN_PATH), ssl.SSLError(1, 'CERTIFICATE_VERIFY_FAILED')
+    )
     fake_client(login_error=error)
     ca = tmp_path / 'other-ca.pem'
     ca.write_text('x')
@@ -412,7 +555,11 @@ def test_certificate_error_with_ca_path_says_it_does_not_trust(fake_client, caps
 
 
 def test_no_secret_in_a_failure(fake_client, capsys):
-    error = SdmHttpError('server echoed password=%s and Cookie: JSESSIONID=%s; Path=/rest' % (PASSWORD, SESSION), 500, TASKS_PATH + '/ID5')
+    error = SdmHttpError(
+        'server echoed password=%s and Cookie: JSESSIONID=%s; Path=/rest' % (PASSWORD, SESSION),
+        500,
+        TASKS_PATH + '/ID5',
+    )
     fake_client(answers={'ID5': [error]}, warnings=['set-cookie JSESSIONID=%s seen' % SESSION])
     code, result, out = run_module(capsys, dict(CONNECTION, task_id=['ID5']))
     assert code == 1
@@ -430,19 +577,27 @@ def test_unexpected_exception_is_one_clean_failure(fake_client, capsys):
     assert (client().logins, client().logouts) == (1, 1)
 
 
-@pytest.mark.parametrize('args, message', [
-    (dict(task_id=['ID5', '']), "task_id must not contain an empty ID, got ''"),
-    # Found by the reliability suite: these logged in (and out) before the client refused the id.
-    (dict(task_id=['ID5', 'A' * 10000]), 'Invalid task_id: a task id is longer than 256 characters'),
-    (dict(task_id=['..']), "Invalid task_id: '..' is not a task id"),
-    (dict(task_id=['ID5\n']), "Invalid task_id: the task id 'ID5\\n' contains control characters"),
-    (dict(task_id=['ID5'], wait_sleep=0), 'wait_sleep must be greater than 0, got 0.0'),
-    (dict(task_id=['ID5'], wait_sleep=10, wait_sleep_max=5), 'wait_sleep_max (5.0) must not be smaller than wait_sleep (10.0)'),
-    (dict(task_id=['ID5'], wait_timeout=-1), 'wait_timeout must not be negative, got -1'),
-    (dict(task_id=['ID5'], success_states=['Done'], failure_states=['d-o-n-e']),
-     'Invalid argument: status words cannot be in both success_states and failure_states: done.'),
-    (dict(task_id=['ID5'], body_format='yaml'), 'value of body_format must be one of: xml, json, got: yaml'),
-])
+@pytest.mark.parametrize(
+    'args, message',
+    [
+        (dict(task_id=['ID5', '']), "task_id must not contain an empty ID, got ''"),
+        # Found by the reliability suite: these logged in (and out) before the client refused the id.
+        (dict(task_id=['ID5', 'A' * 10000]), 'Invalid task_id: a task id is longer than 256 characters'),
+        (dict(task_id=['..']), "Invalid task_id: '..' is not a task id"),
+        (dict(task_id=['ID5\n']), "Invalid task_id: the task id 'ID5\\n' contains control characters"),
+        (dict(task_id=['ID5'], wait_sleep=0), 'wait_sleep must be greater than 0, got 0.0'),
+        (
+            dict(task_id=['ID5'], wait_sleep=10, wait_sleep_max=5),
+            'wait_sleep_max (5.0) must not be smaller than wait_sleep (10.0)',
+        ),
+        (dict(task_id=['ID5'], wait_timeout=-1), 'wait_timeout must not be negative, got -1'),
+        (
+            dict(task_id=['ID5'], success_states=['Done'], failure_states=['d-o-n-e']),
+            'Invalid argument: status words cannot be in both success_states and failure_states: done.',
+        ),
+        (dict(task_id=['ID5'], body_format='yaml'), 'value of body_format must be one of: xml, json, got: yaml'),
+    ],
+)
 def test_bad_arguments_fail_before_connecting(fake_client, capsys, args, message):
     fake_client(answers={'ID5': [raw_task('Completed')]})
     code, result, _out = run_module(capsys, dict(CONNECTION, **args))
@@ -467,7 +622,7 @@ def test_bad_url_is_reported_by_the_client_config(capsys):
 @pytest.mark.parametrize('library', ['requests', 'lxml'])
 def test_missing_library(monkeypatch, capsys, library):
     flag = 'HAS_REQUESTS' if library == 'requests' else 'HAS_LXML'
-    monkeypatch.setattr(_module, flag, False)
+    monkeypatch.setattr(_sdm_module, flag, False)
     code, result, _out = run_module(capsys, dict(CONNECTION, task_id=['ID5']))
     assert code == 1
     assert result['msg'].startswith('Failed to import the required Python library (%s)' % library)
@@ -475,28 +630,37 @@ def test_missing_library(monkeypatch, capsys, library):
 
 # --- helpers of the glue ------------------------------------------------------------------------
 
-@pytest.mark.parametrize('url, expected', [
-    ('https://sdm.example.com:8443', 'sdm.example.com:8443'),
-    ('https://sdm.example.com', 'sdm.example.com:443'),
-    ('http://127.0.0.1/prefix', '127.0.0.1:80'),
-    ('https://[::1]:9443', '[::1]:9443'),
-])
+
+@pytest.mark.parametrize(
+    'url, expected',
+    [
+        ('https://sdm.example.com:8443', 'sdm.example.com:8443'),
+        ('https://sdm.example.com', 'sdm.example.com:443'),
+        ('http://127.0.0.1/prefix', '127.0.0.1:80'),
+        ('https://[::1]:9443', '[::1]:9443'),
+    ],
+)
 def test_host_port(url, expected):
-    assert _module.host_port(url) == expected
+    assert host_port(url) == expected
 
 
 def test_scrub_hides_session_cookies():
-    assert _module.scrub('Cookie: JSESSIONID=abc.tomcat1; Path=/rest') == 'Cookie: JSESSIONID=********; Path=/rest'
-    assert _module.scrub('JSESSIONID: abc') == 'JSESSIONID: ********'
-    assert _module.scrub('no cookie here') == 'no cookie here'
+    assert (
+        hide_session_cookies('Cookie: JSESSIONID=abc.tomcat1; Path=/rest') == 'Cookie: JSESSIONID=********; Path=/rest'
+    )
+    assert hide_session_cookies('JSESSIONID: abc') == 'JSESSIONID: ********'
+    assert hide_session_cookies('no cookie here') == 'no cookie here'
 
 
-@pytest.mark.parametrize('text, expected', [
-    ('HTTPConnection: Failed to establish a new connection: [Errno 111] Connection refused', 'connection refused'),
-    ('Temporary failure in name resolution', 'host name not resolved'),
-    ('Read timed out. (read timeout=30)', 'timed out'),
-    ('No route to host', 'no route to host'),
-    ('something odd', None),
-])
+@pytest.mark.parametrize(
+    'text, expected',
+    [
+        ('HTTPConnection: Failed to establish a new connection: [Errno 111] Connection refused', 'connection refused'),
+        ('Temporary failure in name resolution', 'host name not resolved'),
+        ('Read timed out. (read timeout=30)', 'timed out'),
+        ('No route to host', 'no route to host'),
+        ('something odd', None),
+    ],
+)
 def test_connection_problem_from_text(text, expected):
-    assert _module.connection_problem(SdmTransportError(text)) == expected
+    assert SdmTransportError(text).connection_problem == expected

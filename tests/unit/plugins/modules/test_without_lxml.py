@@ -18,12 +18,18 @@ import pytest
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import PASSWORD
-from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.simulator_setup import SimulatorHandle, start_simulator
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.simulator_setup import (
+    SimulatorHandle,
+    start_simulator,
+)
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.modules.module_helpers import run_module
 
 PLUGINS = 'ansible_collections.ocsdm.route_manager.plugins.'
-SCENARIO = {'name': 'without-lxml', 'users': [{'username': 'admin', 'password': PASSWORD}],
-            'tasks': [{'id': 'ID50', 'devices': [{'object_id': 'ID501', 'at': 0}]}]}
+SCENARIO = {
+    'name': 'without-lxml',
+    'users': [{'username': 'admin', 'password': PASSWORD}],
+    'tasks': [{'id': 'ID50', 'devices': [{'object_id': 'ID501', 'at': 0}]}],
+}
 
 
 @pytest.fixture
@@ -71,10 +77,13 @@ def test_json_works_without_lxml(without_lxml, sim, capsys):
     assert counters['actions']['accepted'] == {'Commit': 1}
 
 
-@pytest.mark.parametrize('module_name, extra', [
-    ('modules.route_update_info', {'task_id': ['ID50']}),
-    ('modules.route_update_action', {'task_id': 'ID50', 'action': 'commit'}),
-])
+@pytest.mark.parametrize(
+    'module_name, extra',
+    [
+        ('modules.route_update_info', {'task_id': ['ID50']}),
+        ('modules.route_update_action', {'task_id': 'ID50', 'action': 'commit'}),
+    ],
+)
 def test_xml_without_lxml_fails_before_login_naming_the_library(without_lxml, sim, capsys, module_name, extra):
     module = without_lxml(module_name)
     code, result, _out = run_module(module, capsys, arguments(sim, 'xml', **extra))

@@ -55,8 +55,14 @@ class FakeModules:
     """Runs "route_update_info" and "route_update_action" on a fake clock: each slice waits its seconds (or less,
     when the task changes within them) and returns the task as the script says it is then."""
 
-    def __init__(self, clock: FakeClock, script: Callable[[float], Dict[str, Any]], fail_at: Optional[int] = None,
-                 action_task: Optional[Dict[str, Any]] = None, action_result: str = SENT) -> None:
+    def __init__(
+        self,
+        clock: FakeClock,
+        script: Callable[[float], Dict[str, Any]],
+        fail_at: Optional[int] = None,
+        action_task: Optional[Dict[str, Any]] = None,
+        action_result: str = SENT,
+    ) -> None:
         self.clock = clock
         self.script = script  # seconds since the start -> the task then
         self.start = clock.monotonic()
@@ -88,8 +94,14 @@ class FakeModules:
     def act(self, action: str) -> ActionDone:
         self.actions.append(action)
         self.clock.advance(0.2)
-        record = ActionRecord(action, self.action_result, self.action_result in (SENT, WOULD_SEND), action == 'commit' and self.action_result == SENT,
-                              'SDM accepted the %s of route update task ID33.' % action.capitalize(), 0.2)
+        record = ActionRecord(
+            action,
+            self.action_result,
+            self.action_result in (SENT, WOULD_SEND),
+            action == 'commit' and self.action_result == SENT,
+            'SDM accepted the %s of route update task ID33.' % action.capitalize(),
+            0.2,
+        )
         return ActionDone(record, self.action_task)
 
 
@@ -101,7 +113,9 @@ def finishing_at(seconds: float) -> Callable[[float], Dict[str, Any]]:
 def run(modules: FakeModules, clock: FakeClock, **kwargs: Any):
     kwargs.setdefault('task_id', 'ID33')
     lines: List[str] = []
-    wait = WaitRun(WaitOptions(**kwargs), StateMatcher(), read=modules.read, act=modules.act, show=lines.append, clock=clock)
+    wait = WaitRun(
+        WaitOptions(**kwargs), StateMatcher(), read=modules.read, act=modules.act, show=lines.append, clock=clock
+    )
     outcome, timing = wait.run()
     return outcome, timing, wait.record, lines
 
@@ -122,11 +136,20 @@ def test_slices_end_on_the_progress_marks_and_each_one_is_followed_by_a_progress
     clock = FakeClock()
     modules = FakeModules(clock, finishing_at(130))
     outcome, _timing, record, lines = run(modules, clock, progress_interval=60)
-    assert [(phase, start) for phase, start, _seconds in modules.slices] == [(PHASE_UPDATE, 0.0), (PHASE_UPDATE, 60.0), (PHASE_UPDATE, 120.0)]
+    assert [(phase, start) for phase, start, _seconds in modules.slices] == [
+        (PHASE_UPDATE, 0.0),
+        (PHASE_UPDATE, 60.0),
+        (PHASE_UPDATE, 120.0),
+    ]
     assert [seconds for _phase, _start, seconds in modules.slices] == [60.0, 60.0, 60.0]
-    assert lines == ['ID33: InProgress, 1 of 2 devices updated, 60 s elapsed (limit 1800 s).',
-                     'ID33: InProgress, 1 of 2 devices updated, 120 s elapsed (limit 1800 s).']
-    assert outcome.message == 'Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 130 s (3 SDM logins).'
+    assert lines == [
+        'ID33: InProgress, 1 of 2 devices updated, 60 s elapsed (limit 1800 s).',
+        'ID33: InProgress, 1 of 2 devices updated, 120 s elapsed (limit 1800 s).',
+    ]
+    assert (
+        outcome.message
+        == 'Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 130 s (3 SDM logins).'
+    )
     assert record.polls == 61 + 61 + 11  # the polls of every slice add up (the fake reads once a second)
 
 
@@ -144,8 +167,10 @@ def test_a_failed_read_ends_the_wait_with_the_last_status_seen():
     modules = FakeModules(clock, lambda now: RUNNING, fail_at=2)
     outcome, _timing, record, _lines = run(modules, clock, progress_interval=60)
     assert outcome.result == ERROR
-    assert outcome.message == ('Could not read route update task ID33 from SDM (call 2, 60 s after the start): Cannot reach SDM at '
-                               'sdm:8443: connection refused. Last status seen: InProgress, 1 of 2 devices updated.')
+    assert outcome.message == (
+        'Could not read route update task ID33 from SDM (call 2, 60 s after the start): Cannot reach SDM at '
+        'sdm:8443: connection refused. Last status seen: InProgress, 1 of 2 devices updated.'
+    )
     assert record.slices == 1 and modules.actions == []
 
 
@@ -186,14 +211,25 @@ def test_a_success_whose_check_failed_is_not_committed():
 def test_a_failure_is_rolled_back_and_the_rollback_waited_for_in_its_own_phase():
     clock = FakeClock()
     modules = FakeModules(clock, lambda now: FAILED_TASK if now < 100 else ROLLED_BACK, action_task=FAILED_TASK)
-    outcome, _timing, record, lines = run(modules, clock, rollback_on_failure=True, rollback_timeout=600, progress_interval=60,
-                                          expect_rollback_status='Completed', expect_devices_rolled_back=True)
+    outcome, _timing, record, lines = run(
+        modules,
+        clock,
+        rollback_on_failure=True,
+        rollback_timeout=600,
+        progress_interval=60,
+        expect_rollback_status='Completed',
+        expect_devices_rolled_back=True,
+    )
     assert modules.actions == ['rollback']
     assert [phase for phase, _start, _seconds in modules.slices] == [PHASE_UPDATE, PHASE_ROLLBACK, PHASE_ROLLBACK]
-    assert lines == ['ID33 rollback: Unknown, rollback count 0, 0 of 2 updated devices rolled back, 60 s elapsed (limit 600 s).']
+    assert lines == [
+        'ID33 rollback: Unknown, rollback count 0, 0 of 2 updated devices rolled back, 60 s elapsed (limit 600 s).'
+    ]
     assert outcome.result == FAILED and outcome.problems == []
-    assert outcome.message.endswith('The role started the rollback. Rollback succeeded: rollback status Completed, rollback count 2, '
-                                    '2 of 2 updated devices rolled back. Rollback checks passed.')
+    assert outcome.message.endswith(
+        'The role started the rollback. Rollback succeeded: rollback status Completed, rollback count 2, '
+        '2 of 2 updated devices rolled back. Rollback checks passed.'
+    )
     assert record.logins == 4
 
 
@@ -220,7 +256,11 @@ def test_report_times_are_utc_whatever_the_local_time_zone(monkeypatch):
         clock = FakeClock(wall=1700000000.4)  # 2023-11-14T22:13:20Z
         modules = FakeModules(clock, finishing_at(61))
         _outcome, timing, _record, _lines = run(modules, clock)
-        assert timing.as_dict() == {'started': '2023-11-14T22:13:20Z', 'ended': '2023-11-14T22:14:21Z', 'elapsed_seconds': 61}
+        assert timing.as_dict() == {
+            'started': '2023-11-14T22:13:20Z',
+            'ended': '2023-11-14T22:14:21Z',
+            'elapsed_seconds': 61,
+        }
     finally:
         monkeypatch.delenv('TZ')
         time.tzset()

@@ -73,12 +73,19 @@ def main(argv: List[str]) -> int:
         for secret in secrets:
             for name, form in searched_forms(secret).items():
                 if any(form in text for text in texts):
-                    print('find_secrets.py: %s holds a secret (%s...) %s' % (path.name, secret[:3], name), file=sys.stderr)
+                    print(
+                        'find_secrets.py: %s holds a secret (%s...) %s' % (path.name, secret[:3], name), file=sys.stderr
+                    )
                     leaks += 1
-    print('find_secrets.py: looked for %d secrets in %d encodings in %d recorded files: %d found'
-          % (len(secrets), len(encodings('x')), len(files), leaks))
+    print(
+        'find_secrets.py: looked for %d secrets in %d encodings in %d recorded files: %d found'
+        % (len(secrets), len(encodings('x')), len(files), leaks)
+    )
     if len(exchanges) < minimum:
-        print('find_secrets.py: only %d exchanges were recorded, expected at least %d' % (len(exchanges), minimum), file=sys.stderr)
+        print(
+            'find_secrets.py: only %d exchanges were recorded, expected at least %d' % (len(exchanges), minimum),
+            file=sys.stderr,
+        )
         return 1
     return 1 if leaks else 0
 

@@ -49,22 +49,28 @@ def _recording_open(store, user, now):
 
 def _echoing_task(self, request, route):
     """``ECHO-<form>``: a 500 quoting the session's password and id in that form; any other task as usual."""
-    form = ECHO_FORMS.get(route[2][len(ECHO_PREFIX):]) if route[2].startswith(ECHO_PREFIX) else None
+    form = ECHO_FORMS.get(route[2][len(ECHO_PREFIX) :]) if route[2].startswith(ECHO_PREFIX) else None
     if form is None:
         return _task(self, request, route)
     session = self.state.sessions.find(api.session_id_of(request), self.state.now())
     session_id = session.session_id
     text = 'login of %s with password %s refused; session %s (%s) closed' % (
-        session.user.username, form(session.user.password), form(session_id), form(session_id.split('.')[0]))
+        session.user.username,
+        form(session.user.password),
+        form(session_id),
+        form(session_id.split('.')[0]),
+    )
     return text_reply(500, text)
 
 
 def _secrets_of(simulator: app.Simulator, request: Request, reply: Reply) -> List[str]:
     """The password and the session id this exchange is about."""
-    found = []  # type: List[str]
+    found: List[str] = []
     if request.path.endswith('/admin/login'):
         try:
-            found.append(codec.decode_flat(request.body, request.header('Content-Type'), 'session').get('password') or '')
+            found.append(
+                codec.decode_flat(request.body, request.header('Content-Type'), 'session').get('password') or ''
+            )
         except codec.BodyError:
             pass
         cookie = dict(reply.headers).get('Set-Cookie', '')

@@ -41,7 +41,7 @@ def main(vars_file: str, session_log: str) -> None:
     secrets = passwords + session_ids + [session_id.split('.')[0] for session_id in session_ids]
     forms = set()
     for secret in secrets:
-        for form in [secret] + [escape(secret) for escape in ECHO_FORMS.values()]:
+        for form in [secret] + [encode(secret) for encode in ECHO_FORMS.values()]:
             forms.add(form)
             forms.add(form[:PREFIX])
     sys.stdout.write('%d %d\n' % (len(passwords), len(session_ids)))

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.ocsdm.route_manager.tests.unit.extensions.eda.plugins.event_source.source_helpers import SourceSim, scenario
+from ansible_collections.ocsdm.route_manager.tests.unit.extensions.eda.plugins.event_source.source_helpers import (
+    SourceSim,
+    scenario,
+)
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.simulator_setup import start_simulator
 
 

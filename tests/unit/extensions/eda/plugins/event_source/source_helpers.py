@@ -48,23 +48,32 @@ BASE = '/rest/v1.3'
 PENDING_LIST = 'GET %s/routeSets/routeUpdates' % BASE
 
 # A task that two devices complete at scenario seconds 100 and 200.
-SUCCEEDS = {'id': 'T1', 'error_handling': 'rollback',
-            'devices': [{'object_id': 'D1', 'device_group_id': 'G1', 'at': 100},
-                        {'object_id': 'D2', 'device_group_id': 'G2', 'at': 200}]}
+SUCCEEDS = {
+    'id': 'T1',
+    'error_handling': 'rollback',
+    'devices': [
+        {'object_id': 'D1', 'device_group_id': 'G1', 'at': 100},
+        {'object_id': 'D2', 'device_group_id': 'G2', 'at': 200},
+    ],
+}
 # A task whose first device completes at 100 and whose second fails at 200; a rollback takes 100 s.
-FAILS = {'id': 'T2', 'error_handling': 'abort',
-         'devices': [{'object_id': 'D3', 'device_group_id': 'G1', 'at': 100, 'rollback_after': 100},
-                     {'object_id': 'D4', 'device_group_id': 'G2', 'at': 200, 'outcome': 'failure',
-                      'failure_msg': 'LRT rejected'}]}
+FAILS = {
+    'id': 'T2',
+    'error_handling': 'abort',
+    'devices': [
+        {'object_id': 'D3', 'device_group_id': 'G1', 'at': 100, 'rollback_after': 100},
+        {'object_id': 'D4', 'device_group_id': 'G2', 'at': 200, 'outcome': 'failure', 'failure_msg': 'LRT rejected'},
+    ],
+}
 
 
 def scenario(*tasks: Dict[str, Any], **options: Any) -> Dict[str, Any]:
-    data = {
+    data: Dict[str, Any] = {
         'name': 'event-source-tests',
         'clock_origin': '2026-01-05T22:00:00',
         'users': [{'username': 'admin', 'password': PASSWORD}],
         'tasks': list(tasks),
-    }  # type: Dict[str, Any]
+    }
     data.update(options)
     return data
 
@@ -95,8 +104,13 @@ class SourceSim(SimulatorHandle):
 
     def source_args(self, **options: Any) -> Dict[str, Any]:
         """The source's options for this simulator: user admin, a fast interval; keyword arguments override."""
-        args = {'url': self.url, 'username': 'admin', 'password': PASSWORD, 'interval': 0.05,
-                'request_timeout': 5}  # type: Dict[str, Any]
+        args: Dict[str, Any] = {
+            'url': self.url,
+            'username': 'admin',
+            'password': PASSWORD,
+            'interval': 0.05,
+            'request_timeout': 5,
+        }
         args.update(options)
         return args
 
@@ -107,9 +121,9 @@ class SourceRun:
     def __init__(self, sim: SourceSim, **options: Any) -> None:
         self.sim = sim
         self.args = sim.source_args(**options)
-        self.queue = asyncio.Queue()  # type: asyncio.Queue
-        self.task = None  # type: Optional[asyncio.Task]
-        self.seen = []  # type: List[Dict[str, Any]]
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.task: Optional[asyncio.Task] = None
+        self.seen: List[Dict[str, Any]] = []
 
     async def __aenter__(self) -> 'SourceRun':
         self.task = asyncio.ensure_future(SOURCE['main'](self.queue, dict(self.args)))
@@ -128,7 +142,9 @@ class SourceRun:
     async def next_event(self) -> Dict[str, Any]:
         """The next event's body (under EVENT_KEY); fails the test if the source ended or nothing comes."""
         getter = asyncio.ensure_future(self.queue.get())
-        done, _pending = await asyncio.wait([getter, self.task], timeout=EVENT_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+        done, _pending = await asyncio.wait(
+            [getter, self.task], timeout=EVENT_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+        )
         if getter not in done:
             getter.cancel()
             if self.task in done:

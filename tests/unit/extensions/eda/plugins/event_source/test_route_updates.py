@@ -45,19 +45,20 @@ def sessions(sim):
 
 # A task that runs, finishes and is committed --------------------------------------------------------
 
+
 @pytest.mark.parametrize('body_format', ['xml', 'json'])
 def test_a_task_that_runs_finishes_and_is_committed(sim, body_format):
     sim.load(scenario(SUCCEEDS))
 
     async def scenario_run():
         async with SourceRun(sim, body_format=body_format) as source:
-            appeared, = await source.expect(('appeared', 'T1'))
+            (appeared,) = await source.expect(('appeared', 'T1'))
             await source.control(sim.advance, 100)
-            progressed, = await source.expect(('devices_progressed', 'T1'))
+            (progressed,) = await source.expect(('devices_progressed', 'T1'))
             await source.control(sim.advance, 100)
-            finished, = await source.expect(('finished', 'T1'))
+            (finished,) = await source.expect(('finished', 'T1'))
             await source.control(sim.act, 'T1', 'Commit')
-            committed, = await source.expect(('committed', 'T1'))
+            (committed,) = await source.expect(('committed', 'T1'))
         return appeared, progressed, finished, committed
 
     appeared, progressed, finished, committed = run(scenario_run())
@@ -92,6 +93,7 @@ def test_the_event_carries_the_task_exactly_as_route_update_info_returns_it(sim)
 
 # A task that fails and is rolled back -----------------------------------------------------------------
 
+
 def test_a_task_that_fails_and_is_rolled_back(sim):
     sim.load(scenario(FAILS))
 
@@ -101,9 +103,9 @@ def test_a_task_that_fails_and_is_rolled_back(sim):
             await source.control(sim.advance, 100)
             await source.expect(('devices_progressed', 'T2'))
             await source.control(sim.advance, 100)
-            finished, = await source.expect(('finished', 'T2'))
+            (finished,) = await source.expect(('finished', 'T2'))
             await source.control(sim.act, 'T2', 'Rollback')
-            started, = await source.expect(('rollback_started', 'T2'))
+            (started,) = await source.expect(('rollback_started', 'T2'))
             await source.control(sim.advance, 100)
             ended = await source.expect(('rollback_finished', 'T2'), ('released', 'T2'))
         return finished, started, ended
@@ -140,7 +142,7 @@ def test_without_the_initial_state_only_later_changes_are_events(sim):
             await source.rounds_pass(3)
             assert source.queue.empty()
             await source.control(sim.act, 'T1', 'Commit')
-            committed, = await source.expect(('committed', 'T1'))
+            (committed,) = await source.expect(('committed', 'T1'))
             await source.control(sim.advance, 100)
             await source.expect(('devices_progressed', 'T2'))
         return committed
@@ -149,6 +151,7 @@ def test_without_the_initial_state_only_later_changes_are_events(sim):
 
 
 # Never the same state twice --------------------------------------------------------------------------------
+
 
 def test_a_state_that_does_not_change_gives_no_event(sim):
     sim.load(scenario(SUCCEEDS, FAILS))
@@ -176,7 +179,7 @@ def test_the_read_that_sees_the_end_gives_only_the_finished_event(sim):
             await source.expect(('appeared', 'T1'))
             # Both devices and the end within one interval: one event, not three.
             await source.control(sim.advance, 200)
-            finished, = await source.expect(('finished', 'T1'))
+            (finished,) = await source.expect(('finished', 'T1'))
             await source.rounds_pass(3)
             assert source.queue.empty()
             return finished
@@ -186,6 +189,7 @@ def test_the_read_that_sees_the_end_gives_only_the_finished_event(sim):
 
 # SDM unreachable for a while, then back ---------------------------------------------------------------
 
+
 def test_sdm_unreachable_for_a_while_gives_one_event_then_the_wait_resumes(sim, caplog):
     caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
     sim.load(scenario(SUCCEEDS))
@@ -194,7 +198,7 @@ def test_sdm_unreachable_for_a_while_gives_one_event_then_the_wait_resumes(sim, 
         async with SourceRun(sim) as source:
             await source.expect(('appeared', 'T1'))
             await source.control(sim.faults, {'kind': 'status', 'status': 503, 'count': 'always'})
-            unreachable, = await source.expect(('sdm_unreachable', None))
+            (unreachable,) = await source.expect(('sdm_unreachable', None))
             # Several failed rounds, and the task finishes meanwhile: still one event.
             await source.until(lambda: sim.fault_counts()[1] >= 6, 'six requests failed')
             await source.control(sim.advance, 200)
@@ -210,11 +214,16 @@ def test_sdm_unreachable_for_a_while_gives_one_event_then_the_wait_resumes(sim, 
     assert back['failed_rounds'] >= 2 and back['unreachable_seconds'] >= 0
     assert finished['task']['succeeded']
     # The source polled less and less often: twice the delay after each failed round.
-    delays = [float(record.args[2]) for record in caplog.records if record.msg.startswith('SDM %s still cannot be read')]
+    delays = [
+        float(record.args[2]) for record in caplog.records if record.msg.startswith('SDM %s still cannot be read')
+    ]
     assert len(delays) >= 1
     assert delays == [0.05 * 2 ** (round_number + 2) for round_number in range(len(delays))]
     warnings = [record for record in caplog.records if record.levelno >= logging.WARNING]
-    assert [record.msg.split(':')[0] for record in warnings] == ['SDM %s cannot be read', 'SDM %s answers again after %.0f s (%d failed poll rounds)']
+    assert [record.msg.split(':')[0] for record in warnings] == [
+        'SDM %s cannot be read',
+        'SDM %s answers again after %.0f s (%d failed poll rounds)',
+    ]
     assert sessions(sim) == (1, 1, 0)
 
 
@@ -253,7 +262,9 @@ def test_a_task_that_cannot_be_read_is_logged_once_while_the_others_go_on(sim, c
     async def scenario_run():
         async with SourceRun(sim) as source:
             await source.expect(('appeared', 'T1'), ('appeared', 'T2'))
-            await source.control(sim.faults, {'kind': 'status', 'status': 500, 'path': '*/routeUpdates/T2', 'count': 'always'})
+            await source.control(
+                sim.faults, {'kind': 'status', 'status': 500, 'path': '*/routeUpdates/T2', 'count': 'always'}
+            )
             await source.control(sim.advance, 100)
             await source.expect(('devices_progressed', 'T1'))
             await source.rounds_pass(3)
@@ -265,7 +276,10 @@ def test_a_task_that_cannot_be_read_is_logged_once_while_the_others_go_on(sim, c
     run(scenario_run())
     about_t2 = [record.getMessage() for record in caplog.records if 'T2' in record.getMessage()]
     assert len(about_t2) == 2, about_t2
-    assert about_t2[0].startswith('route update task T2 cannot be read, trying again every round: ') and '500' in about_t2[0]
+    assert (
+        about_t2[0].startswith('route update task T2 cannot be read, trying again every round: ')
+        and '500' in about_t2[0]
+    )
     assert about_t2[1] == 'route update task T2 can be read again'
 
 
@@ -275,8 +289,10 @@ def test_every_task_failing_after_the_pending_list_is_an_outage(sim):
     async def scenario_run():
         async with SourceRun(sim) as source:
             await source.expect(('appeared', 'T1'), ('appeared', 'T2'))
-            await source.control(sim.faults, {'kind': 'status', 'status': 503, 'path': '*/routeUpdates/T*', 'count': 'always'})
-            unreachable, = await source.expect(('sdm_unreachable', None))
+            await source.control(
+                sim.faults, {'kind': 'status', 'status': 503, 'path': '*/routeUpdates/T*', 'count': 'always'}
+            )
+            (unreachable,) = await source.expect(('sdm_unreachable', None))
             await source.control(sim.clear_faults)
             await source.expect(('sdm_reachable', None))
             return unreachable
@@ -285,9 +301,20 @@ def test_every_task_failing_after_the_pending_list_is_an_outage(sim):
 
 
 def test_what_changed_between_two_reads():
-    changes_between, appearance, departure = SOURCE['changes_between'], SOURCE['changes_on_appearance'], SOURCE['departure_change']
-    running = {'update_status': 'InProgress', 'updated_count': 0, 'finished': False, 'rollback_status': 'Unknown',
-               'rollback_count': 0, 'rollback_finished': False, 'devices': [{'object_id': 'D1', 'status': 'InProgress'}]}
+    changes_between, appearance, departure = (
+        SOURCE['changes_between'],
+        SOURCE['changes_on_appearance'],
+        SOURCE['departure_change'],
+    )
+    running = {
+        'update_status': 'InProgress',
+        'updated_count': 0,
+        'finished': False,
+        'rollback_status': 'Unknown',
+        'rollback_count': 0,
+        'rollback_finished': False,
+        'devices': [{'object_id': 'D1', 'status': 'InProgress'}],
+    }
     failed = dict(running, update_status='Failed', finished=True, devices=[{'object_id': 'D1', 'status': 'Failed'}])
     rolling_back = dict(failed, rollback_status='InProgress')
     rollback_failed = dict(failed, rollback_status='Failed', rollback_finished=True)
@@ -300,12 +327,21 @@ def test_what_changed_between_two_reads():
     assert changes_between(rollback_failed, rolling_back) == ['rollback_started']
     assert changes_between(rolling_back, dict(rollback_failed, rollback_status='Completed')) == ['rollback_finished']
     assert appearance(rolling_back) == ['appeared', 'finished', 'rollback_started']
-    assert appearance(dict(failed, rollback_count=1, rollback_status='')) == ['appeared', 'finished', 'rollback_started']
-    assert [departure(state) for state in (running, failed, rolling_back, rollback_failed)] == \
-        ['vanished', 'committed', 'released', 'released']
+    assert appearance(dict(failed, rollback_count=1, rollback_status='')) == [
+        'appeared',
+        'finished',
+        'rollback_started',
+    ]
+    assert [departure(state) for state in (running, failed, rolling_back, rollback_failed)] == [
+        'vanished',
+        'committed',
+        'released',
+        'released',
+    ]
 
 
 # Session expiry and cancellation ----------------------------------------------------------------------
+
 
 def test_an_expired_session_is_replaced_without_an_event(sim):
     sim.load(scenario(SUCCEEDS))
@@ -362,6 +398,7 @@ def test_cancelling_between_rounds_logs_out(sim):
 
 # Watching given task IDs ----------------------------------------------------------------------------
 
+
 def test_given_task_ids_are_read_without_the_pending_list(sim, caplog):
     sim.load(scenario(dict(SUCCEEDS, devices=[{'object_id': 'D1', 'at': 0}]), FAILS))
 
@@ -390,13 +427,14 @@ def test_a_task_that_vanishes_while_running(sim):
         async with SourceRun(sim) as source:
             await source.expect(('appeared', 'T1'))
             await source.control(sim.control, 'POST', '/tasks/T1/vanish')
-            vanished, = await source.expect(('vanished', 'T1'))
+            (vanished,) = await source.expect(('vanished', 'T1'))
             return vanished
 
     assert not run(scenario_run())['task']['finished']
 
 
 # Options ---------------------------------------------------------------------------------------
+
 
 def test_the_connection_comes_from_the_environment(sim, monkeypatch):
     sim.load(scenario(SUCCEEDS))
@@ -415,18 +453,24 @@ def test_the_connection_comes_from_the_environment(sim, monkeypatch):
     assert sessions(sim) == (1, 1, 0)
 
 
-@pytest.mark.parametrize('args, problem', [
-    ({'interval': 0}, 'option interval must be a number of seconds greater than 0'),
-    ({'interval': 'often'}, "option interval must be a number of seconds greater than 0, got 'often'"),
-    ({'validate_certs': 'maybe'}, "option validate_certs must be true or false, got 'maybe'"),
-    ({'body_format': 'yaml'}, "option body_format must be one of xml, json, got 'yaml'"),
-    ({'task_ids': [{'id': 'ID33'}]}, 'option task_ids must be a list of strings'),
-    ({'password': 1.5}, 'option password must be a string, got float'),
-    ({'task_ids': []}, 'option task_ids must name at least one task'),
-    ({'intervall': 5}, 'unknown option intervall; the options are'),
-    ({'url': 'https://user:pw@sdm:8443'}, 'url must not contain a user name or password'),
-    ({'success_states': ['Done'], 'failure_states': ['done']}, 'cannot be in both success_states and failure_states'),
-])
+@pytest.mark.parametrize(
+    'args, problem',
+    [
+        ({'interval': 0}, 'option interval must be a number of seconds greater than 0'),
+        ({'interval': 'often'}, "option interval must be a number of seconds greater than 0, got 'often'"),
+        ({'validate_certs': 'maybe'}, "option validate_certs must be true or false, got 'maybe'"),
+        ({'body_format': 'yaml'}, "option body_format must be one of xml, json, got 'yaml'"),
+        ({'task_ids': [{'id': 'ID33'}]}, 'option task_ids must be a list of strings'),
+        ({'password': 1.5}, 'option password must be a string, got float'),
+        ({'task_ids': []}, 'option task_ids must name at least one task'),
+        ({'intervall': 5}, 'unknown option intervall; the options are'),
+        ({'url': 'https://user:pw@sdm:8443'}, 'url must not contain a user name or password'),
+        (
+            {'success_states': ['Done'], 'failure_states': ['done']},
+            'cannot be in both success_states and failure_states',
+        ),
+    ],
+)
 def test_a_bad_option_is_refused_before_any_login(sim, args, problem):
     sim.load(scenario(SUCCEEDS))
     with pytest.raises(SOURCE['SdmInputError']) as refused:
@@ -438,7 +482,10 @@ def test_a_bad_option_is_refused_before_any_login(sim, args, problem):
 
 def test_a_missing_connection_option_names_its_environment_variable(monkeypatch):
     monkeypatch.delenv('SDM_URL', raising=False)
-    with pytest.raises(SOURCE['SdmInputError'], match='option url is required: set it in the rulebook or in the environment variable SDM_URL'):
+    with pytest.raises(
+        SOURCE['SdmInputError'],
+        match='option url is required: set it in the rulebook or in the environment variable SDM_URL',
+    ):
         run(SOURCE['main'](asyncio.Queue(), {'username': 'admin', 'password': PASSWORD}))
 
 
@@ -451,6 +498,7 @@ def test_a_wrong_password_ends_the_source_at_once_without_a_session(sim):
 
 # Secrets --------------------------------------------------------------------------------------------
 
+
 def test_no_secret_in_any_event_or_log_line(sim, caplog):
     caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
     sim.load(scenario(SUCCEEDS))
@@ -460,7 +508,9 @@ def test_no_secret_in_any_event_or_log_line(sim, caplog):
         async with SourceRun(sim) as source:
             await source.expect(('appeared', 'T1'))
             await source.control(sim.control, 'POST', '/sessions/drop')
-            await source.control(sim.faults, {'kind': 'status', 'status': 503, 'body': 'text', 'text': echo, 'count': 'always'})
+            await source.control(
+                sim.faults, {'kind': 'status', 'status': 503, 'body': 'text', 'text': echo, 'count': 'always'}
+            )
             await source.expect(('sdm_unreachable', None))
             await source.control(sim.clear_faults)
             await source.control(sim.advance, 200)
@@ -495,6 +545,7 @@ def test_the_source_records_its_exchanges_without_a_secret(sim, tmp_path):
 
 # The file as ansible-rulebook loads it ------------------------------------------------------------------
 
+
 def test_the_documentation_describes_every_option_with_its_default():
     yaml = pytest.importorskip('yaml')
     from ansible_collections.ocsdm.route_manager.plugins.doc_fragments.connection import ModuleDocFragment
@@ -521,12 +572,24 @@ def test_the_source_imports_the_collection_from_where_it_is_installed(tmp_path):
 
     probe = 'import runpy, sys; source = runpy.run_path(sys.argv[1]); print(source["main"].__name__, source["SdmClient"].__module__)'
     env = {'PATH': '/usr/bin:/bin'}
-    installed = subprocess.run([sys.executable, '-c', probe, str(SOURCE_PATH)], env=env, capture_output=True, text=True, timeout=60, check=False)
+    installed = subprocess.run(
+        [sys.executable, '-c', probe, str(SOURCE_PATH)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert installed.returncode == 0, installed.stderr
     assert installed.stdout.split() == ['main', 'ansible_collections.ocsdm.route_manager.plugins.module_utils._client']
 
     loose = tmp_path / 'route_updates.py'
     loose.write_text(SOURCE_PATH.read_text(encoding='utf-8'), encoding='utf-8')
-    outside = subprocess.run([sys.executable, '-c', probe, str(loose)], env=env, capture_output=True, text=True, timeout=60, check=False)
+    outside = subprocess.run(
+        [sys.executable, '-c', probe, str(loose)], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert outside.returncode != 0
-    assert 'imports the client of the collection ocsdm.route_manager from where the collection is installed' in outside.stderr
+    assert (
+        'imports the client of the collection ocsdm.route_manager from where the collection is installed'
+        in outside.stderr
+    )

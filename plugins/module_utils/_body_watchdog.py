@@ -17,12 +17,14 @@ import threading
 from typing import Any, Iterator
 
 try:
-    import requests
-except ImportError:
-    SlowBodyError = None  # _client.py reports the missing library
-else:
-    class SlowBodyError(requests.exceptions.ReadTimeout):  # type: ignore[no-redef]
-        """The answer started, but its whole body did not arrive within the time limit."""
+    from requests.exceptions import ReadTimeout, RequestException
+except ImportError:  # _client.py reports the missing library; without it nothing here is called
+    ReadTimeout = RequestException = OSError  # type: ignore[misc, assignment]
+
+
+class SlowBodyError(ReadTimeout):
+    """The answer started, but its whole body did not arrive within the time limit."""
+
 
 CHUNK_BYTES = 256 * 1024
 
@@ -39,7 +41,7 @@ def iter_body(response: Any, timeout: float) -> Iterator[bytes]:
     watchdog = _Watchdog(response.raw, timeout)
     try:
         yield from response.iter_content(chunk_size=CHUNK_BYTES)
-    except requests.exceptions.RequestException as exc:
+    except RequestException as exc:
         if watchdog.fired:
             raise _too_slow(timeout) from exc
         raise

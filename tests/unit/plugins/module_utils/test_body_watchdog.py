@@ -15,7 +15,11 @@ import time
 import pytest
 import requests
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._body import CHUNK_BYTES, SlowBodyError, iter_body
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._body_watchdog import (
+    CHUNK_BYTES,
+    SlowBodyError,
+    iter_body,
+)
 
 BODY = b'<routeUpdateTaskDetails><updateStatus>Completed</updateStatus></routeUpdateTaskDetails>'
 DRIP_SECONDS = 0.03
@@ -28,7 +32,7 @@ def _head(extra):
 
 def _drip(sock, data):
     for position in range(len(data)):
-        sock.sendall(data[position:position + 1])
+        sock.sendall(data[position : position + 1])
         time.sleep(DRIP_SECONDS)
 
 
