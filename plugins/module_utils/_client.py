@@ -122,9 +122,11 @@ class ConnectionConfig:
     def _check_url(self) -> None:
         try:
             parts = urlsplit(self.url or '')
-            _ = parts.port  # raises ValueError on a bad port
+            well_formed = parts.port is None or parts.port >= 0  # .port raises ValueError on a bad port
         except ValueError:
-            raise SdmInputError('url is not a valid URL') from None
+            well_formed = False
+        if not well_formed:
+            raise SdmInputError('url is not a valid URL')
         if parts.scheme not in ('http', 'https') or not parts.hostname:
             raise SdmInputError(
                 'url must start with https:// or http:// and name a host, for example https://sdm.example.com:8443'
