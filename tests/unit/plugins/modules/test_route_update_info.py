@@ -200,6 +200,10 @@ def test_doc_fragments_document_the_argument_specs(fragment, builder):
 def test_every_doc_fragment_has_its_argument_spec():
     fragments = [name for name in vars(ModuleDocFragment) if name.isupper()]
     assert sorted(fragments) == sorted(_argspec.FRAGMENT_SPECS)
+    documented = [
+        option for name in fragments for option in yaml.safe_load(getattr(ModuleDocFragment, name))['options']
+    ]
+    assert len(documented) == len(set(documented)), 'an option documented in two fragments'
 
 
 # --- successful runs ----------------------------------------------------------------------------
