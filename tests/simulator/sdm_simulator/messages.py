@@ -22,7 +22,8 @@ CONTROL_PREFIX = "/_sim"
 class Headers(Protocol):
     """Case-insensitive request headers (http.server gives an email.message.Message)."""
 
-    def get(self, name: str) -> Optional[str]: ...
+    def get(self, name: str) -> Optional[str]:
+        """The value of the header ``name``, in any case; None when it is absent."""
 
 
 @dataclass(frozen=True)

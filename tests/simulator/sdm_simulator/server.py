@@ -41,9 +41,11 @@ class App(Protocol):
 
     stopping: threading.Event
 
-    def handle(self, request: Request) -> Reply: ...
+    def handle(self, request: Request) -> Reply:
+        """The reply to one request."""
 
-    def connection_opened(self) -> None: ...
+    def connection_opened(self) -> None:
+        """Called for each new TCP connection."""
 
 
 class _Handler(BaseHTTPRequestHandler):
