@@ -4,7 +4,7 @@
 
     python benchmarks/run.py [--smoke] [--runs N] [--seed SEED] [--out DIR] [--chart-python PYTHON]
 
-The full run (``make bench``, about 4 minutes) writes benchmarks/results/. ``--smoke`` runs every
+The full run (``make bench``, about 5 minutes) writes benchmarks/results/. ``--smoke`` runs every
 benchmark end to end at tiny sizes in under a minute (``make test``), so the benchmarks cannot rot;
 its targets are printed but not judged. Exit status: 1 when a benchmark could not run (for example
 a playbook failed where it should succeed), else 0, also when a target is missed: the table says
