@@ -162,7 +162,7 @@ docs: worktree .venv-docs/bin/sphinx-build
 	touch $@
 
 .PHONY: bench
-# The benchmarks, about 3 minutes: prints the table, writes benchmarks/results/ (see benchmarks/README.md).
+# The benchmarks, about 5 minutes (4 min 48 s measured on 2 cores): prints the table, writes benchmarks/results/ (see benchmarks/README.md).
 bench: venv .venv-bench/bin/python
 	$(BIN)/python benchmarks/run.py --chart-python .venv-bench/bin/python
 

@@ -1,6 +1,6 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Draw results.json as one PNG: four panels (benchmark 1 across the top), each target as a dashed line.
+"""Draw results.json as one PNG: five panels (benchmark 1 across the top), each target as a dashed line.
 
 Runs in its own venv (.venv-bench, from requirements/bench.txt), so matplotlib stays out of the
 collection's tools. Usage: python benchmarks/chart.py RESULTS_JSON PNG
@@ -31,84 +31,88 @@ def plain_ticks(axes: Any) -> None:
         axis.set_minor_formatter(ticker.NullFormatter())
 
 
-def wait_panel(axes: Any, results: Dict[str, Any]) -> None:
-    """Benchmark 1: requests and detection latency of each way, lasting sessions then expiring ones, with both targets."""
-    waits: List[Dict[str, Any]] = results["wait_one"]
-    positions = list(range(len(waits)))
-    width = 0.38
-    failed = [not item["succeeded"] for item in waits]
-    requests = axes.bar(
-        [x - width / 2 for x in positions],
-        [item["requests"] for item in waits],
-        width,
-        label="HTTP requests",
-        color=["lightgrey" if fail else "tab:blue" for fail in failed],
-        hatch=["//" if fail else "" for fail in failed],
+def latency_panel(axes: Any, results: Dict[str, Any]) -> None:
+    """Benchmark 1's phase runs: each way's mean detection latency as to the next poll + moving on, every run as a
+    dot, the worst marked; the growing interval's one run beside them; the latency target as a line."""
+    plan = results["plan"]
+    summaries: List[Dict[str, Any]] = results["wait_one_latency"]
+    growing = [item for item in results["wait_one"] if item["series"] == "lasting"]
+    labels = [item["label"] for item in summaries]
+    labels += [f"{item['label']}\n(one run, finish at {plan['finish_after']:g} s)" for item in growing]
+    to_poll = [item["wait_for_poll_mean"] or 0 for item in summaries] + [item["wait_for_poll"] or 0 for item in growing]
+    moving_on = [item["moving_on_mean"] or 0 for item in summaries] + [item["moving_on"] or 0 for item in growing]
+    positions = list(range(len(labels)))
+    axes.bar(positions, to_poll, 0.5, color="tab:green", alpha=0.6, label="to the next poll (mean)")
+    bars = axes.bar(positions, moving_on, 0.5, bottom=to_poll, color="tab:olive", label="moving on (mean)")
+    axes.bar_label(
+        bars,
+        labels=[f"{wait + move:.2f} s\nmoving on {move:.3f} s" for wait, move in zip(to_poll, moving_on)],
+        fontsize=7,
     )
-    axes.bar_label(requests, fontsize=8)
-    expiring = [x for x, item in zip(positions, waits) if item["sessions"] == "expiring"]
-    # the limit as targets.py computed it (half of the baseline's requests per poll, at the role's polls)
-    limit = next((item["limit_value"] for item in results["targets"] if item.get("limit_value") is not None), None)
-    if limit is not None and expiring:
-        axes.hlines(
-            limit,
-            min(expiring) - 0.5,
-            max(expiring) + 0.5,
-            color="tab:blue",
-            linestyle=":",
-            linewidth=1,
-            label="requests target (half of the uri loop with a session per poll, at the same interval)",
-        )
-    axes.set_xticks(
-        positions,
-        [item["label"].replace(", ", "\n", 1) + ("\n(failed)" if fail else "") for item, fail in zip(waits, failed)],
-        fontsize=8,
-    )
-    axes.set_ylabel("HTTP requests per wait")
-    axes.set_ylim(0, max(item["requests"] for item in waits) * 1.45)
-    latency_axes = axes.twinx()
-    latencies = [item["detection_latency"] or 0 for item in waits]
-    bars = latency_axes.bar(
-        [x + width / 2 for x in positions], latencies, width, label="detection latency, s", color="tab:green"
-    )
-    latency_axes.bar_label(
-        bars, labels=["" if fail else f"{value:.2f} s" for value, fail in zip(latencies, failed)], fontsize=8
-    )
-    latency_axes.axhline(results["plan"]["poll_interval"] + 0.5, label="latency target", **TARGET_STYLE)
-    latency_axes.set_ylabel("detection latency, s")
-    latency_axes.set_ylim(0, max(latencies + [results["plan"]["poll_interval"] + 0.5]) * 1.45)
-    _session_groups(axes, waits)
-    handles = axes.get_legend_handles_labels()[0] + latency_axes.get_legend_handles_labels()[0]
-    axes.legend(handles=handles, fontsize=7, loc="upper left", ncol=2)
+    for x, item in enumerate(summaries):
+        _runs_and_worst(axes, x, item, results["wait_one"])
+    limit = plan["poll_interval"] + 0.5
+    axes.axhline(limit, label=f"target for the worst run: {limit:g} s", **TARGET_STYLE)
+    axes.set_xticks(positions, [label.replace(", ", "\n", 1) for label in labels], fontsize=8)
+    axes.set_ylabel("detection latency, s")
+    worst = [item["latency_worst"] or 0 for item in summaries]
+    axes.set_ylim(0, max([limit, *worst, *[wait + move for wait, move in zip(to_poll, moving_on)]]) * 1.35)
+    axes.legend(fontsize=7, loc="upper left", ncol=3)
     axes.set_title(
-        f"1. One task finishing after {results['plan']['finish_after']:g} s, "
-        f"poll interval {results['plan']['poll_interval']:g} s",
+        f"1. Detection latency: each way {plan['latency_runs']} runs, the finish at a random phase of the "
+        f"{plan['poll_interval']:g} s poll (seed {plan['seed']})",
         fontsize=10,
     )
 
 
-def _session_groups(axes: Any, waits: List[Dict[str, Any]]) -> None:
-    """A line between the runs with lasting and expiring sessions, and the name of each run above it."""
-    for sessions in ("lasting", "expiring"):
-        group = [x for x, item in enumerate(waits) if item["sessions"] == sessions]
-        if not group:
-            continue
-        lifetime = waits[group[0]]["session_lifetime"]
-        name = (
-            "sessions last until the logout" if lifetime is None else f"sessions expire {lifetime:g} s after the login"
+def _runs_and_worst(axes: Any, x: int, summary: Dict[str, Any], waits: List[Dict[str, Any]]) -> None:
+    """Every phase run of one way as a dot beside its bar, and its worst run as a short red line across it."""
+    latencies = [
+        item["detection_latency"]
+        for item in waits
+        if item["series"] == "phases" and item["key"] == summary["key"] and item["detection_latency"] is not None
+    ]
+    first = x == 0  # one legend entry for all the ways
+    axes.scatter(
+        [x + 0.32] * len(latencies), latencies, s=10, color="black", zorder=3, label="each run" if first else None
+    )
+    if summary["latency_worst"] is not None:
+        axes.hlines(
+            summary["latency_worst"],
+            x - 0.25,
+            x + 0.25,
+            color="tab:red",
+            linewidth=1.5,
+            label="worst run" if first else None,
         )
-        axes.text(
-            (min(group) + max(group)) / 2,
-            0.8,
-            name,
-            transform=axes.get_xaxis_transform(),
-            ha="center",
-            va="top",
-            fontsize=8,
-            style="italic",
+
+
+def requests_panel(axes: Any, results: Dict[str, Any]) -> None:
+    """Benchmark 1's runs with sessions expiring during the wait: the HTTP requests of each way and their target."""
+    waits = [item for item in results["wait_one"] if item["series"] == "expiring"]
+    positions = list(range(len(waits)))
+    failed = [not item["succeeded"] for item in waits]
+    bars = axes.bar(
+        positions,
+        [item["requests"] for item in waits],
+        0.5,
+        color=["lightgrey" if fail else "tab:blue" for fail in failed],
+        hatch=["//" if fail else "" for fail in failed],
+    )
+    axes.bar_label(bars, fontsize=8)
+    # the limit as targets.py computed it (half of the baseline's requests per poll, at the role's polls)
+    limit = next((item["limit_value"] for item in results["targets"] if item.get("limit_value") is not None), None)
+    if limit is not None:
+        axes.axhline(
+            limit, label="target: half of the uri loop with\na session per poll, at the same interval", **TARGET_STYLE
         )
-        if min(group) > 0:
-            axes.axvline(min(group) - 0.5, color="grey", linewidth=1)
+    names = [", ".join(item["label"].split(", ")[:2]).replace(", ", "\n") for item in waits]
+    axes.set_xticks(positions, [name + ("\n(failed)" if fail else "") for name, fail in zip(names, failed)], fontsize=8)
+    axes.set_ylabel("HTTP requests per wait")
+    axes.set_ylim(0, max([item["requests"] for item in waits] + [limit or 0]) * 1.45)
+    axes.legend(fontsize=7, loc="upper left")
+    lifetime = waits[0]["session_lifetime"] if waits else 0
+    axes.set_title(f"1. Requests per wait, sessions expiring {lifetime:g} s after the login", fontsize=10)
 
 
 def scale_panel(axes: Any, results: Dict[str, Any], key: str, label: str, target: float) -> None:
@@ -180,7 +184,8 @@ def rounds_panel(axes: Any, results: Dict[str, Any]) -> None:
 def draw(results: Dict[str, Any], png: Path) -> None:
     figure = plt.figure(figsize=(15, 9.5))
     grid = figure.add_gridspec(2, 3)
-    wait_panel(figure.add_subplot(grid[0, :]), results)
+    latency_panel(figure.add_subplot(grid[0, :2]), results)
+    requests_panel(figure.add_subplot(grid[0, 2]), results)
     scale_panel(figure.add_subplot(grid[1, 0]), results, "seconds", "seconds", 0.5)
     scale_panel(figure.add_subplot(grid[1, 1]), results, "peak_rss_mb", "peak memory (process), MiB", 150)
     rounds_panel(figure.add_subplot(grid[1, 2]), results)

@@ -2,10 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run the four benchmarks of the collection against the SDM simulator; print and write the results.
 
-    python benchmarks/run.py [--smoke] [--out DIR] [--chart-python PYTHON]
+    python benchmarks/run.py [--smoke] [--runs N] [--seed SEED] [--out DIR] [--chart-python PYTHON]
 
-The full run (``make bench``, about 3 minutes) writes benchmarks/results/. ``--smoke`` runs every
-benchmark end to end at tiny sizes in about half a minute (``make test``), so the benchmarks cannot rot;
+The full run (``make bench``, about 5 minutes) writes benchmarks/results/. ``--smoke`` runs every
+benchmark end to end at tiny sizes in under a minute (``make test``), so the benchmarks cannot rot;
 its targets are printed but not judged. Exit status: 1 when a benchmark could not run (for example
 a playbook failed where it should succeed), else 0, also when a target is missed: the table says
 which. The one-session uri loop failing when its session expires is a result, not a problem.
@@ -14,6 +14,8 @@ which. The one-session uri loop failing when its session expires is a result, no
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import random
 import subprocess
 import sys
 import time
@@ -42,25 +44,32 @@ class Plan:
     """The sizes of one run."""
 
     mode: str
+    # benchmark 1's latency comparison: every way this many times, the task finishing between phase_base and one poll
+    # interval later (at a random phase of the poll)
+    latency_runs: int
+    phase_base: float
+    # benchmark 1's other runs (the growing interval, the expiring sessions): the task finishes this long after the load
     finish_after: float
     poll_interval: float  # whole seconds: the uri loop with a session per poll sleeps with ansible.builtin.pause
     # benchmark 1's second run: sessions expire this long after their login, once during the role's wait
     session_lifetime: float
     with_growth: bool
-    every_way_lasting: bool  # False: with lasting sessions only the role (the targets' figures), to save time
     device_counts: Tuple[int, ...]  # the middle one is the checkpoint of the targets, the last the largest
     task_counts: Tuple[int, ...]
     latency: float = 0.05  # added to every SDM answer in benchmark 3
     rounds: int = 3
+    seed: Optional[int] = None  # of benchmark 1's finish times; None until the run picks one (chosen_plan)
 
 
 FULL = Plan(
     "full",
+    latency_runs=5,
+    # a few polls before the finish, so that each way polls at its steady pace when the task ends
+    phase_base=6,
     finish_after=20,
     poll_interval=2,
     session_lifetime=12,
     with_growth=True,
-    every_way_lasting=True,
     device_counts=(1_000, 10_000, 100_000),
     task_counts=(1, 10, 100),
 )
@@ -69,11 +78,12 @@ FULL = Plan(
 # Ansible took over 2.5 s to start (then the run only warns). A session per poll lives well under 1.5 s.
 SMOKE = Plan(
     "smoke",
+    latency_runs=2,
+    phase_base=3,
     finish_after=3,
     poll_interval=1,
     session_lifetime=1.5,
     with_growth=False,
-    every_way_lasting=False,
     device_counts=(100, 1_000, 2_000),
     task_counts=(1, 5, 10),
     rounds=1,
@@ -88,6 +98,16 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
         "--smoke", action="store_true", help="tiny sizes, a few seconds: checks that every benchmark still runs"
     )
     parser.add_argument(
+        "--runs",
+        type=positive,
+        help="runs of each way in benchmark 1's latency comparison (default 5, in the smoke run 2)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        help="seed of the random finish times of benchmark 1 (default: a new one, printed): repeats a run's moments",
+    )
+    parser.add_argument(
         "--out", type=Path, help="results folder (default: benchmarks/results, or build/bench-smoke with --smoke)"
     )
     parser.add_argument(
@@ -95,6 +115,31 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
         help="a Python with matplotlib (.venv-bench/bin/python) to draw chart.png; without it no chart",
     )
     return parser.parse_args(argv)
+
+
+def positive(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"at least 1, not {number}")
+    return number
+
+
+def chosen_plan(args: argparse.Namespace) -> Plan:
+    """The plan of the mode, with the runs asked for and the seed given (or a new one)."""
+    plan = SMOKE if args.smoke else FULL
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
+    return dataclasses.replace(plan, latency_runs=args.runs or plan.latency_runs, seed=seed)
+
+
+def wait_schedule(plan: Plan) -> wait_one.Schedule:
+    return wait_one.Schedule(
+        poll_interval=plan.poll_interval,
+        phase_runs=plan.latency_runs,
+        phase_base=plan.phase_base,
+        finish_after=plan.finish_after,
+        session_lifetime=plan.session_lifetime,
+        with_growth=plan.with_growth,
+    )
 
 
 def sync_collection() -> Path:
@@ -119,17 +164,13 @@ def step(title: str) -> Iterator[None]:
 def measure(plan: Plan, collections: Path) -> Dict[str, Any]:
     LOGS.mkdir(parents=True, exist_ok=True)
     with Simulator() as sim:
-        with step(f"1. waiting for one task that finishes after {plan.finish_after:g} s (logs in build/bench-logs/)"):
-            waits = wait_one.run(
-                sim,
-                collections,
-                LOGS,
-                plan.finish_after,
-                plan.poll_interval,
-                plan.session_lifetime,
-                with_growth=plan.with_growth,
-                every_way_lasting=plan.every_way_lasting,
-            )
+        title = (
+            f"1. waiting for one task: each way {plan.latency_runs} times, finishing at a random phase of the poll "
+            f"(seed {plan.seed}: --seed {plan.seed} repeats these moments), then once after {plan.finish_after:g} s "
+            "(logs in build/bench-logs/)"
+        )
+        with step(title):
+            waits = wait_one.run(sim, collections, LOGS, wait_schedule(plan), plan.seed or 0)
         with step(f"2. decoding and normalising {', '.join(f'{count:,}' for count in plan.device_counts)} devices"):
             scale = task_scale.run(sim, collections, plan.device_counts)
         with step(
@@ -142,9 +183,11 @@ def measure(plan: Plan, collections: Path) -> Dict[str, Any]:
         ):
             source_rounds = event_source.run(sim, collections, plan.task_counts, plan.latency, plan.rounds)
     checkpoint, largest = plan.device_counts[len(plan.device_counts) // 2], plan.device_counts[-1]
+    latency = wait_one.summarise(waits)
     return {
         "plan": asdict(plan),
         "wait_one": wait_one.as_dicts(waits),
+        "wait_one_latency": wait_one.summaries_as_dicts(latency),
         "task_scale": task_scale.as_dicts(scale),
         "growth": {
             body_format: dict(
@@ -154,7 +197,7 @@ def measure(plan: Plan, collections: Path) -> Dict[str, Any]:
         },
         "many_tasks": many_tasks.as_dicts(rounds),
         "event_source": event_source.as_dicts(source_rounds),
-        "targets": targets.as_dicts(targets.evaluate(waits, plan.poll_interval, scale, rounds, source_rounds)),
+        "targets": targets.as_dicts(targets.evaluate(waits, latency, plan.poll_interval, scale, rounds, source_rounds)),
     }
 
 
@@ -179,8 +222,8 @@ def broken_benchmarks(results: Dict[str, Any]) -> Tuple[List[str], List[str]]:
     problems: List[str] = []
     warnings: List[str] = []
     for item in results["wait_one"]:
-        where = f"'{item['label']}' ({item['sessions']} sessions)"
-        log = f"build/bench-logs/{wait_one.log_name(item['sessions'], item['key'])}"
+        where = f"'{item['label']}' (series {item['series']}, run {item['run']})"
+        log = f"build/bench-logs/{wait_one.log_name(item['series'], item['key'], item['run'])}"
         if item["timed_out"]:
             problems.append(f"the playbook of {where} did not end in time: see {log}")
         elif item["expected_to_succeed"] and not item["succeeded"]:
@@ -199,7 +242,7 @@ def broken_benchmarks(results: Dict[str, Any]) -> Tuple[List[str], List[str]]:
 
 def main(argv: List[str]) -> int:
     args = parse_args(argv)
-    plan = SMOKE if args.smoke else FULL
+    plan = chosen_plan(args)
     out = (args.out or (TOP / "build" / "bench-smoke" if args.smoke else RESULTS)).resolve()
     started, load_before = time.monotonic(), report.load_average()
     results = measure(plan, sync_collection())

@@ -10,9 +10,11 @@ from typing import Any, Dict, List, Optional
 from event_source import SourceRoundFigures
 from many_tasks import RoundFigures
 from task_scale import ScaleFigures, growth
-from wait_one import WaitFigures
+from wait_one import LatencySummary, WaitFigures
 
 LATENCY_SLACK = 0.5
+# from the read that saw the end to the play's next task (issue 11)
+MOVING_ON_SECONDS = 0.1
 REQUEST_SHARE = 0.5
 SCALE_SECONDS = 0.5
 SCALE_MB = 150.0
@@ -34,6 +36,7 @@ class Target:
 
 def evaluate(
     waits: List[WaitFigures],
+    latency: List[LatencySummary],
     poll_interval: float,
     scale: List[ScaleFigures],
     rounds: List[RoundFigures],
@@ -41,17 +44,19 @@ def evaluate(
 ) -> List[Target]:
     """Every target; the scale targets at the middle size (10,000) and the largest (100,000) measured.
 
-    Latency and sessions: the role with lasting sessions (with expiring ones, one login per wait cannot be). Requests:
-    with expiring sessions, the role against the uri loop that survives them (a session per poll), the same job.
+    Latency, moving on and sessions: the phase runs (lasting sessions; with expiring ones, one login per wait cannot
+    be). Requests: with expiring sessions, the role against the uri loop that survives them (a session per poll), the
+    same job.
     """
-    lasting = {item.key: item for item in waits if item.sessions == "lasting"}
-    expiring = {item.key: item for item in waits if item.sessions == "expiring"}
-    role = lasting["role"]
+    by_way = {item.key: item for item in latency}
+    expiring = {item.key: item for item in waits if item.series == "expiring"}
+    role = by_way["role"]
     sizes = sorted({item.devices for item in scale})
     checkpoint, largest = sizes[len(sizes) // 2], sizes[-1]
     return [
         _latency(role, poll_interval),
-        _worst_latency(role, poll_interval),
+        _moving_on(role),
+        _latency_against_uri(role, [by_way["uri"], by_way["uri_relogin"]]),
         _requests(expiring["role"], expiring["uri_relogin"], poll_interval),
         _sessions(role),
         *[_scale(scale, body_format, checkpoint) for body_format in ("xml", "json")],
@@ -61,29 +66,64 @@ def evaluate(
     ]
 
 
-def _latency(role: WaitFigures, poll_interval: float) -> Target:
+def _every_run_seen(summary: LatencySummary) -> bool:
+    return summary.seen == summary.runs
+
+
+def _runs(summary: LatencySummary) -> str:
+    """How many runs a figure covers, and how many of them saw the finish when some did not."""
+    return f"{summary.runs} runs" if _every_run_seen(summary) else f"{summary.seen} of {summary.runs} runs seen"
+
+
+def _latency(role: LatencySummary, poll_interval: float) -> Target:
+    """Issue 6's bound, on the worst run: the finish falls at a random phase, one of them just after a poll."""
     limit = poll_interval + LATENCY_SLACK
-    latency = role.detection_latency
+    worst = role.latency_worst
     return Target(
-        "detection latency (role), this run",
+        "detection latency (role), worst run at a random phase",
         f"<= {limit:g} s (poll interval + {LATENCY_SLACK:g} s)",
-        "no finish seen" if latency is None else f"{latency:.2f} s",
-        role.succeeded and latency is not None and latency <= limit,
+        "no finish seen" if worst is None else f"{worst:.2f} s (mean {role.latency_mean:.2f} s, {_runs(role)})",
+        _every_run_seen(role) and worst is not None and worst <= limit,
     )
 
 
-def _worst_latency(role: WaitFigures, poll_interval: float) -> Target:
-    """The same bound for a finish just after a poll: a whole interval to the next poll, then the measured moving on."""
-    limit = poll_interval + LATENCY_SLACK
-    worst = None if role.moving_on is None else poll_interval + role.moving_on
+def _moving_on(role: LatencySummary) -> Target:
+    """Judged on the mean: one run can meet a busy moment of the machine; the worst is shown beside it."""
+    mean = role.moving_on_mean
     return Target(
-        "detection latency (role), worst phase",
-        f"<= {limit:g} s",
-        "no finish seen"
-        if worst is None
-        else f"{worst:.2f} s = {poll_interval:g} s + {role.moving_on:.2f} s moving on",
-        role.succeeded and worst is not None and worst <= limit,
+        "role moves on after the read that saw the end (mean)",
+        f"<= {MOVING_ON_SECONDS:g} s",
+        "no finish seen" if mean is None else f"{mean:.3f} s (worst {role.moving_on_worst:.3f} s, {_runs(role)})",
+        _every_run_seen(role) and mean is not None and mean <= MOVING_ON_SECONDS,
     )
+
+
+def _latency_against_uri(role: LatencySummary, loops: List[LatencySummary]) -> Target:
+    """The role's mean detection latency against each uri loop's, every way over its own runs at random phases."""
+    ways = [role, *loops]
+    measured = "; ".join(f"{_way_name(item)} {_seconds(item.latency_mean)}" for item in ways)
+    role_mean = role.latency_mean
+    passed = (
+        all(_every_run_seen(item) for item in ways)
+        and role_mean is not None
+        and all(loop.latency_mean is not None and role_mean <= loop.latency_mean for loop in loops)
+    )
+    return Target(
+        "mean detection latency (role) against both uri loops at the same interval",
+        "not above either loop's mean",
+        measured,
+        passed,
+    )
+
+
+def _way_name(summary: LatencySummary) -> str:
+    """The way's label without its interval: "role", "uri + until", "uri, a session per poll"."""
+    parts = summary.label.split(", ")
+    return ", ".join(parts[:2]) if summary.key == "uri_relogin" else parts[0]
+
+
+def _seconds(value: Optional[float]) -> str:
+    return "no finish seen" if value is None else f"{value:.2f} s"
 
 
 def _requests(role: WaitFigures, baseline: WaitFigures, poll_interval: float) -> Target:
@@ -115,12 +155,14 @@ def _requests(role: WaitFigures, baseline: WaitFigures, poll_interval: float) ->
     )
 
 
-def _sessions(role: WaitFigures) -> Target:
+def _sessions(role: LatencySummary) -> Target:
+    """Every phase run of the role: its most logins and most sessions left open."""
     return Target(
         "logins per wait, sessions left open (role)",
         "1 login, 0 open",
-        f"{role.logins} login{'s' if role.logins != 1 else ''}, {role.sessions_open} open",
-        role.succeeded and role.logins == 1 and role.sessions_open == 0,
+        f"at most {role.logins_most} login{'s' if role.logins_most != 1 else ''}, {role.sessions_open_most} open "
+        f"({role.runs} runs)",
+        _every_run_seen(role) and role.logins_most == 1 and role.sessions_open_most == 0,
     )
 
 

@@ -7,16 +7,24 @@ is loaded (so T counts from the start of the play). The simulator counts the req
 open sessions; it also tells the Unix time at which the task finished, and the playbook's last task
 writes the Unix time at which the play moved on: the difference is the detection latency.
 
-Every way runs twice: with sessions that last until the logout, and with sessions that expire some
-seconds after their login, during the wait (SDM's sessions are time-limited). A way that cannot log
-in again (uri + until with one session) is expected to fail in the second run: its failure, with the
-reason the playbook gave, is a result, not a broken benchmark.
+Three series of runs:
+
+- phases: the role (fixed interval) and both uri loops, N runs each with sessions that last until the
+  logout, each run's T at a random moment of one poll interval (seeded), so the mean and the worst
+  latency cover every phase of the poll instead of the one that the start of Ansible happened to give;
+- lasting: the role with its growing interval, once, at the longer T;
+- expiring: the role and both uri loops once, at the longer T, with sessions that expire some seconds
+  after their login, during the wait (SDM's sessions are time-limited). A way that cannot log in again
+  (uri + until with one session) is expected to fail there: its failure, with the reason the playbook
+  gave, is a result, not a broken benchmark.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,12 +47,28 @@ REASON_MAX = 300
 
 
 @dataclass(frozen=True)
-class Sessions:
-    """How long the simulator keeps a session in one run of the benchmark."""
+class Series:
+    """One series of runs of the benchmark: which ways, how long the simulator keeps a session."""
 
     key: str
     label: str
     lifetime: Optional[float]  # seconds after the login; None: until the logout
+
+
+PHASES = Series("phases", "sessions last until the logout, the finish at a random phase of the poll", None)
+LASTING = Series("lasting", "sessions last until the logout", None)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What benchmark 1 runs, at the sizes of the run (benchmarks/run.py's plan)."""
+
+    poll_interval: float
+    phase_runs: int  # runs of each way in the phases series
+    phase_base: float  # a phase run's task finishes between this and one poll interval later
+    finish_after: float  # when the task finishes in the other series
+    session_lifetime: float  # the expiring series
+    with_growth: bool  # the role's growing interval, once (lasting series)
 
 
 @dataclass(frozen=True)
@@ -62,8 +86,10 @@ class Way:
 class WaitFigures:
     key: str
     label: str
-    sessions: str  # the key of the Sessions of this run
+    series: str  # the key of the Series of this run
     session_lifetime: Optional[float]
+    run: int  # 1, 2, ... within the series
+    finish_after: float  # T: seconds from the scenario load to the finish of the task
     expected_to_succeed: bool
     succeeded: bool
     wall_seconds: float
@@ -82,15 +108,24 @@ class WaitFigures:
     moving_on: Optional[float] = None
 
 
-def log_name(sessions: str, way: str) -> str:
+def log_name(series: str, way: str, run_number: int = 1) -> str:
     """The log of one playbook run, in the logs folder."""
-    return f"wait_one_{sessions}_{way}.log"
+    return f"wait_one_{series}_{way}" + (f"_{run_number}" if run_number > 1 else "") + ".log"
 
 
-def session_runs(session_lifetime: float) -> List[Sessions]:
+def expiring(session_lifetime: float) -> Series:
+    return Series("expiring", f"sessions expire {session_lifetime:g} s after the login", session_lifetime)
+
+
+def phase_finishes(schedule: Schedule, rng: random.Random) -> List[float]:
+    """The finish times of one way's phase runs: each at a random moment of its own 1/N of the poll interval, in
+    random order. Every run's phase is random, and the N of them spread over the whole interval, so the mean is
+    not at the mercy of a few draws that fell close together."""
+    slots = list(range(schedule.phase_runs))
+    rng.shuffle(slots)
     return [
-        Sessions("lasting", "sessions last until the logout", None),
-        Sessions("expiring", f"sessions expire {session_lifetime:g} s after the login", session_lifetime),
+        round(schedule.phase_base + schedule.poll_interval * (slot + rng.random()) / schedule.phase_runs, 3)
+        for slot in slots
     ]
 
 
@@ -126,41 +161,45 @@ def ways(poll_interval: float, with_growth: bool) -> List[Way]:
     return chosen
 
 
-def run(
-    sim: Simulator,
-    collections: Path,
-    logs: Path,
-    finish_after: float,
-    poll_interval: float,
-    session_lifetime: float,
-    *,
-    with_growth: bool,
-    every_way_lasting: bool,
-) -> List[WaitFigures]:
-    """With lasting sessions every way (or only the role); with expiring ones every way but the growing interval."""
-    figures = []
-    for sessions in session_runs(session_lifetime):
-        chosen = ways(poll_interval, with_growth and sessions.lifetime is None)
-        if sessions.lifetime is None and not every_way_lasting:
-            chosen = [way for way in chosen if way.key == "role"]
-        figures += [run_way(sim, way, sessions, collections, logs, finish_after) for way in chosen]
+def run(sim: Simulator, collections: Path, logs: Path, schedule: Schedule, seed: int) -> List[WaitFigures]:
+    """The phases series (the ways take turns, so that a change in the machine's load falls on all of them), the
+    growing interval once, then the expiring series."""
+    rng = random.Random(seed)
+    chosen = ways(schedule.poll_interval, with_growth=False)
+    finishes = {way.key: phase_finishes(schedule, rng) for way in chosen}
+    figures = [
+        run_way(sim, way, PHASES, collections, logs, finishes[way.key][index], index + 1)
+        for index in range(schedule.phase_runs)
+        for way in chosen
+    ]
+    if schedule.with_growth:
+        growing = [way for way in ways(schedule.poll_interval, with_growth=True) if way.key == "role_growing"]
+        figures += [run_way(sim, way, LASTING, collections, logs, schedule.finish_after) for way in growing]
+    lifetime = expiring(schedule.session_lifetime)
+    figures += [run_way(sim, way, lifetime, collections, logs, schedule.finish_after) for way in chosen]
     return figures
 
 
 def run_way(
-    sim: Simulator, way: Way, sessions: Sessions, collections: Path, logs: Path, finish_after: float
+    sim: Simulator,
+    way: Way,
+    series: Series,
+    collections: Path,
+    logs: Path,
+    finish_after: float,
+    run_number: int = 1,
 ) -> WaitFigures:
-    log = logs / log_name(sessions.key, way.key)
+    log = logs / log_name(series.key, way.key, run_number)
     with tempfile.TemporaryDirectory(prefix="sdm-bench-wait-") as folder:
         moved_on_file = Path(folder) / "moved_on.txt"
-        started = sim.load(scenarios.one_task(finish_after, sessions.lifetime))
+        started = sim.load(scenarios.one_task(finish_after, series.lifetime))
         succeeded, timed_out = _play(sim, way, collections, log, moved_on_file, finish_after)
         wall = time.time() - started
         moved_on = float(moved_on_file.read_text(encoding="utf-8")) if moved_on_file.is_file() else None
     task = sim.task_state(scenarios.WAIT_TASK_ID)
     finished = task["update_ended_wall"]
     detecting_poll = _first_read_after(sim.control("GET", "/requests")["requests"], task["update_ended_at"])
-    figures = _figures(way, sessions, succeeded, wall, sim.counters())
+    figures = _figures(way, series, (run_number, finish_after), succeeded, wall, sim.counters())
     figures.timed_out = timed_out
     if not succeeded:
         figures.reason = failure_reason(log.read_text(encoding="utf-8", errors="replace"), timed_out)
@@ -228,7 +267,7 @@ def _environment(sim: Simulator, collections: Path) -> Dict[str, str]:
 
 def _seconds_between(start: Optional[float], end: Optional[float]) -> Optional[float]:
     """``end - start`` in seconds, or None when one of the moments was not seen."""
-    return round(end - start, 2) if start is not None and end is not None else None
+    return round(end - start, 3) if start is not None and end is not None else None
 
 
 def _first_read_after(log: List[Dict[str, Any]], ended_at: Optional[float]) -> Optional[float]:
@@ -248,14 +287,19 @@ def _first_read_after(log: List[Dict[str, Any]], ended_at: Optional[float]) -> O
     )
 
 
-def _figures(way: Way, sessions: Sessions, succeeded: bool, wall: float, counters: Dict[str, Any]) -> WaitFigures:
-    """The figures from the simulator's counters; the moments and the reason are filled in by the caller."""
+def _figures(
+    way: Way, series: Series, run: Tuple[int, float], succeeded: bool, wall: float, counters: Dict[str, Any]
+) -> WaitFigures:
+    """The figures from the simulator's counters (``run``: its number and T); the moments and the reason are filled in
+    by the caller."""
     return WaitFigures(
         key=way.key,
         label=way.label,
-        sessions=sessions.key,
-        session_lifetime=sessions.lifetime,
-        expected_to_succeed=sessions.lifetime is None or way.survives_expiry,
+        series=series.key,
+        session_lifetime=series.lifetime,
+        run=run[0],
+        finish_after=run[1],
+        expected_to_succeed=series.lifetime is None or way.survives_expiry,
         succeeded=succeeded,
         wall_seconds=round(wall, 2),
         requests=request_total(counters),
@@ -270,3 +314,64 @@ def _figures(way: Way, sessions: Sessions, succeeded: bool, wall: float, counter
 
 def as_dicts(figures: List[WaitFigures]) -> List[Dict[str, Any]]:
     return [asdict(item) for item in figures]
+
+
+@dataclass
+class LatencySummary:
+    """One way over its phase runs: the mean and the worst of each part of the detection latency."""
+
+    key: str
+    label: str
+    runs: int
+    seen: int  # runs that succeeded and whose finish and moving on were both seen
+    latency_mean: Optional[float]
+    latency_worst: Optional[float]
+    wait_for_poll_mean: Optional[float]
+    wait_for_poll_worst: Optional[float]
+    moving_on_mean: Optional[float]
+    moving_on_worst: Optional[float]
+    requests_mean: float
+    logins_most: int
+    sessions_open_most: int
+
+
+def summarise(figures: List[WaitFigures]) -> List[LatencySummary]:
+    """The phases series, one summary per way, in the order the ways ran."""
+    phase_runs = [item for item in figures if item.series == PHASES.key]
+    keys = list(dict.fromkeys(item.key for item in phase_runs))
+    return [_summary([item for item in phase_runs if item.key == key]) for key in keys]
+
+
+def _summary(runs: List[WaitFigures]) -> LatencySummary:
+    seen = [
+        item for item in runs if item.succeeded and item.detection_latency is not None and item.moving_on is not None
+    ]
+    return LatencySummary(
+        key=runs[0].key,
+        label=runs[0].label,
+        runs=len(runs),
+        seen=len(seen),
+        latency_mean=_mean([item.detection_latency for item in seen]),
+        latency_worst=_worst([item.detection_latency for item in seen]),
+        wait_for_poll_mean=_mean([item.wait_for_poll for item in seen]),
+        wait_for_poll_worst=_worst([item.wait_for_poll for item in seen]),
+        moving_on_mean=_mean([item.moving_on for item in seen]),
+        moving_on_worst=_worst([item.moving_on for item in seen]),
+        requests_mean=round(statistics.fmean(item.requests for item in runs), 1),
+        logins_most=max(item.logins for item in runs),
+        sessions_open_most=max(item.sessions_open for item in runs),
+    )
+
+
+def _mean(values: List[Optional[float]]) -> Optional[float]:
+    known = [value for value in values if value is not None]
+    return round(statistics.fmean(known), 3) if known else None
+
+
+def _worst(values: List[Optional[float]]) -> Optional[float]:
+    known = [value for value in values if value is not None]
+    return max(known) if known else None
+
+
+def summaries_as_dicts(summaries: List[LatencySummary]) -> List[Dict[str, Any]]:
+    return [asdict(item) for item in summaries]

@@ -217,7 +217,7 @@ msg:
 fails_play:
   description:
     - Whether the outcome fails the task; the same as C(failed), under a name that C(failed_when) does not replace
-      (the role registers the result with C(failed_when) to keep the facts before it fails).
+      (the role has the action leave the failure to it, to keep the facts before it fails the play).
   returned: when the wait ran
   type: bool
   sample: false
