@@ -519,7 +519,8 @@ def test_a_single_read_survives_a_transient_fault(sim):
 
 
 def test_a_task_that_vanishes_while_waiting_is_named(sim):
-    sim.load(scenario([dict(NEVER_ENDS, vanish_at=2)], speed=10))
+    # Timed from the first read, which therefore always sees the task before it vanishes.
+    sim.load(scenario([dict(NEVER_ENDS, vanish_at=2, timed_from='first_request')], speed=10))
     with pytest.raises(SdmNotFoundError, match='route update task ID40 vanished while waiting'):
         with SdmClient(sim.config()) as client:
             Waiter(client, MATCHER, timeout=10, sleep=0.05, sleep_max=0.1).wait(['ID40'])
