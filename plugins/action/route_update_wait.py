@@ -122,9 +122,7 @@ class ActionModule(ActionBase):
         try:
             matcher = StateMatcher(**dict((name, args[name]) for name in STATE_OPTIONS))
         except SdmError as err:
-            raise AnsibleActionFail(
-                'Invalid input to ocsdm.route_manager.route_update_wait: %s.' % err.message
-            ) from err
+            raise AnsibleActionFail(input_message([err.message])) from err
         self._options = options
         self._module_args = self._common_module_args(args)
         run = WaitRun(options, matcher, read=self._read_slice, act=self._run_action, show=self._show)
@@ -144,9 +142,7 @@ class ActionModule(ActionBase):
         )
         validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(given)
         if validation.error_messages:
-            raise AnsibleActionFail(
-                'Invalid input to ocsdm.route_manager.route_update_wait: %s' % '; '.join(validation.error_messages)
-            )
+            raise AnsibleActionFail(input_message(validation.error_messages))
         return validation.validated_parameters
 
     def _common_module_args(self, args: Dict[str, Any]) -> Dict[str, Any]:
@@ -358,7 +354,10 @@ def _write(path: str, content: str) -> None:
         raise
 
 
+_FROM_THE_RUN = ('check_mode', 'variable_prefix')
+
+
 def _options(args: Dict[str, Any], check_mode: bool) -> WaitOptions:
-    # Every option that WaitOptions holds has the same name here; the two others come from the run.
-    given = {option.name: args[option.name] for option in fields(WaitOptions) if option.name in args}
+    # Every option that WaitOptions holds has the same name here, but for the two that come from the run.
+    given = {option.name: args[option.name] for option in fields(WaitOptions) if option.name not in _FROM_THE_RUN}
     return WaitOptions(**given, check_mode=bool(check_mode), variable_prefix=args['_variable_prefix'] or '')

@@ -30,10 +30,10 @@ from ._errors import (
     SdmOutcomeUnknownError,
     SdmUnconfirmedError,
     SdmWaitTimeout,
-    Warnings,
     capitalised,
     sentences,
 )
+from ._warnings import Warnings
 from ._states import FAILURE, RUNNING, SUCCESS, UNKNOWN, StateMatcher, normalise_state
 from ._waiter import GROWTH, Waiter, seconds_text
 
@@ -121,7 +121,7 @@ def decide(
     nobody knows never blocks an action: SDM decides, and its refusal is reported.
     """
     if task is None:
-        raise SdmNotFoundError('route update task %s not found' % task_id, 404, task_id=task_id)
+        raise SdmNotFoundError.for_task(task_id)
     if action == COMMIT:
         return _decide_commit(task, matcher, is_pending)
     if action == ROLLBACK:

@@ -37,8 +37,8 @@ from ._errors import (
     SdmPermissionError,
     SdmTransportError,
     SdmUnconfirmedError,
-    Warnings,
 )
+from ._warnings import Warnings
 from ._normalise import TASK_FIELDS, normalise_task, pending_task_ids
 from ._recording import attach_recorder
 from ._retry import RetryPolicy, parse_retry_after
@@ -680,10 +680,7 @@ class SdmClient:
         )
 
     def _not_found(self, method: str, path: str, answer: _Answer, task_id: str) -> SdmNotFoundError:
-        summary = self._summary(method, path, answer)
-        return SdmNotFoundError(
-            'route update task %s not found (%s)' % (task_id, summary), 404, self._full_path(path), task_id=task_id
-        )
+        return SdmNotFoundError.for_task(task_id, self._summary(method, path, answer), self._full_path(path))
 
     def _transport_reason(self, exc: Exception) -> str:
         if isinstance(exc, SlowBodyError):

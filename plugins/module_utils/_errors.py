@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import socket
 import ssl
-import threading
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
@@ -86,20 +85,6 @@ def exception_chain(error: BaseException, wrapped_only: bool = False) -> List[Ba
         todo.extend([current.__cause__, current.__context__, getattr(current, 'reason', None)])
         todo.extend(arg for arg in current.args if isinstance(arg, BaseException))
     return chain
-
-
-class Warnings(list):
-    """Warnings in the order they came, each text once; pollers may add the same one from several threads."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._lock = threading.Lock()
-
-    def add(self, *messages: str) -> None:
-        with self._lock:
-            for message in messages:
-                if message not in self:
-                    self.append(message)
 
 
 class SdmError(Exception):
@@ -230,6 +215,17 @@ class SdmNotFoundError(SdmError):
         super().__init__(message, status, path)
         self.task_id = task_id
         self.api = api
+
+    @classmethod
+    def for_task(cls, task_id: str, answer: Optional[str] = None, path: Optional[str] = None) -> 'SdmNotFoundError':
+        """SDM does not know the task; ``answer`` is what it said (``GET /path answered 404 ...``), when it was asked."""
+        message = 'route update task %s not found' % task_id
+        return cls(message + (' (%s)' % answer if answer else ''), 404, path, task_id=task_id)
+
+    def vanished(self, task_id: str) -> 'SdmNotFoundError':
+        """This 404 for a task that the wait had seen before."""
+        message = 'route update task %s vanished while waiting (it may have been committed or deleted): %s'
+        return SdmNotFoundError(message % (task_id, self.message), self.status, self.path, task_id=task_id)
 
     def headline(self, target: Target) -> str:
         if self.task_id is not None:

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from ._clock import Clock, Deadline
-from ._errors import SdmError, SdmInputError, SdmNotFoundError, SdmWaitTimeout, Warnings
+from ._errors import SdmError, SdmInputError, SdmNotFoundError, SdmWaitTimeout
+from ._warnings import Warnings
 from ._states import StateMatcher
 
 TARGETS = ('update', 'rollback')
@@ -187,12 +188,7 @@ class _WaitRun:
 
     def _on_failure(self, task_id: str, error: SdmError) -> None:
         if isinstance(error, SdmNotFoundError) and task_id in self.latest:
-            raise SdmNotFoundError(
-                'route update task %s vanished while waiting (it may have been committed or deleted): %s'
-                % (task_id, error.message),
-                error.status,
-                error.path,
-            )
+            raise error.vanished(task_id)
         if not error.transient:
             raise error
         # A busy or restarting SDM: keep the last state and try again next round.

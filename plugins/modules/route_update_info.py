@@ -368,7 +368,7 @@ from typing import Any, Dict, List
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._argspec import polling_spec, states_spec, wait_spec
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmWaitTimeout
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._sdm_module import SdmModule
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter, unique
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter
 
 
 def main() -> None:
@@ -381,7 +381,7 @@ def main() -> None:
 
     task_ids = None
     if params['task_id'] is not None:
-        task_ids = unique(params['task_id'])
+        task_ids = list(dict.fromkeys(params['task_id']))  # an empty list reads nothing
         blank = [repr(task_id) for task_id in task_ids if not task_id.strip()]
         if blank:
             module.fail_json(msg='task_id must not contain an empty ID, got %s' % ', '.join(blank))

@@ -136,14 +136,14 @@ options:
     description:
       - Prefix of the report file names and title, such as the change ticket (V(CHG0012345) gives C(CHG0012345-ID33.json)).
 extends_documentation_fragment:
+  # the options it passes to the modules it runs
+  - ocsdm.route_manager.connection
+  - ocsdm.route_manager.connection.states
   # an action plugin, in the action group of the modules it runs
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
   - ansible.builtin.action_common_attributes.flow
   - ocsdm.route_manager.attributes
-  # the options it passes to the modules it runs
-  - ocsdm.route_manager.connection
-  - ocsdm.route_manager.connection.states
 attributes:
   action:
     support: full

@@ -209,6 +209,14 @@ def test_every_doc_fragment_has_its_argument_spec():
 # --- successful runs ----------------------------------------------------------------------------
 
 
+def test_an_empty_task_id_list_reads_nothing(fake_client, capsys):
+    fake_client(answers={})
+    code, result, _out = run_module(capsys, dict(CONNECTION, task_id=[]))
+    assert code == 0
+    assert result['route_updates'] == [] and result['polls'] == 0
+    assert result['ansible_facts'] == {'sdm_route_updates': {}}
+
+
 def test_read_tasks_result_and_facts(fake_client, capsys):
     fake_client(answers={'ID33': [raw_task('Completed')], 'ID40': [raw_task('Failed', devices=2, failed=1)]})
     code, result, _out = run_module(capsys, dict(CONNECTION, task_id=['ID33', 'ID40', 'ID33']))
