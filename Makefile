@@ -68,16 +68,16 @@ simulator-tests: venv
 
 .PHONY: sanity
 sanity: venv
-	VENV=$(VENV) WORK=$(WORK) tools/offline-ansible-test sanity --venv --color no
+	VENV=$(VENV) WORK=$(WORK) tools/offline/offline-ansible-test sanity --venv --color no
 
 .PHONY: units
 units: venv
-	VENV=$(VENV) WORK=$(WORK) tools/offline-ansible-test units --local --python 3.11 --color no
+	VENV=$(VENV) WORK=$(WORK) tools/offline/offline-ansible-test units --local --python 3.11 --color no
 
 .PHONY: integration
 integration: venv
 	VENV=$(VENV) WORK=$(WORK) tools/with-simulators $(COLLECTION) \
-	  tools/offline-ansible-test integration --local --python 3.11 --color no
+	  tools/offline/offline-ansible-test integration --local --python 3.11 --color no
 
 .PHONY: lint
 # A work tree of its own (as docs): make test runs lint, docs-lint and docs at the same time.

@@ -2,7 +2,7 @@
 
 ansible-test bootstraps pip into each virtual environment it makes by running a cached copy of
 get-pip (``~/.ansible/test/cache/get_pip_<X>_<Y>.py``) and downloading it when absent. That host is
-out of reach on our build machines, so ``tools/offline-ansible-test`` places this file there instead:
+out of reach on our build machines, so ``tools/offline/offline-ansible-test`` places this file there instead:
 it installs the interpreter's bundled pip with ensurepip, then runs ``pip install`` with the
 arguments ansible-test gave, as get-pip does (pip then reaches the package index as usual).
 """
