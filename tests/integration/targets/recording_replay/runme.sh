@@ -42,8 +42,10 @@ serve() {
 }
 
 fail() { echo "runme.sh: $*" >&2; exit 1; }
-expect_in() { grep -Eq -- "$2" "$1" || { cat "$1" >&2; fail "expected /$2/ in $1"; }; }
-expect_not_in() { if grep -Eq -- "$2" "$1"; then cat "$1" >&2; fail "did not expect /$2/ in $1"; fi; }
+# The log as one line: ansible-core 2.16 wraps warnings at 80 columns when the output is not a terminal.
+unwrapped() { tr -s ' \n' ' ' <"$1"; }
+expect_in() { unwrapped "$1" | grep -Eq -- "$2" || { cat "$1" >&2; fail "expected /$2/ in $1"; }; }
+expect_not_in() { if unwrapped "$1" | grep -Eq -- "$2"; then cat "$1" >&2; fail "did not expect /$2/ in $1"; fi; }
 counters() { "$python" -c 'import json, sys, urllib.request; print(json.dumps(json.load(urllib.request.urlopen(sys.argv[1] + "/_sim/counters", timeout=10))[sys.argv[2]]))' "$1" "$2"; }
 
 window() {  # window NAME URL USER PASSWORD [more ansible-playbook arguments]
