@@ -54,13 +54,12 @@ worktree: venv
 
 # --- the checks ---------------------------------------------------------------------------------
 
-# Steps joined by + run at the same time, by > one after the other (tools/run-checks). sanity runs alone:
-# ansible-test of different versions may share a sanity venv in ~/.ansible/test, and two runs building it at
-# once collide. The units, which need none, run beside the matrix legs.
+# Steps joined by + run at the same time, by > one after the other (tools/run-checks). The machine is busy
+# all along: four chains of about equal length share its cores, so none waits for another to end. Sanity runs
+# take turns (tools/offline/offline-ansible-test); build has a work tree of its own, as it runs beside integration.
 .PHONY: test
 test:
-	@tools/run-checks venv simulator-tests sanity 'units>integration+matrix-2.16+matrix-2.21+bench-smoke' \
-	  lint+style+changelog-lint+docs-lint+docs+workflow-lint+eda build ee-introspect importer
+	@tools/run-checks venv 'sanity>units>integration>lint>docs-lint+matrix-2.16>style>changelog-lint>workflow-lint+matrix-2.21+simulator-tests>bench-smoke>build>ee-introspect>importer>eda>docs'
 
 .PHONY: simulator-tests
 simulator-tests: venv
@@ -125,6 +124,7 @@ eda: worktree .venv-eda/bin/ansible-rulebook
 	.venv-eda/bin/python tools/eda_window.py build/eda/collections build/eda/run
 
 .PHONY: build
+build: WORK = build/work-build
 build: worktree
 	tools/build-and-install $(VENV) $(COLLECTION) build/dist build/installed
 
