@@ -56,10 +56,11 @@ worktree: venv
 
 # Steps joined by + run at the same time, by > one after the other (tools/run-checks). The machine is busy
 # all along: four chains of about equal length share its cores, so none waits for another to end. Sanity runs
-# take turns (tools/offline/offline-ansible-test); build has a work tree of its own, as it runs beside integration.
+# take turns (tools/offline/offline-ansible-test); build and docs-lint have work trees of their own, as they run
+# beside integration.
 .PHONY: test
 test:
-	@tools/run-checks venv 'sanity>units>integration>lint>docs-lint+matrix-2.16>style>changelog-lint>workflow-lint+matrix-2.21+simulator-tests>bench-smoke>build>ee-introspect>importer>eda>docs'
+	@tools/run-checks venv 'sanity>units>integration+matrix-2.16>style>changelog-lint>workflow-lint+matrix-2.21+simulator-tests>bench-smoke>build>ee-introspect>importer>eda>docs>lint>docs-lint'
 
 .PHONY: simulator-tests
 simulator-tests: venv
@@ -100,6 +101,7 @@ changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
 
 .PHONY: docs-lint
+docs-lint: WORK = build/work-docs-lint
 docs-lint: worktree
 	cd $(COLLECTION) && $(WITH_VENV) antsibull-docs lint-collection-docs --plugin-docs .
 

@@ -43,6 +43,9 @@ if [ ! -s "$work/url" ]; then cat "$work/simulator.log" >&2; exit 1; fi
 
 started=$(date +%s)
 rc=0
+# The lookup sim_control drives the simulator (../setup_sim_control).
+ANSIBLE_LOOKUP_PLUGINS=$(cd ../setup_sim_control/lookup_plugins && pwd)
+export ANSIBLE_LOOKUP_PLUGINS
 ansible-playbook secrets.yml -vvvv -e "@$config" -e "secret_url=$(cat "$work/url")" \
   -e "secret_results_file=$work/results.json" -e "secret_record_dir=$work/recording" >"$work/stdout" 2>"$work/stderr" || rc=$?
 echo "runme.sh: secrets playbook took $(($(date +%s) - started)) s, $(wc -c <"$work/stdout") bytes of -vvvv output"

@@ -14,6 +14,9 @@ set -- "$@" -e "@$config"
 sim_url=$(sed -n 's/^sdm_sim_url: *//p' "$config" | tr -d "\"'")
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+# The lookup sim_control drives the simulator (../setup_sim_control).
+ANSIBLE_LOOKUP_PLUGINS=$(cd ../setup_sim_control/lookup_plugins && pwd)
+export ANSIBLE_LOOKUP_PLUGINS
 
 # Fails the script with the output of the run when a pattern is missing from it.
 expect_in() {
