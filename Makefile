@@ -56,11 +56,11 @@ worktree: venv
 
 # Steps joined by + run at the same time, by > one after the other (tools/run-checks). The machine is busy
 # all along: four chains of about equal length share its cores, so none waits for another to end. Sanity runs
-# take turns (tools/offline/offline-ansible-test); build and docs-lint have work trees of their own, as they run
-# beside integration.
+# take turns (tools/offline/offline-ansible-test); units, build and docs-lint have work trees of their own, as they
+# run beside integration.
 .PHONY: test
 test:
-	@tools/run-checks venv 'sanity>units>integration+matrix-2.16>style>changelog-lint>workflow-lint+matrix-2.21+simulator-tests>bench-smoke>build>ee-introspect>importer>eda>docs>lint>docs-lint'
+	@tools/run-checks venv 'sanity>integration+matrix-2.16>style>changelog-lint>workflow-lint+matrix-2.21+units>simulator-tests>bench-smoke>build>ee-introspect>importer>eda>docs>lint>docs-lint'
 
 .PHONY: simulator-tests
 simulator-tests: venv
@@ -71,6 +71,7 @@ sanity: venv
 	VENV=$(VENV) WORK=$(WORK) tools/offline/offline-ansible-test sanity --venv --color no
 
 .PHONY: units
+units: WORK = build/work-units
 units: venv
 	VENV=$(VENV) WORK=$(WORK) tools/offline/offline-ansible-test units --local --python 3.11 --color no
 
