@@ -34,7 +34,9 @@ from ._errors import (
     sentences,
 )
 from ._warnings import Warnings
-from ._states import FAILURE, RUNNING, SUCCESS, UNKNOWN, StateMatcher, normalise_state
+from ._states import FAILED, NONE, NOT_STARTED, RUNNING, SUCCEEDED, UNCLEAR, StateMatcher, normalise_state
+from ._text import show
+from ._verdict import rollback_verdict
 from ._waiter import GROWTH, Waiter, seconds_text
 
 COMMIT = 'commit'
@@ -43,15 +45,13 @@ CANCEL = 'cancel'
 # The module's action names and the type words of the SDM API.
 ACTIONS = {COMMIT: 'Commit', ROLLBACK: 'Rollback', CANCEL: 'Cancel'}
 
-# Where a task's rollback stands.
-NO_ROLLBACK = 'none'
-ROLLBACK_RUNNING = 'running'
+# Where a task's rollback stands (from the rollback verdict of the state model).
+NO_ROLLBACK = NONE
+ROLLBACK_RUNNING = RUNNING
 ROLLBACK_FINISHED = 'finished'
-ROLLBACK_UNCLEAR = 'unclear'
-
-# Rollback words meaning nobody asked for a rollback: SDM shows Unknown on such a task.
-_ROLLBACK_IDLE = frozenset(normalise_state(word) for word in ('', 'Unknown', 'NotStarted'))
-_CANCELLED = frozenset(normalise_state(word) for word in ('Cancelled', 'Canceled'))
+ROLLBACK_UNCLEAR = UNCLEAR
+# Update words after which an update is no longer running.
+_UPDATE_OVER = (SUCCEEDED, FAILED)
 
 _Task = Dict[str, Any]
 
@@ -100,14 +100,8 @@ def parse_action(value: Any) -> str:
 
 def rollback_phase(task: _Task, matcher: StateMatcher) -> str:
     """`NO_ROLLBACK`, `ROLLBACK_RUNNING`, `ROLLBACK_FINISHED`, or `ROLLBACK_UNCLEAR` for a word nobody knows."""
-    word = task.get('rollback_status')
-    kind = matcher.classify_rollback(word)
-    if kind in (SUCCESS, FAILURE):
-        return ROLLBACK_FINISHED
-    if kind == RUNNING:
-        # The matcher counts "not asked for" as running (not finished); here the two differ.
-        return NO_ROLLBACK if normalise_state(word) in _ROLLBACK_IDLE else ROLLBACK_RUNNING
-    return ROLLBACK_UNCLEAR
+    verdict = rollback_verdict(task, matcher)
+    return ROLLBACK_FINISHED if verdict in (SUCCEEDED, FAILED) else verdict
 
 
 def decide(
@@ -179,10 +173,9 @@ def _decide_rollback(task: _Task, matcher: StateMatcher, is_pending: Callable[[]
 
 
 def _decide_cancel(task: _Task, matcher: StateMatcher) -> Decision:
-    kind = matcher.classify_update(task['update_status'])
-    if kind in (RUNNING, UNKNOWN):
+    if matcher.update_word(task['update_status']) not in _UPDATE_OVER:
         return Decision(True)
-    if normalise_state(task['update_status']) in _CANCELLED:
+    if matcher.is_cancelled(task['update_status']):
         return Decision(
             False,
             'route update task %s is already cancelled (update status %s)'
@@ -197,7 +190,7 @@ def _decide_cancel(task: _Task, matcher: StateMatcher) -> Decision:
 
 
 def _refuse_while_updating(task: _Task, matcher: StateMatcher, action: str, why: str) -> None:
-    if matcher.classify_update(task['update_status']) == RUNNING:
+    if matcher.update_word(task['update_status']) in (RUNNING, NOT_STARTED):
         raise _conflict(
             task, action, 'its update is still running', running=('update status', task['update_status']), why=why
         )
@@ -214,7 +207,7 @@ def _conflict(
 
 
 def _word(value: Any) -> str:
-    return 'empty' if value in (None, '') else str(value)
+    return show(value, 60)
 
 
 class ActionRunner:
@@ -346,9 +339,9 @@ class ActionRunner:
             )
             return moved, 'rollback status %s' % _word(word)
         word = task.get('update_status')
-        kind = self.matcher.classify_update(word)
-        stopped = kind in (SUCCESS, FAILURE) or (
-            kind == UNKNOWN and normalise_state(word) != normalise_state(before.get('update_status'))
+        kind = self.matcher.update_word(word)
+        stopped = kind in _UPDATE_OVER or (
+            kind == UNCLEAR and normalise_state(word) != normalise_state(before.get('update_status'))
         )
         return stopped, 'update status %s' % _word(word)
 

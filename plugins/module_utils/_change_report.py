@@ -12,18 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional
 
-from ._outcome import (
-    FAILED,
-    WOULD_SEND,
-    Outcome,
-    Timing,
-    WaitOptions,
-    WaitRecord,
-    device_outcome,
-    not_rolled_back,
-    updated_devices,
-)
+from ._outcome import FAILED, WOULD_SEND, Outcome, Timing, WaitOptions, WaitRecord
 from ._states import StateMatcher
+from ._text import EMPTY, count_text, short_text
+from ._verdict import device_outcome, not_rolled_back, updated_devices
 
 REPORT_VERSION = 1
 DEVICE_FIELDS = (
@@ -68,6 +60,7 @@ def report_data(
         'sdm': {'logins': record.logins, 'slices': record.slices, 'polls': record.polls},
         'update': {
             'status': task.get('update_status'),
+            'verdict': task.get('verdict'),
             'error_handling': task.get('error_handling'),
             'finished': bool(task.get('finished')),
             'succeeded': bool(task.get('succeeded')),
@@ -99,12 +92,12 @@ def _rollback_checks(options: WaitOptions, record: WaitRecord, outcome: Outcome)
 
 
 def device_rows(task: Dict[str, Any], matcher: StateMatcher) -> List[Dict[str, Any]]:
-    """Each device with the fields of the report and its outcome."""
-    failed_ids = [device.get('object_id') for device in task.get('failed_devices') or []]
+    """Each device with the fields of the report, its position in SDM's list (from 1) and its outcome."""
     rows = []
-    for device in task.get('devices') or []:
-        row = dict((key, device.get(key)) for key in DEVICE_FIELDS)
-        row['outcome'] = device_outcome(device, failed_ids, matcher)
+    for position, device in enumerate(task.get('devices') or [], 1):
+        row: Dict[str, Any] = {'position': position}
+        row.update((key, device.get(key)) for key in DEVICE_FIELDS)
+        row['outcome'] = device_outcome(device, matcher)
         rows.append(row)
     return rows
 
@@ -114,19 +107,14 @@ def device_rows(task: Dict[str, Any], matcher: StateMatcher) -> List[Dict[str, A
 
 def _cell(value: Any) -> str:
     """A value in a Markdown table cell: one line, with the characters that would break the table escaped."""
-    if value is None:
-        return ''
-    text = re.sub(r'[\r\n]+', ' ', str(value))
+    text = short_text(value, limit=None)
     text = text.replace('\\', '\\\\').replace('|', '\\|').replace('<', '&lt;').replace('>', '&gt;')
     return text.strip()
 
 
 def _word(value: Any) -> str:
-    return str(value).replace('_', ' ') if value not in (None, '') else '(empty)'
-
-
-def _num(value: Any) -> str:
-    return '?' if value is None else str(value)
+    """One of the collection's own words (an outcome, a result) for people: ``timed_out`` -> ``timed out``."""
+    return str(value).replace('_', ' ') if value not in (None, '') else EMPTY
 
 
 def markdown(report: Dict[str, Any], json_file_name: str) -> str:
@@ -158,7 +146,10 @@ def _summary_table(report: Dict[str, Any]) -> List[str]:
         ('Route update task', _cell(report['task_id'])),
         ('Result', '**%s**' % _word(report['result'])),
         ('Update status', _cell(update['status'])),
-        ('Devices updated', '%s of %s' % (_num(update['updated_count']), _num(update['total_device_count']))),
+        (
+            'Devices updated',
+            '%s of %s' % (count_text(update['updated_count']), count_text(update['total_device_count'])),
+        ),
         ('Failed devices', str(update['failed_device_count'])),
         ('Error handling', _cell(update['error_handling'])),
         (
@@ -167,7 +158,7 @@ def _summary_table(report: Dict[str, Any]) -> List[str]:
             % (
                 _word(rollback['outcome']),
                 _cell(rollback['status']),
-                _num(rollback['count']),
+                count_text(rollback['count']),
                 rollback['rolled_back_devices'],
                 rollback['updated_devices'],
                 '' if rollback['updated_devices'] == 1 else 's',
@@ -195,12 +186,13 @@ def _devices_table(devices: List[Dict[str, Any]]) -> List[str]:
     if not devices:
         return ['SDM reported no devices.']
     head = [
-        '| Device group | Object id | Status | Failure message | Rollback status | Rollback failure message | Outcome |',
-        '|---|---|---|---|---|---|---|',
+        '| # | Device group | Object id | Status | Failure message | Rollback status | Rollback failure message | Outcome |',
+        '|---|---|---|---|---|---|---|---|',
     ]
     return head + [
-        '| %s | %s | %s | %s | %s | %s | %s |'
+        '| %s | %s | %s | %s | %s | %s | %s | %s |'
         % (
+            d['position'],
             _cell(d['device_group_id']),
             _cell(d['object_id']),
             _cell(d['status']),

@@ -6,10 +6,10 @@
 
 snake_case keys, integers for counts, both rollback spellings merged, every documented field
 present (``None`` when the server left it out), unknown fields kept under their snake_case name,
-plus the derived fields ``finished``, ``succeeded``, ``failed_devices``, ``rollback_finished`` and
-``rollback_succeeded``. ``succeeded`` means every device took the update: a success word, no failed device,
-and ``updated_count`` not below ``total_device_count`` where both are known. Decoded XML and JSON of one task give the identical dict: JSON scalars that
-are not strings (SDM sends strings only) are turned into the text XML would carry.
+plus the derived fields of the state model (`_verdict`): ``verdict`` and ``rollback_verdict``, ``finished``,
+``succeeded``, ``failed_devices``, ``unclear_devices``, ``rollback_finished`` and ``rollback_succeeded``. Decoded XML
+and JSON of one task give the identical dict: JSON scalars that are not strings (SDM sends strings only) are turned
+into the text XML would carry.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from ._decode import shortened
+from ._text import show
 from ._errors import SdmBadAnswerError
-from ._states import FAILURE, SUCCESS, UNKNOWN, StateMatcher
+from ._states import RUNNING, SUCCEEDED, UNCLEAR, StateMatcher
+from ._verdict import is_final, judge_devices, rollback_verdict, update_verdict
 
 TASK_FIELDS = {
     'updateStatus': 'update_status',
@@ -43,7 +45,16 @@ TASK_KEYS = (
     'devices',
 )
 COUNT_KEYS = frozenset(('rollback_count', 'total_device_count', 'updated_count'))
-DERIVED_KEYS = ('finished', 'succeeded', 'failed_devices', 'rollback_finished', 'rollback_succeeded')
+DERIVED_KEYS = (
+    'verdict',
+    'rollback_verdict',
+    'finished',
+    'succeeded',
+    'failed_devices',
+    'unclear_devices',
+    'rollback_finished',
+    'rollback_succeeded',
+)
 DEVICE_LIST = 'deviceStatusList'
 
 DEVICE_FIELDS = {
@@ -160,41 +171,21 @@ def _device_list(raw: Any, task_id: str) -> List[Dict[str, Any]]:
     return [_device(item, position, task_id) for position, item in enumerate(items, 1) if item != '']
 
 
-def _is_failed_device(device: Dict[str, Any], matcher: StateMatcher) -> bool:
-    message = device['update_failure_msg']
-    return (
-        matcher.is_update_failure(device['status'])
-        or matcher.is_update_failure(device['push_status'])
-        or (isinstance(message, str) and bool(message.strip()))
-    )
-
-
-def _every_device_updated(task: Dict[str, Any], failed_devices: List[Dict[str, Any]]) -> bool:
-    """No failed device, and no fewer devices updated than the task has, where SDM gives both counts.
-
-    Under a skip-and-continue policy SDM may say "Completed" although a device failed: that is no success.
-    """
-    if failed_devices:
-        return False
-    updated, total = task['updated_count'], task['total_device_count']
-    return not (isinstance(updated, int) and isinstance(total, int) and updated < total)
-
-
-def _status_warnings(task: Dict[str, Any], update_class: str, rollback_class: str) -> List[str]:
+def _status_warnings(task: Dict[str, Any], matcher: StateMatcher) -> List[str]:
     warnings = []
     task_id = task['task_id']
-    if update_class == UNKNOWN:
+    if matcher.update_word(task['update_status']) == UNCLEAR:
         if task['update_status'] in (None, ''):
             warnings.append('task %s: the answer has no update status; treated as not finished' % task_id)
         else:
             warnings.append(
                 'task %s: unknown update status %r, treated as not finished; add it to success_states or '
-                'failure_states if it is final' % (task_id, shortened(str(task['update_status'])))
+                'failure_states if it is final' % (task_id, shortened(show(task['update_status'])))
             )
-    if rollback_class == UNKNOWN:
+    if task['rollback_verdict'] == UNCLEAR:
         warnings.append(
             'task %s: unknown rollback status %r, treated as not finished; add it to rollback_success_states or '
-            'rollback_failure_states if it is final' % (task_id, shortened(str(task['rollback_status'])))
+            'rollback_failure_states if it is final' % (task_id, shortened(show(task['rollback_status'])))
         )
     return warnings
 
@@ -218,15 +209,15 @@ def normalise_task(raw: Dict[str, Any], task_id: str, matcher: StateMatcher) -> 
     task['devices'] = _device_list(raw.get(DEVICE_LIST), task_id)
     task.update(extra)
 
-    update_class = matcher.classify_update(task['update_status'])
-    rollback_class = matcher.classify_rollback(task['rollback_status'])
-    failed_devices = [device for device in task['devices'] if _is_failed_device(device, matcher)]
-    task['finished'] = update_class in (SUCCESS, FAILURE)
-    task['succeeded'] = update_class == SUCCESS and _every_device_updated(task, failed_devices)
-    task['failed_devices'] = failed_devices
-    task['rollback_finished'] = rollback_class in (SUCCESS, FAILURE)
-    task['rollback_succeeded'] = rollback_class == SUCCESS
-    warnings.extend(_status_warnings(task, update_class, rollback_class))
+    judged = judge_devices(task['devices'], matcher)
+    task['verdict'] = update_verdict(task, matcher, judged)
+    task['rollback_verdict'] = rollback_verdict(task, matcher)
+    task['finished'] = task['verdict'] != RUNNING
+    task['succeeded'] = task['verdict'] == SUCCEEDED
+    task['failed_devices'], task['unclear_devices'] = judged
+    task['rollback_finished'] = is_final(task['rollback_verdict'])
+    task['rollback_succeeded'] = task['rollback_verdict'] == SUCCEEDED
+    warnings.extend(_status_warnings(task, matcher))
     return task, warnings
 
 

@@ -19,7 +19,19 @@ from typing import Any, Dict, List, Optional
 
 from ._client import task_path
 from ._errors import SdmInputError
-from ._states import SUCCESS, UNKNOWN, StateMatcher, normalise_state
+from ._states import NONE, StateMatcher, normalise_state
+from ._states import SUCCEEDED as SUCCESS_WORD
+from ._states import UNCLEAR as UNKNOWN_WORD
+from ._text import count_text, short_text, show
+from ._verdict import (
+    describe_words,
+    devices_with_rollback,
+    evidence_gaps,
+    identity,
+    not_rolled_back,
+    unidentified_updates,
+    updated_devices,
+)
 
 # The outcomes, one per way a wait can end.
 SUCCEEDED = 'succeeded'
@@ -28,11 +40,13 @@ TIMED_OUT = 'timed_out'
 CHECK_FAILED = 'check_failed'
 COMMIT_FAILED = 'commit_failed'
 ERROR = 'error'
-RESULTS = (SUCCEEDED, FAILED, TIMED_OUT, CHECK_FAILED, COMMIT_FAILED, ERROR)
+UNCLEAR = 'unclear'  # the update finished, but SDM's answer shows neither success nor failure
+RESULTS = (SUCCEEDED, FAILED, UNCLEAR, TIMED_OUT, CHECK_FAILED, COMMIT_FAILED, ERROR)
 
 # How the update itself ended, before any commit or rollback.
 UPDATE_SUCCEEDED = 'succeeded'
 UPDATE_FAILED = 'failed'
+UPDATE_UNCLEAR = 'unclear'
 UPDATE_RUNNING = 'running'  # the limit passed first
 UPDATE_ERROR = 'error'  # SDM could not be read
 
@@ -47,8 +61,6 @@ PHASE_READ = 'read'  # one read, before waiting, for the error handling check
 PHASE_UPDATE = 'update'
 PHASE_ROLLBACK = 'rollback'
 
-# Rollback words meaning nobody asked for a rollback: SDM shows Unknown on such a task.
-_NO_ROLLBACK_WORDS = frozenset(normalise_state(word) for word in ('', 'Unknown', 'NotStarted'))
 NAME = 'ocsdm.route_manager.route_update_wait'
 TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
@@ -226,7 +238,7 @@ def policy_problem(options: WaitOptions, task: _Task) -> Optional[str]:
         return None
     if normalise_state(task.get('error_handling')) == normalise_state(options.expect_error_handling):
         return None
-    return 'error handling is %s, expected %s' % (_show(task.get('error_handling')), options.expect_error_handling)
+    return 'error handling is %s, expected %s' % (show(task.get('error_handling')), options.expect_error_handling)
 
 
 def phase_done(phase: str, task: _Task) -> bool:
@@ -251,7 +263,8 @@ def update_end(record: WaitRecord) -> str:
         return UPDATE_ERROR
     if not record.task.get('finished'):
         return UPDATE_RUNNING
-    return UPDATE_SUCCEEDED if record.task.get('succeeded') else UPDATE_FAILED
+    # the verdict of the state model (`_verdict`), as normalisation stored it
+    return {SUCCEEDED: UPDATE_SUCCEEDED, UNCLEAR: UPDATE_UNCLEAR}.get(str(record.task.get('verdict')), UPDATE_FAILED)
 
 
 @dataclass(frozen=True)
@@ -283,52 +296,12 @@ def may_wait_for_rollback(plan: FollowUp, rollback: Optional[ActionRecord]) -> b
     return plan.wait_for_rollback and (rollback is None or rollback.result not in (ACTION_FAILED, WOULD_SEND))
 
 
-# --- the per-device views the checks and messages share -------------------------------------------
-
-
-def updated_devices(task: _Task, matcher: StateMatcher) -> List[_Task]:
-    """Devices that had taken the update: their status is a success word, or a rollback was tried on them."""
-    return [
-        device
-        for device in task.get('devices') or []
-        if matcher.is_update_success(device.get('status')) or matcher.is_rollback_final(device.get('rollback_status'))
-    ]
-
-
-def not_rolled_back(task: _Task, matcher: StateMatcher) -> List[_Task]:
-    """Updated devices without a successful rollback."""
-    return [
-        device
-        for device in updated_devices(task, matcher)
-        if not matcher.is_rollback_success(device.get('rollback_status'))
-    ]
-
-
-def devices_with_rollback(task: _Task, matcher: StateMatcher) -> List[_Task]:
-    """Devices that report a finished rollback, successful or not."""
-    return [device for device in task.get('devices') or [] if matcher.is_rollback_final(device.get('rollback_status'))]
+# --- where the rollback stands ----------------------------------------------------------------------
 
 
 def rollback_state(task: _Task) -> str:
-    """Where the task's rollback stands: none (never started), running, succeeded or failed."""
-    if task.get('rollback_finished'):
-        return 'succeeded' if task.get('rollback_succeeded') else 'failed'
-    if normalise_state(task.get('rollback_status')) in _NO_ROLLBACK_WORDS and not task.get('rollback_count'):
-        return 'none'
-    return 'running'
-
-
-def device_outcome(device: _Task, failed_ids: List[Any], matcher: StateMatcher) -> str:
-    """rolled_back, rollback_failed, failed, updated or not_finished."""
-    if matcher.is_rollback_success(device.get('rollback_status')):
-        return 'rolled_back'
-    if matcher.is_rollback_final(device.get('rollback_status')):
-        return 'rollback_failed'
-    if device.get('object_id') in failed_ids:
-        return 'failed'
-    if matcher.is_update_success(device.get('status')):
-        return 'updated'
-    return 'not_finished'
+    """The rollback verdict of the state model: none, running, succeeded, failed or unclear (none before any read)."""
+    return str(task.get('rollback_verdict') or (NONE if not task else UNKNOWN_WORD))
 
 
 # --- the checks ----------------------------------------------------------------------------------------
@@ -340,14 +313,14 @@ def success_problems(options: WaitOptions, task: _Task, matcher: StateMatcher) -
         return []
     problems = []
     if task.get('rollback_count'):
-        problems.append('rollback count is %s, expected 0' % _num(task.get('rollback_count')))
+        problems.append('rollback count is %s, expected 0' % count_text(task.get('rollback_count')))
     if task.get('rollback_finished'):
-        problems.append('the task reports a rollback (rollback status %s)' % _show(task.get('rollback_status')))
+        problems.append('the task reports a rollback (rollback status %s)' % show(task.get('rollback_status')))
     rolled = devices_with_rollback(task, matcher)
     if rolled:
         shown = [
             '%s (group %s, %s)'
-            % (_show(d.get('object_id')), _show(d.get('device_group_id')), _show(d.get('rollback_status')))
+            % (show(d.get('object_id')), show(d.get('device_group_id')), show(d.get('rollback_status')))
             for d in rolled[: options.failed_devices_shown]
         ]
         listing = ', '.join(shown + _more(len(rolled) - len(shown)))
@@ -369,20 +342,29 @@ def failure_problems(
     if waited_for_rollback and not task.get('rollback_finished'):
         problems.append(
             'the rollback did not finish within %s s (rollback status %s%s)'
-            % (options.rollback_timeout, _show(task.get('rollback_status')), _no_self_rollback(task))
+            % (options.rollback_timeout, show(task.get('rollback_status')), _no_self_rollback(task))
         )
     if options.checks_rollback_status and normalise_state(task.get('rollback_status')) != normalise_state(
         options.expect_rollback_status
     ):
         problems.append(
-            'rollback status is %s, expected %s' % (_show(task.get('rollback_status')), options.expect_rollback_status)
+            'rollback status is %s, expected %s' % (show(task.get('rollback_status')), options.expect_rollback_status)
         )
     if options.checks_rollback_count and task.get('rollback_count') != options.expect_rollback_count:
         problems.append(
-            'rollback count is %s, expected %s' % (_num(task.get('rollback_count')), options.expect_rollback_count)
+            'rollback count is %s, expected %s'
+            % (count_text(task.get('rollback_count')), options.expect_rollback_count)
         )
+    if options.expect_devices_rolled_back:
+        problems.extend(_devices_not_rolled_back(task, matcher))
+    return problems
+
+
+def _devices_not_rolled_back(task: _Task, matcher: StateMatcher) -> List[str]:
+    """The check expect_devices_rolled_back: it never passes on no evidence (devices it cannot identify)."""
+    problems = unidentified_updates(task, matcher)
     missing = not_rolled_back(task, matcher)
-    if options.expect_devices_rolled_back and missing:
+    if missing:
         updated = len(updated_devices(task, matcher))
         problems.append(
             '%d of %d updated device%s report%s no completed rollback'
@@ -460,6 +442,8 @@ def decide(
         message = messages.timeout()
     elif result == FAILED:
         message = messages.failure(problems)
+    elif result == UNCLEAR:
+        message = messages.unclear()
     else:
         message = messages.success(problems)
     return Outcome(result, message, list(problems), rollback)
@@ -472,6 +456,8 @@ def _result(record: WaitRecord, ended: str, problems: List[str]) -> str:
         return TIMED_OUT
     if ended == UPDATE_FAILED:
         return FAILED
+    if ended == UPDATE_UNCLEAR:
+        return UNCLEAR
     if problems:
         return CHECK_FAILED
     commit = record.action('commit')
@@ -483,18 +469,13 @@ def _result(record: WaitRecord, ended: str, problems: List[str]) -> str:
 # --- messages --------------------------------------------------------------------------------------
 
 
-def _show(value: Any) -> str:
-    """A value in a message; empty ones as (empty)."""
-    return '(empty)' if value in (None, '') else str(value)
-
-
-def _num(value: Any) -> str:
-    """A count in a message; SDM may leave one out (shown as ?)."""
-    return '?' if value is None else str(value)
-
-
 def _plural(count: int) -> str:
     return '' if count == 1 else 's'
+
+
+def _s(count: int) -> str:
+    """The verb's s: '1 device reports', '2 devices report'."""
+    return 's' if count == 1 else ''
 
 
 def _devices(count: int) -> str:
@@ -518,7 +499,10 @@ def _sentences(*parts: Optional[str]) -> str:
 
 def counts(task: _Task) -> str:
     """``3 of 10 devices updated``."""
-    return '%s of %s devices updated' % (_num(task.get('updated_count')), _num(task.get('total_device_count')))
+    return '%s of %s devices updated' % (
+        count_text(task.get('updated_count')),
+        count_text(task.get('total_device_count')),
+    )
 
 
 def device_list(devices: List[_Task], shown: int, describe: Any) -> str:
@@ -528,24 +512,20 @@ def device_list(devices: List[_Task], shown: int, describe: Any) -> str:
 
 def failed_device(device: _Task) -> str:
     """A failed device: its id, its group and why it failed."""
-    head = '%s (group %s):' % (_show(device.get('object_id')), _show(device.get('device_group_id')))
-    message = (device.get('update_failure_msg') or '').strip()
+    head = '%s:' % identity(device)
+    message = short_text(device.get('update_failure_msg'))
     if message:
         return '%s %s' % (head, message)
     status, push = device.get('status'), device.get('push_status')
     if push in (None, '', status):
-        return '%s status %s, no failure message' % (head, _show(status))
-    return '%s status %s, push status %s, no failure message' % (head, _show(status), _show(push))
+        return '%s status %s, no failure message' % (head, show(status))
+    return '%s status %s, push status %s, no failure message' % (head, show(status), show(push))
 
 
 def not_rolled_back_device(device: _Task) -> str:
     """An updated device without a completed rollback."""
-    text = '%s (group %s): rollback status %s' % (
-        _show(device.get('object_id')),
-        _show(device.get('device_group_id')),
-        _show(device.get('rollback_status')),
-    )
-    reason = (device.get('rollback_failure_msg') or '').strip()
+    text = '%s: rollback status %s' % (identity(device), show(device.get('rollback_status')))
+    reason = short_text(device.get('rollback_failure_msg'))
     return '%s, %s' % (text, reason) if reason else text
 
 
@@ -554,9 +534,9 @@ def progress_line(phase: str, task_id: str, task: _Task, elapsed: float, limit: 
     if phase == PHASE_READ:
         return '%s: %s, %s, error handling %s.' % (
             task_id,
-            _show(task.get('update_status')),
+            show(task.get('update_status')),
             counts(task),
-            _show(task.get('error_handling')),
+            show(task.get('error_handling')),
         )
     if phase == PHASE_ROLLBACK:
         updated = len(updated_devices(task, matcher))
@@ -565,8 +545,8 @@ def progress_line(phase: str, task_id: str, task: _Task, elapsed: float, limit: 
             '%s rollback: %s, rollback count %s, %d of %d updated device%s rolled back, %d s elapsed (limit %d s).'
             % (
                 task_id,
-                _show(task.get('rollback_status')),
-                _num(task.get('rollback_count')),
+                show(task.get('rollback_status')),
+                count_text(task.get('rollback_count')),
                 rolled_back,
                 updated,
                 _plural(updated),
@@ -577,7 +557,7 @@ def progress_line(phase: str, task_id: str, task: _Task, elapsed: float, limit: 
     failed = task.get('failed_devices') or []
     return '%s: %s, %s%s, %d s elapsed (limit %d s).' % (
         task_id,
-        _show(task.get('update_status')),
+        show(task.get('update_status')),
         counts(task),
         ', %d failed' % len(failed) if failed else '',
         round(elapsed),
@@ -590,10 +570,10 @@ def policy_message(options: WaitOptions, task: _Task) -> str:
         'Route update task %s has error handling %s, expected %s (%s); stopped before waiting. Current status: %s, %s.'
         % (
             options.task_id,
-            _show(task.get('error_handling')),
+            show(task.get('error_handling')),
             options.expect_error_handling,
             options.name('expect_error_handling'),
-            _show(task.get('update_status')),
+            show(task.get('update_status')),
             counts(task),
         )
     )
@@ -662,7 +642,7 @@ class Messages:
             % (
                 '(check mode) ' if options.check_mode else '',
                 options.task_id,
-                _show(task.get('update_status')),
+                show(task.get('update_status')),
                 counts(task),
                 self.elapsed,
                 logins,
@@ -679,7 +659,7 @@ class Messages:
         predicted = rollback is not None and rollback.result == WOULD_SEND
         return _sentences(
             'Route update task %s FAILED: status %s, %s, error handling %s.'
-            % (options.task_id, _show(task.get('update_status')), counts(task), _show(task.get('error_handling'))),
+            % (options.task_id, show(task.get('update_status')), counts(task), show(task.get('error_handling'))),
             self._success_word_but_failed(),
             self._failed_devices('failed') or 'SDM names no failed device.',
             _action_sentence(rollback),
@@ -696,11 +676,38 @@ class Messages:
             else 'SDM keeps the devices locked until the task is rolled back or committed.',
         )
 
+    def unclear(self) -> str:
+        """A finished update that shows neither success nor failure: what is missing, and what would classify it."""
+        task, options = self.task, self.options
+        unclear = task.get('unclear_devices') or []
+        shown = options.failed_devices_shown
+        listing = ': ' + device_list(unclear, shown, describe_words) if unclear and shown > 0 else ''
+        return _sentences(
+            'Route update task %s is UNCLEAR: SDM reports %s, %s, but its answer does not show that every device took '
+            'the update.' % (options.task_id, show(task.get('update_status')), counts(task)),
+            '%s report%s neither success nor failure%s.' % (_devices(len(unclear)), _s(len(unclear)), listing)
+            if unclear
+            else None,
+            '; '.join(evidence_gaps(task)).capitalize() + '.' if evidence_gaps(task) else None,
+            'If these words are final, add them to %s or %s.'
+            % (options.name('success_states'), options.name('failure_states'))
+            if unclear
+            else None,
+            'Nothing was committed: %s needs every device to report success.' % options.name('commit_on_success')
+            if options.commit_on_success
+            else None,
+            'No rollback was started: %s acts on a failed update only, and this one is unclear.'
+            % options.name('rollback_on_failure')
+            if options.rollback_on_failure
+            else None,
+            'Check the task in SDM; it keeps the devices locked until the task is committed or rolled back.',
+        )
+
     def _success_word_but_failed(self) -> Optional[str]:
         """Why a task whose status is a success word is a failed update."""
-        if self.matcher.classify_update(self.task.get('update_status')) != SUCCESS:
+        if self.matcher.update_word(self.task.get('update_status')) != SUCCESS_WORD:
             return None
-        return 'SDM reports %s, but not every device took the update.' % _show(self.task.get('update_status'))
+        return 'SDM reports %s, but not every device took the update.' % show(self.task.get('update_status'))
 
     def rollback_summary(self) -> str:
         """What the rollback did: its state, counts, and the updated devices it did not roll back."""
@@ -708,8 +715,8 @@ class Messages:
         updated = len(updated_devices(task, self.matcher))
         missing = not_rolled_back(task, self.matcher)
         detail = 'rollback status %s, rollback count %s, %d of %d updated device%s rolled back' % (
-            _show(task.get('rollback_status')),
-            _num(task.get('rollback_count')),
+            show(task.get('rollback_status')),
+            count_text(task.get('rollback_count')),
             updated - len(missing),
             updated,
             _plural(updated),
@@ -728,14 +735,14 @@ class Messages:
 
     def timeout(self) -> str:
         task, options = self.task, self.options
-        unknown = self.matcher.classify_update(task.get('update_status')) == UNKNOWN
+        unknown = self.matcher.update_word(task.get('update_status')) == UNKNOWN_WORD
         return _sentences(
             'Timed out after %s s waiting for route update task %s to finish: last status %s, %s.'
-            % (options.timeout, options.task_id, _show(task.get('update_status')), counts(task)),
+            % (options.timeout, options.task_id, show(task.get('update_status')), counts(task)),
             self._failed_devices('failed so far'),
             (
                 'The status %s is not a known state word: if it is final, add it to %s or %s.'
-                % (_show(task.get('update_status')), options.name('success_states'), options.name('failure_states'))
+                % (show(task.get('update_status')), options.name('success_states'), options.name('failure_states'))
                 if unknown
                 else 'The task may still be running in SDM; wait again or check it there.'
             ),
@@ -753,7 +760,7 @@ class Messages:
         )
         return _sentences(
             'Could not read route update task %s from SDM (%s): %s.' % (options.task_id, where, _clause(error.message)),
-            'Last status seen: %s, %s.' % (_show(task.get('update_status')), counts(task))
+            'Last status seen: %s, %s.' % (show(task.get('update_status')), counts(task))
             if task
             else 'No status had been read yet.',
             (

@@ -13,14 +13,22 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import FrozenSet, Iterable, Optional, Sequence
+from typing import Any, FrozenSet, Iterable, Optional, Sequence
 
 from ._errors import SdmInputError
+from ._text import short_text
 
-SUCCESS = 'success'
-FAILURE = 'failure'
-RUNNING = 'running'
-UNKNOWN = 'unknown'
+# The verdicts: what SDM's answer shows, in a small closed set. Every part of the collection (normalisation,
+# the wait, the actions, the change report, the event source) asks this module, so one answer gets one verdict.
+RUNNING = 'running'  # not finished yet (for a task: also a word nobody knows, which is reported)
+SUCCEEDED = 'succeeded'
+FAILED = 'failed'
+NOT_STARTED = 'not_started'  # a device that never started, or that SDM skipped
+UNCLEAR = 'unclear'  # finished, but the evidence shows neither success nor failure
+NONE = 'none'  # no rollback was asked for
+UPDATE_VERDICTS = (RUNNING, SUCCEEDED, FAILED, UNCLEAR)
+DEVICE_VERDICTS = (RUNNING, SUCCEEDED, FAILED, NOT_STARTED, UNCLEAR)
+ROLLBACK_VERDICTS = (NONE, RUNNING, SUCCEEDED, FAILED, UNCLEAR)
 
 DEFAULT_SUCCESS_STATES = ('Completed', 'Complete', 'Success', 'Succeeded')
 DEFAULT_FAILURE_STATES = (
@@ -37,18 +45,23 @@ DEFAULT_ROLLBACK_SUCCESS_STATES = ('Completed', 'Complete', 'Success', 'Succeede
 DEFAULT_ROLLBACK_FAILURE_STATES = ('Failed', 'Failure', 'PartiallyCompleted', 'PartiallyFailed', 'Error')
 
 # Known words that mean "not finished yet": they keep the wait going without a warning.
-RUNNING_STATES = ('InProgress', 'Pending', 'Running', 'Queued', 'Started', 'NotStarted', 'Scheduled')
-# SDM shows rollbackStatus "Unknown" on a task that was never rolled back.
-ROLLBACK_RUNNING_STATES = RUNNING_STATES + ('Unknown',)
+RUNNING_STATES = ('InProgress', 'Pending', 'Running', 'Queued', 'Started', 'Scheduled')
+# Known words of a device that never took part: in a finished task it is neither a success nor a failure.
+NOT_STARTED_STATES = ('NotStarted', 'Skipped')
+# Rollback words meaning nobody asked for a rollback: SDM shows Unknown on a task that was never rolled back.
+NO_ROLLBACK_STATES = ('Unknown', 'NotStarted', 'N/A', 'NA', 'None', 'NotApplicable')
+CANCELLED_STATES = ('Cancelled', 'Canceled')
 
 _IGNORED = re.compile(r'[\s_-]+')
 
 
-def normalise_state(word: Optional[str]) -> str:
+def normalise_state(word: Any) -> str:
     """The comparison form of a status word: lower case, without spaces, ``_`` and ``-``."""
     if word is None:
         return ''
-    return _normalise_text(str(word))
+    if not isinstance(word, str):
+        word = short_text(word)
+    return _normalise_text(word)
 
 
 # Status words repeat once per device: caching keeps 100,000 devices cheap.
@@ -80,7 +93,7 @@ def _check_disjoint(success: FrozenSet[str], failure: FrozenSet[str], success_op
 
 
 class StateMatcher:
-    """Classifies update and rollback status words as success, failure, running or unknown."""
+    """Classifies single status words with the configurable lists; `_verdict` builds task verdicts from them."""
 
     def __init__(
         self,
@@ -103,44 +116,44 @@ class StateMatcher:
         _check_disjoint(
             self.rollback_success, self.rollback_failure, 'rollback_success_states', 'rollback_failure_states'
         )
-        self._running = frozenset(normalise_state(word) for word in RUNNING_STATES)
-        self._rollback_running = frozenset(normalise_state(word) for word in ROLLBACK_RUNNING_STATES)
+        self._running = _known(RUNNING_STATES)
+        self._not_started = _known(NOT_STARTED_STATES)
+        self._no_rollback = _known(NO_ROLLBACK_STATES)
+        self._cancelled = _known(CANCELLED_STATES)
 
-    def classify_update(self, word: Optional[str]) -> str:
-        """``SUCCESS``, ``FAILURE``, ``RUNNING`` or ``UNKNOWN`` (also for a missing word)."""
-        return self._classify(normalise_state(word), self.success, self.failure, self._running)
-
-    def classify_rollback(self, word: Optional[str]) -> str:
-        """Like `classify_update`; a missing rollback word means no rollback has started (``RUNNING``)."""
+    def update_word(self, word: Any) -> str:
+        """What a task's update status says: `SUCCEEDED`, `FAILED`, `RUNNING`, `NOT_STARTED`, or `UNCLEAR` for a
+        word nobody knows or a missing one. The caller's lists come first: a user may declare a "running" word final.
+        """
         key = normalise_state(word)
-        if not key:
+        if key in self.success:
+            return SUCCEEDED
+        if key in self.failure:
+            return FAILED
+        if key in self._running:
             return RUNNING
-        return self._classify(key, self.rollback_success, self.rollback_failure, self._rollback_running)
+        if key in self._not_started:
+            return NOT_STARTED
+        return UNCLEAR
 
-    def is_update_failure(self, word: Optional[str]) -> bool:
-        """Whether a (device) status word is an update failure word."""
-        return normalise_state(word) in self.failure
-
-    def is_update_success(self, word: Optional[str]) -> bool:
-        """Whether a (device) status word is an update success word."""
-        return normalise_state(word) in self.success
-
-    def is_rollback_success(self, word: Optional[str]) -> bool:
-        """Whether a (device) rollback status word is a rollback success word."""
-        return normalise_state(word) in self.rollback_success
-
-    def is_rollback_final(self, word: Optional[str]) -> bool:
-        """Whether a (device) rollback status word says that a rollback ended, well or not."""
+    def rollback_word(self, word: Any) -> str:
+        """What a rollback status says: `NONE` (missing, or a word that means no rollback was asked for),
+        `SUCCEEDED`, `FAILED`, `RUNNING`, or `UNCLEAR` for a word nobody knows."""
         key = normalise_state(word)
-        return key in self.rollback_success or key in self.rollback_failure
-
-    @staticmethod
-    def _classify(key: str, success: FrozenSet[str], failure: FrozenSet[str], running: FrozenSet[str]) -> str:
-        # The caller's lists come first: a user may declare a "running" word final.
-        if key in success:
-            return SUCCESS
-        if key in failure:
-            return FAILURE
-        if key in running:
+        if key in self.rollback_success:
+            return SUCCEEDED
+        if key in self.rollback_failure:
+            return FAILED
+        if not key or key in self._no_rollback:
+            return NONE
+        if key in self._running:
             return RUNNING
-        return UNKNOWN
+        return UNCLEAR
+
+    def is_cancelled(self, word: Any) -> bool:
+        """Whether an update status says the update was cancelled."""
+        return normalise_state(word) in self._cancelled
+
+
+def _known(words: Iterable[str]) -> FrozenSet[str]:
+    return frozenset(normalise_state(word) for word in words)

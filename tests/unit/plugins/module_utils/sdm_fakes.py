@@ -23,6 +23,7 @@ from requests.adapters import HTTPAdapter
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmNotFoundError
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import normalise_task
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import SUCCEEDED
 
 FIXTURES = Path(__file__).parent / 'fixtures'
 PASSWORD = 'S3cr3t-Pa55word!'
@@ -54,9 +55,12 @@ EXPECTED_ID33 = {
             'update_version': '1',
         }
     ],
+    'verdict': 'succeeded',
+    'rollback_verdict': 'none',
     'finished': True,
     'succeeded': True,
     'failed_devices': [],
+    'unclear_devices': [],
     'rollback_finished': False,
     'rollback_succeeded': False,
 }
@@ -152,18 +156,23 @@ def login_reply(session_id: str = SESSION_ID, path: str = '/rest') -> Reply:
 
 
 def task_reply(update_status: str = 'Completed', body_format: str = 'xml') -> Reply:
+    """A task with one device that says what the task says (the evidence a success needs)."""
     if body_format == 'json':
         return Reply(
             200,
-            ('{"updateStatus": "%s", "totalDeviceCount": "0", "updatedCount": "0"}' % update_status).encode(),
+            (
+                '{"updateStatus": "%s", "totalDeviceCount": "1", "updatedCount": "1", '
+                '"deviceStatusList": [{"objectId": "D1", "status": "%s"}]}' % (update_status, update_status)
+            ).encode(),
             'application/json',
         )
     return Reply(
         200,
         (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><routeUpdateTaskDetails>'
-            '<updateStatus>%s</updateStatus><totalDeviceCount>0</totalDeviceCount>'
-            '<updatedCount>0</updatedCount></routeUpdateTaskDetails>' % update_status
+            '<updateStatus>%s</updateStatus><totalDeviceCount>1</totalDeviceCount>'
+            '<updatedCount>1</updatedCount><deviceStatusList><objectId>D1</objectId><status>%s</status>'
+            '</deviceStatusList></routeUpdateTaskDetails>' % (update_status, update_status)
         ).encode(),
     )
 
@@ -317,9 +326,15 @@ class FakeTaskSource:
                 )
             elapsed = self.clock.monotonic() - self.clock.start
             status = _status_at(self.timelines[task_id], elapsed)
-            # the one device is updated once the task says so
-            updated = '1' if matcher.is_update_success(status) else '0'
-            raw = {'updateStatus': status, 'totalDeviceCount': '1', 'updatedCount': updated}
+            # the one device is updated once the task says so, and says so itself
+            updated = '1' if matcher.update_word(status) == SUCCEEDED else '0'
+            device = {'objectId': 'D1', 'deviceGroupId': 'G1', 'status': status}
+            raw = {
+                'updateStatus': status,
+                'totalDeviceCount': '1',
+                'updatedCount': updated,
+                'deviceStatusList': [device],
+            }
             if task_id in self.rollback:
                 raw['rollbackStatus'] = _status_at(self.rollback[task_id], elapsed)
             return normalise_task(raw, task_id, matcher)

@@ -39,6 +39,7 @@ from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm
     connection_refused,
     faults_before_processing,
     login_reply,
+    task_reply,
 )
 
 ACTION_PATH = '/rest/v1.3/routeSets/routeUpdates/ID33/action'
@@ -110,7 +111,7 @@ def test_a_2xx_whose_body_breaks_off_is_accepted_not_lost(reply):
 
 def test_a_read_whose_body_breaks_off_is_still_retried():
     """Only a 2xx to a login or an action is its own answer: a GET's broken body is a transient fault, as before."""
-    task = b'<routeUpdateTaskDetails><updateStatus>Completed</updateStatus></routeUpdateTaskDetails>'
+    task = task_reply().body
     client, transport = client_for([login_reply(), Reply(200, task[:20], broken=True), Reply(200, task), LOGOUT_OK])
     with client:
         assert client.get_task('ID33', StateMatcher())['succeeded'] is True
@@ -295,7 +296,7 @@ def test_a_busy_answer_then_a_lost_one_says_how_many_attempts():
 
 def test_reads_are_still_retried_after_a_read_timeout():
     """Only the action is unrepeatable: a GET after a lost answer is repeated as before."""
-    task = Reply(200, b'<routeUpdateTaskDetails><updateStatus>Completed</updateStatus></routeUpdateTaskDetails>')
+    task = task_reply()
     client, transport = client_for([login_reply(), requests.exceptions.ReadTimeout('read timed out'), task, LOGOUT_OK])
     with client:
         assert client.get_task('ID33', StateMatcher())['succeeded'] is True

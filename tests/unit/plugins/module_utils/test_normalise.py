@@ -24,6 +24,7 @@ from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm
 )
 
 MATCHER = StateMatcher()
+TWO_DONE = [{'objectId': 'a', 'status': 'Completed'}, {'objectId': 'b', 'status': 'Completed'}]
 
 
 def normalise(raw, task_id='ID5', matcher=MATCHER):
@@ -165,7 +166,7 @@ def test_derived_fields_of_a_failed_task():
     ],
 )
 def test_finished_and_succeeded_follow_the_state_words(status, finished, succeeded):
-    task, warnings = normalise({'updateStatus': status})
+    task, warnings = normalise({'updateStatus': status, 'deviceStatusList': [{'objectId': 'a', 'status': status}]})
     assert (task['finished'], task['succeeded']) == (finished, succeeded)
     assert warnings == []
 
@@ -174,10 +175,16 @@ def test_finished_and_succeeded_follow_the_state_words(status, finished, succeed
     'raw, succeeded',
     [
         # a success word, and every device took the update
-        ({'updateStatus': 'Completed', 'totalDeviceCount': '2', 'updatedCount': '2'}, True),
+        (
+            {'updateStatus': 'Completed', 'totalDeviceCount': '2', 'updatedCount': '2', 'deviceStatusList': TWO_DONE},
+            True,
+        ),
         # counts SDM left out cannot tell against it
-        ({'updateStatus': 'Completed', 'totalDeviceCount': '2'}, True),
-        ({'updateStatus': 'Completed', 'updatedCount': 'n/a', 'totalDeviceCount': '2'}, True),
+        ({'updateStatus': 'Completed', 'totalDeviceCount': '2', 'deviceStatusList': TWO_DONE}, True),
+        ({'updateStatus': 'Completed', 'deviceStatusList': TWO_DONE}, True),
+        # no device list is no evidence: unclear (a success before the stricter verdicts)
+        ({'updateStatus': 'Completed', 'totalDeviceCount': '2', 'updatedCount': '2'}, False),
+        ({'updateStatus': 'Completed', 'updatedCount': 'n/a', 'totalDeviceCount': '2'}, False),
         # skip-and-continue: SDM says Completed although a device failed
         (
             {
@@ -221,7 +228,8 @@ def test_unknown_and_missing_status_words_are_not_finished_and_warned():
 
 def test_custom_state_words_are_honoured():
     matcher = StateMatcher(success_states=['Done'], failure_states=['Broken'])
-    assert normalise({'updateStatus': 'done'}, matcher=matcher)[0]['succeeded'] is True
+    done = {'updateStatus': 'done', 'deviceStatusList': [{'objectId': 'a', 'status': 'DONE'}]}
+    assert normalise(done, matcher=matcher)[0]['succeeded'] is True
     task, warnings = normalise({'updateStatus': 'Completed'}, matcher=matcher)
     assert task['finished'] is False and warnings
 

@@ -12,10 +12,12 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import
     DEFAULT_ROLLBACK_FAILURE_STATES,
     DEFAULT_ROLLBACK_SUCCESS_STATES,
     DEFAULT_SUCCESS_STATES,
-    FAILURE,
+    FAILED,
+    NONE,
+    NOT_STARTED,
     RUNNING,
-    SUCCESS,
-    UNKNOWN,
+    SUCCEEDED,
+    UNCLEAR,
     StateMatcher,
     normalise_state,
 )
@@ -39,38 +41,45 @@ def test_normalise_state(word, expected):
 @pytest.mark.parametrize(
     'word, expected',
     [
-        ('Completed', SUCCESS),
-        ('COMPLETE', SUCCESS),
-        ('Failed', FAILURE),
-        ('Partially Completed', FAILURE),
-        ('canceled', FAILURE),
+        ('Completed', SUCCEEDED),
+        ('COMPLETE', SUCCEEDED),
+        ('Failed', FAILED),
+        ('Partially Completed', FAILED),
+        ('canceled', FAILED),
         ('InProgress', RUNNING),
-        ('not_started', RUNNING),
-        ('Unknown', UNKNOWN),  # a rollback-only "not started" word
-        ('Exploded', UNKNOWN),
-        (None, UNKNOWN),
-        ('', UNKNOWN),
+        ('not_started', NOT_STARTED),
+        ('Skipped', NOT_STARTED),
+        ('Unknown', UNCLEAR),  # a rollback-only "no rollback" word
+        ('Exploded', UNCLEAR),
+        (None, UNCLEAR),
+        ('', UNCLEAR),
+        ({'text': 'Completed'}, UNCLEAR),  # any JSON type, never a crash
+        (['Completed', 'Failed'], UNCLEAR),
     ],
 )
-def test_classify_update_with_defaults(word, expected):
-    assert StateMatcher().classify_update(word) == expected
+def test_update_words_with_defaults(word, expected):
+    assert StateMatcher().update_word(word) == expected
 
 
 @pytest.mark.parametrize(
     'word, expected',
     [
-        ('RolledBack', SUCCESS),
-        ('Completed', SUCCESS),
-        ('Failed', FAILURE),
-        ('Unknown', RUNNING),
+        ('RolledBack', SUCCEEDED),
+        ('Completed', SUCCEEDED),
+        ('Failed', FAILED),
+        # no rollback was asked for: SDM's documented Unknown is no running rollback (it was before issue 21)
+        ('Unknown', NONE),
+        ('N/A', NONE),
+        ('not started', NONE),
+        (None, NONE),
+        ('', NONE),
         ('In Progress', RUNNING),
-        (None, RUNNING),
-        ('', RUNNING),
-        ('Sideways', UNKNOWN),
+        ('Sideways', UNCLEAR),
+        (7, UNCLEAR),
     ],
 )
-def test_classify_rollback_with_defaults(word, expected):
-    assert StateMatcher().classify_rollback(word) == expected
+def test_rollback_words_with_defaults(word, expected):
+    assert StateMatcher().rollback_word(word) == expected
 
 
 def test_default_lists_match_the_documented_defaults():
@@ -91,15 +100,15 @@ def test_default_lists_match_the_documented_defaults():
 
 def test_user_lists_replace_the_defaults_and_may_claim_a_running_word():
     matcher = StateMatcher(success_states=['Pending'], failure_states=['Boom'])
-    assert matcher.classify_update('pending') == SUCCESS
-    assert matcher.classify_update('Completed') == UNKNOWN
-    assert matcher.classify_update('boom') == FAILURE
-    assert matcher.is_update_failure('BOOM') and not matcher.is_update_failure('Failed')
+    assert matcher.update_word('pending') == SUCCEEDED
+    assert matcher.update_word('Completed') == UNCLEAR
+    assert matcher.update_word('boom') == FAILED
+    assert matcher.update_word('Failed') == UNCLEAR
 
 
 def test_empty_user_lists_mean_no_word_is_final():
     matcher = StateMatcher(success_states=[], failure_states=[])
-    assert matcher.classify_update('Completed') == UNKNOWN
+    assert matcher.update_word('Completed') == UNCLEAR
 
 
 @pytest.mark.parametrize(
