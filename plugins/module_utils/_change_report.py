@@ -60,7 +60,6 @@ def report_data(
         'sdm': {'logins': record.logins, 'slices': record.slices, 'polls': record.polls},
         'update': {
             'status': task.get('update_status'),
-            'verdict': task.get('verdict'),
             'error_handling': task.get('error_handling'),
             'finished': bool(task.get('finished')),
             'succeeded': bool(task.get('succeeded')),
@@ -186,15 +185,14 @@ def _devices_table(devices: List[Dict[str, Any]]) -> List[str]:
     if not devices:
         return ['SDM reported no devices.']
     head = [
-        '| # | Device group | Object id | Status | Failure message | Rollback status | Rollback failure message | Outcome |',
-        '|---|---|---|---|---|---|---|---|',
+        '| Device group | Object id | Status | Failure message | Rollback status | Rollback failure message | Outcome |',
+        '|---|---|---|---|---|---|---|',
     ]
     return head + [
-        '| %s | %s | %s | %s | %s | %s | %s | %s |'
+        '| %s | %s | %s | %s | %s | %s | %s |'
         % (
-            d['position'],
             _cell(d['device_group_id']),
-            _cell(d['object_id']),
+            _cell(d['object_id']) or '(device %d in SDM\'s list)' % d['position'],
             _cell(d['status']),
             _cell(d['update_failure_msg']),
             _cell(d['rollback_status']),

@@ -214,6 +214,20 @@ route_update:
       type: int
       returned: always
       sample: 2
+    verdict:
+      description:
+        - What the answer shows of the update, as in RV(ocsdm.route_manager.route_update_info#module:route_updates[].verdict).
+      type: str
+      choices: [running, succeeded, failed, unclear]
+      returned: always
+      sample: failed
+    rollback_verdict:
+      description:
+        - Where the rollback stands, as in RV(ocsdm.route_manager.route_update_info#module:route_updates[].rollback_verdict).
+      type: str
+      choices: [none, running, succeeded, failed, unclear]
+      returned: always
+      sample: succeeded
     finished:
       description: Whether the update status is a word of O(success_states) or O(failure_states).
       type: bool
@@ -221,8 +235,7 @@ route_update:
       sample: true
     succeeded:
       description:
-        - Whether every device took the update, as in RV(ocsdm.route_manager.route_update_info#module:route_updates[].succeeded).
-        - The update status is a word of O(success_states), no device failed, and not fewer devices were updated than the task has.
+        - Whether every device took the update, shown by evidence: RV(route_update.verdict) is V(succeeded).
       type: bool
       returned: always
       sample: false
@@ -244,6 +257,12 @@ route_update:
       sample: []
     failed_devices:
       description: The entries of RV(route_update.devices) whose update failed.
+      type: list
+      elements: dict
+      returned: always
+      sample: []
+    unclear_devices:
+      description: The entries of RV(route_update.devices) that show neither success nor failure.
       type: list
       elements: dict
       returned: always

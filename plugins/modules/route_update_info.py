@@ -255,6 +255,34 @@ route_updates:
           type: str
           returned: always
           sample: '1'
+    verdict:
+      description:
+        - What SDM's answer shows of the update, strict about evidence (the same verdict in every part of the collection).
+        - V(running), the update status is not a final word (a known running word, or a word nobody knows: then a
+          warning names it).
+        - V(succeeded), the update status is a word of O(success_states), every listed device has a success word
+          (status and push status), no device failed, SDM lists at least one device, and the counts, where SDM gives
+          them, agree (as many devices listed as C(totalDeviceCount), C(updatedCount) not below it).
+        - V(failed), the update status is a word of O(failure_states), or a device failed
+          (RV(route_updates[].failed_devices)), or C(updatedCount) is below C(totalDeviceCount).
+        - V(unclear), the update finished with a success word, but the answer does not prove that every device took
+          it: a device that did not start or was skipped (C(NotStarted), C(Skipped)), a device word nobody knows
+          (RV(route_updates[].unclear_devices)), no device list, a device list shorter or longer than
+          C(totalDeviceCount), or a count that is not a number. Add final words to O(success_states) or
+          O(failure_states).
+      type: str
+      choices: [running, succeeded, failed, unclear]
+      returned: always
+      sample: succeeded
+    rollback_verdict:
+      description:
+        - Where the task's rollback stands. V(none), no rollback was asked for (no rollback status, or a word such as
+          C(Unknown), C(NotStarted) or C(N/A), and no rollback counted); V(running); V(succeeded) or V(failed), a word
+          of O(rollback_success_states) or O(rollback_failure_states); V(unclear), a rollback word nobody knows.
+      type: str
+      choices: [none, running, succeeded, failed, unclear]
+      returned: always
+      sample: none
     finished:
       description: Whether RV(route_updates[].update_status) is a word of O(success_states) or O(failure_states).
       type: bool
@@ -262,9 +290,7 @@ route_updates:
       sample: true
     succeeded:
       description:
-        - Whether every device took the update. RV(route_updates[].update_status) is a word of O(success_states),
-          no device failed (RV(route_updates[].failed_devices) is empty), and RV(route_updates[].updated_count) is not
-          below RV(route_updates[].total_device_count) where SDM gives both.
+        - Whether every device took the update, shown by evidence: RV(route_updates[].verdict) is V(succeeded).
         - SDM can report V(Completed) under a skip-and-continue policy while a device failed. Such a task is
           RV(route_updates[].finished) but not RV(route_updates[].succeeded).
       type: bool
@@ -275,6 +301,14 @@ route_updates:
         - The entries of RV(route_updates[].devices) that failed, with the same fields.
         - A device failed when its status or push status is a word of O(failure_states), or when its update
           failure message is not empty.
+      type: list
+      elements: dict
+      returned: always
+      sample: []
+    unclear_devices:
+      description:
+        - The entries of RV(route_updates[].devices) that show neither success nor failure, with the same fields:
+          a device that did not start, was skipped, still runs, or gives a word nobody knows or none.
       type: list
       elements: dict
       returned: always
@@ -311,9 +345,12 @@ route_updates:
           update_failure_msg: ''
           pre_update_version: '0'
           update_version: '1'
+      verdict: succeeded
+      rollback_verdict: none
       finished: true
       succeeded: true
       failed_devices: []
+      unclear_devices: []
       rollback_finished: false
       rollback_succeeded: false
 elapsed:
@@ -359,6 +396,7 @@ ansible_facts:
         ID33:
           task_id: ID33
           update_status: Completed
+          verdict: succeeded
           finished: true
           succeeded: true
 """

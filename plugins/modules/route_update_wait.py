@@ -97,6 +97,8 @@ options:
     description:
       - After a failed update, require that every device that had been updated (its status is a success word, or a
         rollback was tried on it) reports a completed rollback (a rollback success word).
+      - The check fails, saying what is missing, when the updated devices cannot be identified (SDM lists no devices,
+        a device gives a word nobody knows, or SDM counts more updated devices than it names).
     type: bool
     default: false
   expect_no_rollback_on_success:
@@ -107,7 +109,8 @@ options:
     default: false
   commit_on_success:
     description:
-      - After a successful update whose checks passed, commit the task, which releases its devices, and wait until it
+      - After a successful update (verdict V(succeeded): never an unclear one) whose checks passed, commit the task,
+        which releases its devices, and wait until it
         has left the pending list (for at most O(commit_timeout) seconds). A failed commit fails with
         RV(outcome.result=commit_failed). In check mode the commit is not sent; the message says that it would be.
     type: bool
@@ -121,6 +124,7 @@ options:
     description:
       - After a failed update, start its rollback (nothing is sent when one runs or has finished), wait for it (for at
         most O(rollback_timeout) seconds) and run the rollback checks on its result.
+      - An unclear update (RV(outcome.result=unclear)) is not a failure, so no rollback is started, and the message says so.
       - In check mode the rollback is not sent, not waited for and not checked; the message says so.
     type: bool
     default: false
@@ -229,8 +233,10 @@ outcome:
     result:
       description:
         - V(succeeded) (the update succeeded, every check passed, and the commit when asked for went through),
-          V(failed) (the update failed), V(timed_out) (O(timeout) passed first), V(check_failed) (a check failed),
-          V(commit_failed) (the commit asked for failed) or V(error) (SDM could not be read).
+          V(failed) (the update failed), V(unclear) (the update finished, but SDM's answer does not show that every
+          device took it, see RV(ocsdm.route_manager.route_update_info#module:route_updates[].verdict): nothing is
+          committed and no rollback is started), V(timed_out) (O(timeout) passed first), V(check_failed) (a check
+          failed), V(commit_failed) (the commit asked for failed) or V(error) (SDM could not be read).
       type: str
       returned: always
       sample: succeeded
@@ -285,7 +291,9 @@ outcome:
       type: bool
       returned: always
     rollback:
-      description: Where the task's rollback stands, V(none), V(running), V(succeeded) or V(failed).
+      description:
+        - Where the task's rollback stands, V(none), V(running), V(succeeded), V(failed) or V(unclear) (a rollback word
+          nobody knows), as RV(ocsdm.route_manager.route_update_info#module:route_updates[].rollback_verdict).
       type: str
       returned: always
     report:
