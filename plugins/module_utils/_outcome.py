@@ -15,10 +15,10 @@ from __future__ import annotations
 import datetime
 import math
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from ._client import task_path
-from ._errors import SdmInputError
+from ._errors import SdmInputError, capitalised
 from ._states import NONE, StateMatcher, normalise_state
 from ._states import SUCCEEDED as SUCCESS_WORD
 from ._states import UNCLEAR as UNKNOWN_WORD
@@ -29,6 +29,7 @@ from ._verdict import (
     evidence_gaps,
     identity,
     not_rolled_back,
+    positions,
     unidentified_updates,
     updated_devices,
 )
@@ -510,9 +511,9 @@ def device_list(devices: List[_Task], shown: int, describe: Any) -> str:
     return '; '.join([describe(device) for device in devices[:shown]] + _more(len(devices) - min(shown, len(devices))))
 
 
-def failed_device(device: _Task) -> str:
-    """A failed device: its id, its group and why it failed."""
-    head = '%s:' % identity(device)
+def failed_device(device: _Task, position: Optional[int] = None) -> str:
+    """A failed device: its id (or its position in SDM's list), its group and why it failed."""
+    head = '%s:' % identity(device, position)
     message = short_text(device.get('update_failure_msg'))
     if message:
         return '%s %s' % (head, message)
@@ -522,9 +523,9 @@ def failed_device(device: _Task) -> str:
     return '%s status %s, push status %s, no failure message' % (head, show(status), show(push))
 
 
-def not_rolled_back_device(device: _Task) -> str:
+def not_rolled_back_device(device: _Task, position: Optional[int] = None) -> str:
     """An updated device without a completed rollback."""
-    text = '%s: rollback status %s' % (identity(device), show(device.get('rollback_status')))
+    text = '%s: rollback status %s' % (identity(device, position), show(device.get('rollback_status')))
     reason = short_text(device.get('rollback_failure_msg'))
     return '%s, %s' % (text, reason) if reason else text
 
@@ -626,12 +627,17 @@ class Messages:
         self.matcher = matcher
         self.elapsed = elapsed
 
+    def _named(self, describe: Callable[[_Task, Optional[int]], str]) -> Callable[[_Task], str]:
+        """``describe`` with each device's position in SDM's list, which names a device that has no id."""
+        where = positions(self.task)
+        return lambda device: describe(device, where.get(id(device)))
+
     def _failed_devices(self, verb: str) -> Optional[str]:
         failed = self.task.get('failed_devices') or []
         if not failed:
             return None
         shown = self.options.failed_devices_shown
-        listing = ': ' + device_list(failed, shown, failed_device) if shown > 0 else ''
+        listing = ': ' + device_list(failed, shown, self._named(failed_device)) if shown > 0 else ''
         return '%s %s%s.' % (_devices(len(failed)), verb, listing)
 
     def success(self, problems: List[str]) -> str:
@@ -680,15 +686,16 @@ class Messages:
         """A finished update that shows neither success nor failure: what is missing, and what would classify it."""
         task, options = self.task, self.options
         unclear = task.get('unclear_devices') or []
+        gaps = evidence_gaps(task)
         shown = options.failed_devices_shown
-        listing = ': ' + device_list(unclear, shown, describe_words) if unclear and shown > 0 else ''
+        listing = ': ' + device_list(unclear, shown, self._named(describe_words)) if unclear and shown > 0 else ''
         return _sentences(
             'Route update task %s is UNCLEAR: SDM reports %s, %s, but its answer does not show that every device took '
             'the update.' % (options.task_id, show(task.get('update_status')), counts(task)),
             '%s report%s neither success nor failure%s.' % (_devices(len(unclear)), _s(len(unclear)), listing)
             if unclear
             else None,
-            '; '.join(evidence_gaps(task)).capitalize() + '.' if evidence_gaps(task) else None,
+            capitalised('; '.join(gaps)) + '.' if gaps else None,
             'If these words are final, add them to %s or %s.'
             % (options.name('success_states'), options.name('failure_states'))
             if unclear
@@ -727,7 +734,7 @@ class Messages:
             head = 'No rollback has finished'
         shown = self.options.failed_devices_shown
         listing = (
-            ' Not rolled back: %s.' % device_list(missing, shown, not_rolled_back_device)
+            ' Not rolled back: %s.' % device_list(missing, shown, self._named(not_rolled_back_device))
             if missing and shown > 0
             else ''
         )

@@ -183,13 +183,13 @@ def device_outcome(device: _Device, matcher: StateMatcher) -> str:
     return verdict
 
 
-def describe_words(device: _Device) -> str:
+def describe_words(device: _Device, position: Optional[int] = None) -> str:
     """``D1 (group G1): status NotStarted, push status (empty)``: a device by its identity and its words."""
     words = 'status %s' % show(device.get('status'), 60)
     push = device.get('push_status')
     if _given(push) and push != device.get('status'):
         words += ', push status %s' % show(push, 60)
-    return '%s: %s' % (identity(device), words)
+    return '%s: %s' % (identity(device, position), words)
 
 
 def identity(device: _Device, position: Optional[int] = None) -> str:
@@ -197,6 +197,11 @@ def identity(device: _Device, position: Optional[int] = None) -> str:
     object_id = device.get('object_id')
     name = show(object_id, 60) if _given(object_id) else 'device %s' % (position if position else '?')
     return '%s (group %s)' % (name, show(device.get('device_group_id'), 60))
+
+
+def positions(task: _Task) -> Dict[int, int]:
+    """Each device's position in SDM's list (from 1), by the device dict's ``id()``: names a device without an id."""
+    return {id(device): position for position, device in enumerate(_devices(task), 1)}
 
 
 def _devices(task: _Task) -> List[_Device]:

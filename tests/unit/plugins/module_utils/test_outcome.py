@@ -29,6 +29,8 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome impor
     UPDATE_FAILED,
     UPDATE_RUNNING,
     UPDATE_SUCCEEDED,
+    UPDATE_UNCLEAR,
+    UNCLEAR,
     WOULD_SEND,
     ActionRecord,
     FollowUp,
@@ -772,3 +774,79 @@ def test_every_input_problem_is_named_with_the_role_variable():
 def test_a_task_id_that_cannot_name_a_task_is_refused_like_the_modules_refuse_it(task_id):
     problems = option_problems(options(task_id=task_id))
     assert len(problems) == 1 and problems[0].startswith('task_id is not usable: ')
+
+
+# --- unclear: finished, but no evidence of success (issue 21) ------------------------------------------------
+
+
+def unclear_task(**kwargs: Any) -> Dict[str, Any]:
+    """SDM says Completed and leaves out the counts; one device never started, one was skipped."""
+    raw = {
+        'updateStatus': 'Completed',
+        'errorHandling': 'continue',
+        'rollbackStatus': 'Unknown',
+        'deviceStatusList': [
+            device('D1', 'G1'),
+            device('D2', 'G1', 'NotStarted'),
+            {'deviceGroupId': 'G2', 'status': 'Skipped'},
+        ],
+    }
+    raw.update(kwargs)
+    return normalise_task(raw, 'ID33', MATCHER)[0]
+
+
+def test_an_unclear_update_is_neither_committed_nor_rolled_back():
+    rec = record(unclear_task())
+    assert update_end(rec) == UPDATE_UNCLEAR
+    assert follow_up(options(commit_on_success=True, rollback_on_failure=True), UPDATE_UNCLEAR) == FollowUp()
+
+
+def test_an_unclear_update_fails_naming_its_devices_their_words_and_the_options():
+    opts = options(commit_on_success=True, rollback_on_failure=True, variable_prefix='route_update_wait_')
+    outcome = decide(opts, record(unclear_task()), UPDATE_UNCLEAR, [], MATCHER, 12)
+    assert outcome.result == UNCLEAR and outcome.fails_play and outcome.rollback == 'none'
+    assert outcome.message == (
+        'Route update task ID33 is UNCLEAR: SDM reports Completed, ? of ? devices updated, but its answer does not show '
+        'that every device took the update. 2 devices report neither success nor failure: D2 (group G1): status '
+        "NotStarted; device 3 (group G2): status Skipped. If these words are final, add them to "
+        'route_update_wait_success_states or route_update_wait_failure_states. Nothing was committed: '
+        'route_update_wait_commit_on_success needs every device to report success. No rollback was started: '
+        'route_update_wait_rollback_on_failure acts on a failed update only, and this one is unclear. Check the task '
+        'in SDM; it keeps the devices locked until the task is committed or rolled back.'
+    )
+
+
+def test_an_unclear_update_without_a_device_list_says_what_is_missing():
+    task = normalise_task({'updateStatus': 'Completed', 'totalDeviceCount': '2', 'updatedCount': '2'}, 'ID33', MATCHER)[
+        0
+    ]
+    outcome = decide(options(), record(task), update_end(record(task)), [], MATCHER, 3)
+    assert outcome.result == UNCLEAR
+    assert 'SDM lists no devices although totalDeviceCount is 2, so no device shows that it took the update.' in (
+        outcome.message
+    )
+
+
+def test_failure_messages_of_any_json_type_are_shown_as_short_text():
+    task = normalise_task(
+        {
+            'updateStatus': 'Failed',
+            'deviceStatusList': [
+                {'objectId': 'D1', 'status': 'Failed', 'updateFailureMsg': {'code': '42', 'text': 'LRT rejected'}},
+                {'objectId': 'D2', 'status': 'Failed', 'updateFailureMsg': ['push refused', 'retry later']},
+                {'objectId': 'D3', 'status': 'Completed', 'rollBackStatus': 'Failed', 'rollBackFailureMsg': {'x': 1}},
+            ],
+        },
+        'ID33',
+        MATCHER,
+    )[0]
+    outcome = decide(options(expect_devices_rolled_back=True), record(task), UPDATE_FAILED, [], MATCHER, 3)
+    assert 'D1 (group (empty)): code: 42, text: LRT rejected' in outcome.message
+    assert 'D2 (group (empty)): push refused; retry later' in outcome.message
+    assert 'D3 (group (empty)): rollback status Failed, x: 1' in outcome.message
+
+
+def test_no_rollback_words_give_the_same_rollback_state_as_the_state_model():
+    for word in ('Unknown', 'N/A', 'NotStarted', ''):
+        assert rollback_state(sdm_task(rollback=word)) == 'none'
+    assert rollback_state(sdm_task(rollback='Sideways')) == 'unclear'
