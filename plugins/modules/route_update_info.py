@@ -404,6 +404,7 @@ ansible_facts:
 from typing import Any, Dict, List
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._argspec import polling_spec, states_spec, wait_spec
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmWaitTimeout
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._sdm_module import SdmModule
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter
@@ -426,7 +427,7 @@ def main() -> None:
         module.check_task_ids(task_ids)
     matcher = module.state_matcher()
 
-    def work(client) -> Dict[str, Any]:
+    def work(client: SdmClient) -> Dict[str, Any]:
         ids = client.list_pending_task_ids() if task_ids is None else task_ids
         tasks: List[Dict[str, Any]] = []
         polls = 0
