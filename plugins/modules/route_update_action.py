@@ -235,7 +235,7 @@ route_update:
       sample: true
     succeeded:
       description:
-        - Whether every device took the update, shown by evidence: RV(route_update.verdict) is V(succeeded).
+        - Whether every device took the update, shown by evidence (RV(route_update.verdict) is V(succeeded)).
       type: bool
       returned: always
       sample: false

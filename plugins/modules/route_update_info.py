@@ -258,17 +258,17 @@ route_updates:
     verdict:
       description:
         - What SDM's answer shows of the update, strict about evidence (the same verdict in every part of the collection).
-        - V(running), the update status is not a final word (a known running word, or a word nobody knows: then a
-          warning names it).
+        - V(running), the update status is not a final word (a known running word, or a word nobody knows, which a
+          warning names).
         - V(succeeded), the update status is a word of O(success_states), every listed device has a success word
           (status and push status), no device failed, SDM lists at least one device, and the counts, where SDM gives
           them, agree (as many devices listed as C(totalDeviceCount), C(updatedCount) not below it).
         - V(failed), the update status is a word of O(failure_states), or a device failed
           (RV(route_updates[].failed_devices)), or C(updatedCount) is below C(totalDeviceCount).
         - V(unclear), the update finished with a success word, but the answer does not prove that every device took
-          it: a device that did not start or was skipped (C(NotStarted), C(Skipped)), a device word nobody knows
+          it (a device that did not start or was skipped (C(NotStarted), C(Skipped)), a device word nobody knows
           (RV(route_updates[].unclear_devices)), no device list, a device list shorter or longer than
-          C(totalDeviceCount), or a count that is not a number. Add final words to O(success_states) or
+          C(totalDeviceCount), or a count that is not a number). Add final words to O(success_states) or
           O(failure_states).
       type: str
       choices: [running, succeeded, failed, unclear]
@@ -290,7 +290,7 @@ route_updates:
       sample: true
     succeeded:
       description:
-        - Whether every device took the update, shown by evidence: RV(route_updates[].verdict) is V(succeeded).
+        - Whether every device took the update, shown by evidence (RV(route_updates[].verdict) is V(succeeded)).
         - SDM can report V(Completed) under a skip-and-continue policy while a device failed. Such a task is
           RV(route_updates[].finished) but not RV(route_updates[].succeeded).
       type: bool
@@ -307,7 +307,7 @@ route_updates:
       sample: []
     unclear_devices:
       description:
-        - The entries of RV(route_updates[].devices) that show neither success nor failure, with the same fields:
+        - The entries of RV(route_updates[].devices) that show neither success nor failure, with the same fields, such as
           a device that did not start, was skipped, still runs, or gives a word nobody knows or none.
       type: list
       elements: dict

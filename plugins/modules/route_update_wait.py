@@ -109,7 +109,7 @@ options:
     default: false
   commit_on_success:
     description:
-      - After a successful update (verdict V(succeeded): never an unclear one) whose checks passed, commit the task,
+      - After a successful update (verdict V(succeeded), never an unclear one) whose checks passed, commit the task,
         which releases its devices, and wait until it
         has left the pending list (for at most O(commit_timeout) seconds). A failed commit fails with
         RV(outcome.result=commit_failed). In check mode the commit is not sent; the message says that it would be.
@@ -234,7 +234,7 @@ outcome:
       description:
         - V(succeeded) (the update succeeded, every check passed, and the commit when asked for went through),
           V(failed) (the update failed), V(unclear) (the update finished, but SDM's answer does not show that every
-          device took it, see RV(ocsdm.route_manager.route_update_info#module:route_updates[].verdict): nothing is
+          device took it, see RV(ocsdm.route_manager.route_update_info#module:route_updates[].verdict), so nothing is
           committed and no rollback is started), V(timed_out) (O(timeout) passed first), V(check_failed) (a check
           failed), V(commit_failed) (the commit asked for failed) or V(error) (SDM could not be read).
       type: str
