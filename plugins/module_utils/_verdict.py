@@ -29,9 +29,20 @@ _FINAL = (SUCCEEDED, FAILED)
 def device_verdict(device: _Device, matcher: StateMatcher) -> str:
     """What one device shows of the update: `FAILED` on any failure word or failure message, `SUCCEEDED` when
     every status word it gives is a success word, else `NOT_STARTED`, `RUNNING` or `UNCLEAR`."""
-    words = [matcher.update_word(device.get(key)) for key in ('status', 'push_status') if _given(device.get(key))]
-    message = device.get('update_failure_msg')
-    if FAILED in words or (message.strip() if isinstance(message, str) else has_text(message)):
+    if _has_message(device.get('update_failure_msg')):
+        return FAILED
+    return _words_verdict(device.get('status'), device.get('push_status'), matcher)
+
+
+def _has_message(message: Any) -> bool:
+    if message is None or message == '':
+        return False
+    return bool(message.strip()) if isinstance(message, str) else has_text(message)
+
+
+def _words_verdict(status: Any, push_status: Any, matcher: StateMatcher) -> str:
+    words = [matcher.update_word(word) for word in (status, push_status) if _given(word)]
+    if FAILED in words:
         return FAILED
     if words and all(word == SUCCEEDED for word in words):
         return SUCCEEDED
@@ -50,9 +61,17 @@ def judge_devices(devices: Sequence[_Device], matcher: StateMatcher) -> Tuple[Li
     """The failed devices, and the devices that show neither success nor failure, in the order SDM lists them."""
     failed: List[_Device] = []
     unclear: List[_Device] = []
+    # The same few words repeat on every device: 100,000 devices must stay cheap.
+    known: Dict[Tuple[Any, Any], str] = {}
     for device in devices:
-        verdict = device_verdict(device, matcher)
-        if verdict == FAILED:
+        words = (device.get('status'), device.get('push_status'))
+        try:
+            verdict = known[words]
+        except KeyError:
+            verdict = known[words] = _words_verdict(words[0], words[1], matcher)
+        except TypeError:  # a word that arrived as an object or a list
+            verdict = _words_verdict(words[0], words[1], matcher)
+        if verdict == FAILED or _has_message(device.get('update_failure_msg')):
             failed.append(device)
         elif verdict != SUCCEEDED:
             unclear.append(device)
