@@ -129,7 +129,7 @@ class Page:
             self.heading("See Also")
             for item in doc["seealso"]:
                 target = f":ref:`{item['ref']}`" if "ref" in item else f"``{item.get('module', item.get('name'))}``"
-                self.lines += self.indented(f"{target}\n  {self.text(item.get('description', ''))}", "* ", "  ")
+                self.lines += self.indented(f"{target}\n\n{self.text(item.get('description', ''))}", "* ", "  ") + [""]
         if doc.get("examples"):
             self.heading("Examples")
             self.lines += [".. code-block:: yaml+jinja", ""]
