@@ -187,6 +187,7 @@ class Job:
                 capture_output=True,
                 text=True,
                 timeout=JOB_SECONDS,
+                check=False,
             )
         except subprocess.TimeoutExpired:
             raise JobFailed(f"the job {self.ident} did not end within {JOB_SECONDS} s") from None
@@ -275,7 +276,7 @@ def check_success(job: Job, events: List[Dict[str, Any]], ended_wall: float) -> 
 def check_failure(job: Job, events: List[Dict[str, Any]]) -> Tuple[List[str], str]:
     """One failed event, the role's failing task, whose msg is the action's message."""
     problems = []
-    _, end = wait_task_events(events, job.task_id)
+    end = wait_task_events(events, job.task_id)[1]
     message = end["event_data"]["res"].get("msg", "")
     failed = [e for e in events if e["event"] == "runner_on_failed"]
     if len(failed) != 1:

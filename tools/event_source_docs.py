@@ -167,7 +167,7 @@ def index_section(entries: List[str]) -> str:
         for name, short in entries
     ]
     lines += ["", ".. toctree::", "    :maxdepth: 1", "    :hidden:", ""]
-    lines += [f"    {name}_event_source" for name, _ in entries]
+    lines += [f"    {entry[0]}_event_source" for entry in entries]
     return "\n".join(lines) + "\n\n"
 
 
