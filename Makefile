@@ -48,6 +48,11 @@ venv: $(BIN)/ansible-test
 	.venv-eda/bin/python -m pip install --quiet -r requirements/eda.txt
 	touch $@
 
+.venv-de/bin/ansible-builder: requirements/de.txt
+	$(PYTHON) -m venv .venv-de
+	.venv-de/bin/python -m pip install --quiet -r requirements/de.txt
+	touch $@
+
 .PHONY: worktree
 worktree: venv
 	@$(BIN)/python tools/sync_worktree.py $(WORK) >/dev/null
@@ -150,12 +155,12 @@ ee-introspect: build .venv-importer/bin/python
 
 .PHONY: decision-env
 # The decision environment definition for EDA controller (docs/examples/decision-environment.yml): ansible-builder create
-# writes its build context (no container build), pip resolves its Python requirements in a scratch venv (build/de/venv).
-# Its own build of the collection: make test runs it beside the build step.
+# writes its build context (no container build), pip resolves its Python requirements in a venv of its own (.venv-de).
+# Its own build of the collection and its own venv: make test runs it beside the build, importer and ee-introspect steps.
 decision-env: WORK = build/work-de
-decision-env: worktree .venv-importer/bin/python
+decision-env: worktree .venv-de/bin/ansible-builder
 	tools/build-and-install $(VENV) $(COLLECTION) build/de/dist build/de/installed >/dev/null
-	tools/check-de .venv-importer build/de/installed build/de
+	tools/check-de .venv-de build/de/installed build/de
 
 .PHONY: matrix-2.16 matrix-2.21
 # The lowest ansible-core we claim, and the newest (on Python 3.13, skipped where it is absent).
@@ -208,4 +213,4 @@ demo-eda: worktree .venv-eda/bin/ansible-rulebook
 
 .PHONY: clean
 clean:
-	rm -rf build $(VENV) .venv-importer .venv-docs .venv-bench .venv-eda .venv-core-* tests/output
+	rm -rf build $(VENV) .venv-importer .venv-docs .venv-bench .venv-eda .venv-de .venv-core-* tests/output
