@@ -178,7 +178,9 @@ class Job:
 
     def run(self, venv_bin: Path) -> Tuple[int, str]:
         """ansible-runner's exit status and its output."""
-        env = dict(os.environ, PATH=f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}", ANSIBLE_NOCOLOR="1")
+        # Only the job's own settings (env/envvars) say where the collection is, as in AWX.
+        env = {name: value for name, value in os.environ.items() if not name.startswith("ANSIBLE_COLLECTIONS_PATH")}
+        env.update(PATH=f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}", ANSIBLE_NOCOLOR="1")
         try:
             done = subprocess.run(
                 [str(venv_bin / "ansible-runner"), "run", str(self.private), "-p", "wait_route_update.yml"]
