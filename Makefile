@@ -23,8 +23,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make demo   - start the bundled SDM simulator and run the demo change window against it"
 	@echo "make demo-eda - the rulebook ocsdm.route_manager.route_update_window closes a change window on the simulator by itself"
-	@echo "make test   - every check (sanity, units, integration, lint, style, docs, build, galaxy-importer, the rulebook)"
-	@echo "steps: venv simulator-tests sanity units integration matrix-2.16 matrix-2.21 lint style changelog-lint docs-lint docs workflow-lint eda build ee-introspect importer bench-smoke"
+	@echo "make test   - every check (sanity, units, integration, lint, style, docs, build, galaxy-importer, the rulebook, an AWX job, the decision environment)"
+	@echo "steps: venv simulator-tests sanity units integration matrix-2.16 matrix-2.21 lint style changelog-lint docs-lint docs workflow-lint eda awx build ee-introspect decision-env importer bench-smoke"
 	@echo "also: make bench (benchmarks), make docs (HTML docs in build/docs/html)"
 
 # --- environments -------------------------------------------------------------------------------
@@ -48,6 +48,11 @@ venv: $(BIN)/ansible-test
 	.venv-eda/bin/python -m pip install --quiet -r requirements/eda.txt
 	touch $@
 
+.venv-de/bin/ansible-builder: requirements/de.txt
+	$(PYTHON) -m venv .venv-de
+	.venv-de/bin/python -m pip install --quiet -r requirements/de.txt
+	touch $@
+
 .PHONY: worktree
 worktree: venv
 	@$(BIN)/python tools/sync_worktree.py $(WORK) >/dev/null
@@ -60,7 +65,7 @@ worktree: venv
 # run beside integration.
 .PHONY: test
 test:
-	@tools/run-checks venv 'sanity>integration+matrix-2.16>style>changelog-lint>workflow-lint+matrix-2.21+units>simulator-tests>bench-smoke>build>ee-introspect>importer>eda>docs>lint>docs-lint'
+	@tools/run-checks venv 'sanity>integration+matrix-2.16>style>changelog-lint>workflow-lint+matrix-2.21>decision-env+units>simulator-tests>bench-smoke>build>ee-introspect>importer>eda>awx>docs>lint>docs-lint'
 
 .PHONY: simulator-tests
 simulator-tests: venv
@@ -126,6 +131,15 @@ eda: worktree .venv-eda/bin/ansible-rulebook
 	tools/build-and-install .venv-eda $(COLLECTION) build/eda/dist build/eda/collections
 	.venv-eda/bin/python tools/eda_window.py build/eda/collections build/eda/run
 
+.PHONY: awx
+# The collection playbook as an AWX / Automation Platform job: ansible-runner (.venv-eda, process isolation off) with the
+# SDM_* variables that the AWX guide's credential type injects, against the simulator over HTTPS, from the collection
+# built and installed as users install it; the job events are checked (tools/awx_job.py).
+awx: WORK = build/work-awx
+awx: worktree .venv-eda/bin/ansible-rulebook
+	tools/build-and-install .venv-eda $(COLLECTION) build/awx/dist build/awx/collections >/dev/null
+	.venv-eda/bin/python tools/awx_job.py build/awx/collections build/awx/run $(BIN)/python
+
 .PHONY: build
 build: WORK = build/work-build
 build: worktree
@@ -138,6 +152,15 @@ importer: build .venv-importer/bin/python
 .PHONY: ee-introspect
 ee-introspect: build .venv-importer/bin/python
 	tools/check-ee .venv-importer build/installed
+
+.PHONY: decision-env
+# The decision environment definition for EDA controller (docs/examples/decision-environment.yml): ansible-builder create
+# writes its build context (no container build), pip resolves its Python requirements in a venv of its own (.venv-de).
+# Its own build of the collection and its own venv: make test runs it beside the build, importer and ee-introspect steps.
+decision-env: WORK = build/work-de
+decision-env: worktree .venv-de/bin/ansible-builder
+	tools/build-and-install $(VENV) $(COLLECTION) build/de/dist build/de/installed >/dev/null
+	tools/check-de .venv-de build/de/installed build/de
 
 .PHONY: matrix-2.16 matrix-2.21
 # The lowest ansible-core we claim, and the newest (on Python 3.13, skipped where it is absent).
@@ -190,4 +213,4 @@ demo-eda: worktree .venv-eda/bin/ansible-rulebook
 
 .PHONY: clean
 clean:
-	rm -rf build $(VENV) .venv-importer .venv-docs .venv-bench .venv-eda .venv-core-* tests/output
+	rm -rf build $(VENV) .venv-importer .venv-docs .venv-bench .venv-eda .venv-de .venv-core-* tests/output
