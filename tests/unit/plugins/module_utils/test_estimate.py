@@ -1,0 +1,185 @@
+# -*- coding: utf-8 -*-
+# Copyright: ocsdm.route_manager contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The estimate of a task's end and the sleeps aimed at it (issue 26): pure, on made-up read times."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._estimate import (
+    EVENT_FIELD,
+    Estimate,
+    Estimator,
+    SleepSchedule,
+    duration_text,
+    event_fields,
+    finished_devices,
+    latest_end,
+)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import FakeClock
+
+
+def _feed(reads, total=10):
+    """Every read (time, done) into one estimator; the estimate after each."""
+    estimator = Estimator()
+    return [estimator.read(now, done, total) for now, done in reads]
+
+
+def test_steady_progress_predicts_the_end():
+    # a device every 10 s from t=0, read every 5 s: the 10th finishes at 100
+    reads = [(now, min(10, now // 10)) for now in range(0, 60, 5)]
+    estimate = _feed(reads)[-1]
+    assert estimate is not None and estimate.done == 5 and estimate.total == 10
+    # each count is placed halfway between the read that saw it and the one before: 5 devices at 47.5, 9.5 s a
+    # device from the first read; the true end (100) is within half a read interval
+    assert estimate.end == pytest.approx(95)
+    assert estimate.seconds_left(55) == pytest.approx(40)
+    assert estimate.text(55) == 'about 40 s left'
+
+
+def test_fewer_than_two_progress_points_give_no_estimate():
+    assert _feed([(0, 2), (5, 2), (10, 2)]) == [None, None, None]
+    assert _feed([(0, 2), (5, 3)])[-1] is not None
+
+
+def test_a_stall_withdraws_the_estimate_until_devices_finish_again():
+    reads = [(0, 0), (10, 1), (20, 2), (30, 3)]  # points at 0, 5, 15, 25: 7 left at 25 / 3 s each
+    stalled = [(now, 3) for now in range(40, 200, 20)]
+    estimates = _feed(reads + stalled + [(200, 4)])
+    assert estimates[3].end == pytest.approx(25 + 7 * 25 / 3)
+    during_stall = estimates[4:-1]
+    assert during_stall[0] is not None  # at 40 the end is still ahead
+    assert during_stall[-1] is None  # at 180 the predicted end has long passed: no end can be predicted
+    after = estimates[-1]
+    # progress again (seen between 180 and 200): the stall counts in the pace (4 devices in 190 s)
+    assert after is not None and after.end == pytest.approx(190 + 6 * 190 / 4)
+
+
+def test_a_burst_speeds_the_estimate_up():
+    slow = _feed([(0, 0), (30, 1), (60, 2)], total=20)[-1]
+    burst = _feed([(0, 0), (30, 1), (60, 2), (70, 12)], total=20)[-1]
+    assert slow is not None and burst is not None
+    assert burst.end < slow.end
+    point = 60 + 10 * 10 / 11  # the last of 10 devices finished between 60 and 70, most likely
+    assert burst.end == pytest.approx(point + 8 * point / 12)
+
+
+def test_counts_going_backwards_give_no_estimate_and_start_over():
+    estimates = _feed([(0, 0), (10, 2), (20, 4), (30, 1), (40, 1), (50, 3)])
+    assert estimates[2] is not None
+    assert estimates[3] is None and estimates[4] is None  # backwards: the points start over from the read at 30
+    point = 40 + 10 * 2 / 3  # the later of 2 devices finished between 40 and 50
+    assert estimates[5] is not None and estimates[5].end == pytest.approx(point + 7 * (point - 30) / 2)
+
+
+def test_a_restarted_rollout_with_another_total_starts_over():
+    estimator = Estimator()
+    assert estimator.read(0, 0, 10) is None
+    assert estimator.read(10, 2, 10) is not None
+    assert estimator.read(20, 1, 4) is None  # a new total: the old pace says nothing about it
+    assert estimator.read(30, 1, 4) is None
+    restarted = estimator.read(40, 2, 4)
+    assert restarted is not None and restarted.end == pytest.approx(35 + 2 * 15)
+
+
+def test_one_device_gives_no_estimate_running_or_finished():
+    assert _feed([(0, 0), (5, 0), (10, 0), (15, 1)], total=1) == [None, None, None, None]
+
+
+def test_every_device_counted_but_the_task_still_open_gives_none():
+    assert _feed([(0, 8), (10, 9), (20, 10)])[-1] is None
+
+
+def test_unknown_or_impossible_counts_give_none_and_start_over():
+    estimator = Estimator()
+    estimator.read(0, 0, 10)
+    estimator.read(10, 2, 10)
+    assert estimator.read(20, None, 10) is None
+    assert estimator.read(30, 11, 10) is None
+    assert estimator.read(40, 4, 10) is None  # the first read after unknown counts is one point only
+
+
+def test_counts_from_a_normalised_task():
+    task = {'total_device_count': 10, 'updated_count': 1, 'failed_devices': [{}]}
+    assert finished_devices(task) == (2, 10)
+    assert finished_devices({'total_device_count': 10, 'updated_count': 4, 'failed_devices': [{}, {}]}) == (6, 10)
+    assert finished_devices({'total_device_count': 3, 'updated_count': 3, 'failed_devices': [{}]}) == (3, 3)
+    assert finished_devices({'total_device_count': '10', 'updated_count': 4}) == (None, None)
+    assert finished_devices({'total_device_count': True, 'updated_count': 0}) == (None, None)
+    estimator = Estimator()
+    estimator.read_task(0, {'total_device_count': 10, 'updated_count': 0})
+    assert estimator.read_task(10, task) is not None
+
+
+@pytest.mark.parametrize(
+    'seconds, text',
+    [(0.2, '1 s'), (8, '8 s'), (44, '40 s'), (56, '1 min'), (130, '2 min'), (3600, '1 h'), (3900, '1 h 5 min')],
+)
+def test_durations_read_as_a_person_says_them(seconds, text):
+    assert duration_text(seconds) == text
+
+
+def test_event_fields_and_the_estimate_of_several_tasks():
+    assert event_fields(None, 0) == {EVENT_FIELD: None}
+    assert event_fields(Estimate(130.4, 3, 10), 10) == {EVENT_FIELD: 120}
+    early, late = Estimate(50, 1, 2), Estimate(80, 1, 2)
+    assert latest_end([early, late]) is late
+    assert latest_end([early, None]) is None and latest_end([]) is None
+
+
+def test_without_an_estimate_the_sleeps_grow_as_before():
+    schedule = SleepSchedule(5, 30)
+    assert [schedule.next_sleep(now, None) for now in range(6)] == [5, 7.5, 11.25, 16.875, 25.3125, 30]
+
+
+def test_the_sleep_shrinks_to_the_predicted_end_never_below_the_first_sleep():
+    schedule = SleepSchedule(5, 30)
+    for now in range(5):
+        schedule.next_sleep(now, None)  # grown to 25.3
+    assert schedule.next_sleep(100, Estimate(200, 1, 2)) == 30  # the end is far: the grown sleep
+    # the end is near: read just after it should come (half the first sleep later)
+    assert schedule.next_sleep(200, Estimate(212, 1, 2)) == 14.5
+    assert schedule.next_sleep(214.5, Estimate(215, 1, 2)) == 5  # never below the first sleep
+
+
+def test_after_a_passed_prediction_the_sleeps_start_over_from_the_first():
+    schedule = SleepSchedule(5, 30)
+    for now in range(6):
+        schedule.next_sleep(now, None)
+    assert schedule.next_sleep(100, Estimate(110, 1, 2)) == 12.5
+    assert [schedule.next_sleep(110 + now, None) for now in range(3)] == [5, 7.5, 11.25]
+
+
+class _CountingSource:
+    """A task of ``total`` devices, one finishing every ``gap`` seconds of the fake clock; finished with the last."""
+
+    def __init__(self, clock, total, gap):
+        self.clock, self.total, self.gap = clock, total, gap
+        self.reads = []
+
+    def read_task(self, task_id, matcher, deadline=None):
+        elapsed = self.clock.monotonic() - self.clock.start
+        self.reads.append(elapsed)
+        done = min(self.total, int(elapsed // self.gap))
+        finished = done == self.total
+        task = {'task_id': task_id, 'total_device_count': self.total, 'updated_count': done}
+        task.update(finished=finished, succeeded=finished, failed_devices=[])
+        return task, []
+
+
+def _wait(aim):
+    clock = FakeClock()
+    source = _CountingSource(clock, total=60, gap=3.2)  # ends at 192 s
+    waiter = Waiter(source, StateMatcher(), timeout=600, sleep=5, sleep_max=30, clock=clock, aim=aim)
+    return waiter.wait(['T1']).elapsed - 192, len(source.reads)
+
+
+def test_the_waiter_reads_near_the_predicted_end_with_no_more_reads_than_before():
+    late_before, reads_before = _wait(aim=False)
+    late, reads = _wait(aim=True)
+    assert late_before == pytest.approx(23.9375)  # today's schedule: 30 s sleeps by then, 215.9 s
+    assert late <= 5 and reads <= reads_before  # within the first sleep of the end
