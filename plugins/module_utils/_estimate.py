@@ -7,12 +7,13 @@
 Pure: no clock, no I/O. The caller gives each read's time (any monotonic scale, in seconds) and the task's
 counts; the estimate is on the same scale.
 
-How the estimate is made: a *progress point* is the first read that shows a new count of finished devices,
+How the estimate is made: a *progress point* is a read that shows more finished devices than the read before,
 placed where the last of the newly finished devices most likely finished, between that read and the one
 before it (halfway for one device, nearer the read for several). From the first point to the latest the
 devices took ``gap`` seconds each on average; the end is the latest point plus ``gap`` per device left. No estimate when the data cannot support one:
 
-- fewer than two progress points (nothing has moved yet, or a single device that is still running);
+- fewer than two progress points (two reads with more devices finished than the read before; the first read
+  only gives a count, not when it was reached);
 - the count went backwards or the total changed (a restarted rollout, another task state): the points start
   over from that read;
 - the predicted end has passed with devices still left (a stall): no end can be predicted until a device
@@ -116,11 +117,12 @@ class Estimator:
         Finishes spread evenly over the interval put the last of k at k/(k+1) of it: halfway for one device,
         close to this read for many.
         """
-        before = self._last_read if self._last_read is not None else now
+        before = now if self._last_read is None else self._last_read
         return before + (now - before) * newly_done / (newly_done + 1.0)
 
     def _start_over(self, now: Optional[float], done: Optional[int], total: Optional[int]) -> None:
-        self._points = [] if now is None or done is None else [(now, done)]
+        # the read a start begins with is a state, not progress: when its count was reached is unknown
+        self._points = []
         self._total = total
         self._last_read, self._last_done = now, done
 

@@ -549,8 +549,19 @@ def not_rolled_back_device(device: _Task) -> str:
     return '%s, %s' % (text, reason) if reason else text
 
 
-def progress_line(phase: str, task_id: str, task: _Task, elapsed: float, limit: float, matcher: StateMatcher) -> str:
-    """The line shown after a slice that ends with the phase still running (after the single read: always)."""
+def progress_line(
+    phase: str,
+    task_id: str,
+    task: _Task,
+    elapsed: float,
+    limit: float,
+    matcher: StateMatcher,
+    left: Optional[str] = None,
+) -> str:
+    """The line shown after a slice that ends with the phase still running (after the single read: always).
+
+    ``left``: the estimate of the update's end (``about 2 min left``), shown after the counts when there is one.
+    """
     if phase == PHASE_READ:
         return '%s: %s, %s, error handling %s.' % (
             task_id,
@@ -575,11 +586,12 @@ def progress_line(phase: str, task_id: str, task: _Task, elapsed: float, limit: 
             )
         )
     failed = task.get('failed_devices') or []
-    return '%s: %s, %s%s, %d s elapsed (limit %d s).' % (
+    return '%s: %s, %s%s%s, %d s elapsed (limit %d s).' % (
         task_id,
         _show(task.get('update_status')),
         counts(task),
         ', %d failed' % len(failed) if failed else '',
+        ', %s' % left if left else '',
         round(elapsed),
         limit,
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._estimate import Estimator
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
     PHASE_READ,
     PHASE_ROLLBACK,
@@ -79,6 +80,8 @@ class WaitRun:
     show: Callable[[str], None]
     clock: Clock = field(default_factory=Clock)
     record: WaitRecord = field(default_factory=WaitRecord)
+    # the end of the update predicted from the slices' reads, for the progress lines (issue 26)
+    estimator: Estimator = field(default_factory=Estimator)
 
     def run(self) -> Tuple[Outcome, Timing]:
         started_wall = datetime.datetime.fromtimestamp(self.clock.time(), datetime.timezone.utc)
@@ -135,10 +138,25 @@ class WaitRun:
                 (now - self._started, self.options.timeout) if phase == PHASE_UPDATE else (now - started, limit)
             )
             self.show(
-                progress_line(phase, self.options.task_id, self.record.task, shown_elapsed, shown_limit, self.matcher)
+                progress_line(
+                    phase,
+                    self.options.task_id,
+                    self.record.task,
+                    shown_elapsed,
+                    shown_limit,
+                    self.matcher,
+                    self._left(phase, now),
+                )
             )
             if limit - (now - started) < SHORTEST_SLICE:
                 return
+
+    def _left(self, phase: str, now: float) -> Optional[str]:
+        """``about 2 min left`` when the update's reads so far predict its end."""
+        if phase != PHASE_UPDATE:
+            return None
+        estimate = self.estimator.read_task(now, self.record.task)
+        return None if estimate is None else estimate.text(now)
 
     def _slice(self, phase: str, seconds: float, started: float) -> bool:
         """One read slice; false (with the error recorded) when it failed."""

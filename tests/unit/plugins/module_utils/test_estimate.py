@@ -34,29 +34,32 @@ def test_steady_progress_predicts_the_end():
     reads = [(now, min(10, now // 10)) for now in range(0, 60, 5)]
     estimate = _feed(reads)[-1]
     assert estimate is not None and estimate.done == 5 and estimate.total == 10
-    # each count is placed halfway between the read that saw it and the one before: 5 devices at 47.5, 9.5 s a
-    # device from the first read; the true end (100) is within half a read interval
-    assert estimate.end == pytest.approx(95)
-    assert estimate.seconds_left(55) == pytest.approx(40)
+    # each new count is placed halfway between the read that saw it and the one before: 1 device at 7.5, 5 at 47.5:
+    # 10 s a device; the true end (100) is within half a read interval
+    assert estimate.end == pytest.approx(97.5)
+    assert estimate.seconds_left(55) == pytest.approx(42.5)
     assert estimate.text(55) == 'about 40 s left'
 
 
 def test_fewer_than_two_progress_points_give_no_estimate():
     assert _feed([(0, 2), (5, 2), (10, 2)]) == [None, None, None]
-    assert _feed([(0, 2), (5, 3)])[-1] is not None
+    # the first read gives a count, not when it was reached: the first progress point is the read at 5
+    assert _feed([(0, 2), (5, 3), (10, 3)]) == [None, None, None]
+    estimate = _feed([(0, 2), (5, 3), (10, 4)])[-1]
+    assert estimate is not None and estimate.end == pytest.approx(7.5 + 6 * 5)
 
 
 def test_a_stall_withdraws_the_estimate_until_devices_finish_again():
-    reads = [(0, 0), (10, 1), (20, 2), (30, 3)]  # points at 0, 5, 15, 25: 7 left at 25 / 3 s each
+    reads = [(0, 0), (10, 1), (20, 2), (30, 3)]  # points at 5, 15, 25: 7 left at 10 s each
     stalled = [(now, 3) for now in range(40, 200, 20)]
     estimates = _feed(reads + stalled + [(200, 4)])
-    assert estimates[3].end == pytest.approx(25 + 7 * 25 / 3)
+    assert estimates[3].end == pytest.approx(95)
     during_stall = estimates[4:-1]
     assert during_stall[0] is not None  # at 40 the end is still ahead
     assert during_stall[-1] is None  # at 180 the predicted end has long passed: no end can be predicted
     after = estimates[-1]
-    # progress again (seen between 180 and 200): the stall counts in the pace (4 devices in 190 s)
-    assert after is not None and after.end == pytest.approx(190 + 6 * 190 / 4)
+    # progress again (seen between 180 and 200): the stall counts in the pace (3 devices from 5 to 190)
+    assert after is not None and after.end == pytest.approx(190 + 6 * (190 - 5) / 3)
 
 
 def test_a_burst_speeds_the_estimate_up():
@@ -65,25 +68,28 @@ def test_a_burst_speeds_the_estimate_up():
     assert slow is not None and burst is not None
     assert burst.end < slow.end
     point = 60 + 10 * 10 / 11  # the last of 10 devices finished between 60 and 70, most likely
-    assert burst.end == pytest.approx(point + 8 * point / 12)
+    assert burst.end == pytest.approx(point + 8 * (point - 15) / 11)
 
 
 def test_counts_going_backwards_give_no_estimate_and_start_over():
-    estimates = _feed([(0, 0), (10, 2), (20, 4), (30, 1), (40, 1), (50, 3)])
+    estimates = _feed([(0, 0), (10, 2), (20, 4), (30, 1), (40, 1), (50, 3), (60, 4)])
     assert estimates[2] is not None
-    assert estimates[3] is None and estimates[4] is None  # backwards: the points start over from the read at 30
+    # backwards: the points start over from the read at 30
+    assert estimates[3] is None and estimates[4] is None and estimates[5] is None
     point = 40 + 10 * 2 / 3  # the later of 2 devices finished between 40 and 50
-    assert estimates[5] is not None and estimates[5].end == pytest.approx(point + 7 * (point - 30) / 2)
+    assert estimates[6] is not None and estimates[6].end == pytest.approx(55 + 6 * (55 - point))
 
 
 def test_a_restarted_rollout_with_another_total_starts_over():
     estimator = Estimator()
     assert estimator.read(0, 0, 10) is None
-    assert estimator.read(10, 2, 10) is not None
-    assert estimator.read(20, 1, 4) is None  # a new total: the old pace says nothing about it
-    assert estimator.read(30, 1, 4) is None
-    restarted = estimator.read(40, 2, 4)
-    assert restarted is not None and restarted.end == pytest.approx(35 + 2 * 15)
+    assert estimator.read(10, 2, 10) is None
+    assert estimator.read(20, 4, 10) is not None
+    assert estimator.read(30, 1, 4) is None  # a new total: the old pace says nothing about it
+    assert estimator.read(40, 1, 4) is None
+    assert estimator.read(50, 2, 4) is None
+    restarted = estimator.read(60, 3, 4)
+    assert restarted is not None and restarted.end == pytest.approx(55 + 1 * 10)
 
 
 def test_one_device_gives_no_estimate_running_or_finished():
@@ -112,7 +118,8 @@ def test_counts_from_a_normalised_task():
     assert finished_devices({'total_device_count': True, 'updated_count': 0}) == (None, None)
     estimator = Estimator()
     estimator.read_task(0, {'total_device_count': 10, 'updated_count': 0})
-    assert estimator.read_task(10, task) is not None
+    estimator.read_task(10, {'total_device_count': 10, 'updated_count': 1})
+    assert estimator.read_task(20, task) is not None
 
 
 @pytest.mark.parametrize(
