@@ -153,14 +153,21 @@ def latest_end(estimates: List[Optional[Estimate]]) -> Optional[Estimate]:
     return max((item for item in estimates if item is not None), key=lambda item: item.end)
 
 
-class SleepSchedule:
-    """The sleeps between reads: today's growing schedule, aimed at the predicted end when there is one.
+def aimed_read(estimate: Estimate, first: float) -> float:
+    """When a read should come to see the predicted end: just after it (`AIM_PAST` of the first sleep)."""
+    return estimate.end + first * AIM_PAST
 
-    Without an estimate the sleep starts at ``first`` and grows by `GROWTH` up to ``longest``, as it always
-    did. With one, a sleep that would pass the predicted end is shortened to end just after it (`AIM_PAST`),
-    never below ``first``: the read comes when the task should have ended. When the prediction has passed without the end (the
-    estimate is gone), the sleeps start over from ``first``, growing again: a late end is seen soon, a stall
-    costs no more reads than the start of a wait.
+
+class SleepSchedule:
+    """The sleeps between the reads of one wait: today's growing schedule, aimed at the predicted end when there is one.
+
+    Without an estimate the sleep starts at ``first`` and grows by `GROWTH` up to ``longest``, as it always did.
+    With one, the sleep aims just past the predicted end (`AIM_PAST`), between ``first`` and ``longest``: a far
+    end gets the longest sleep, a near one a read when the task should have ended. When the prediction has passed
+    without the end (the estimate is gone), the sleeps start over from ``first``, growing again.
+
+    Whatever the estimate, the n-th read never comes before the n-th read of the growing schedule alone: a wait
+    never makes more reads than before issue 26; the reads saved while the end is far are spent near it.
     """
 
     def __init__(self, first: float, longest: float) -> None:
@@ -168,14 +175,26 @@ class SleepSchedule:
         self.longest = max(float(longest), self.first)
         self._interval = self.first
         self._aimed = False
+        self._slept = 0.0
+        self._reads = 1  # the first read comes before the first sleep
+        self._growing_offsets = [0.0]  # when the growing schedule alone reads, counted in sleep from the first read
 
     def next_sleep(self, now: float, estimate: Optional[Estimate]) -> float:
         if estimate is None and self._aimed:
             self._interval, self._aimed = self.first, False
         sleep = self._interval
-        aimed = None if estimate is None else estimate.end + self.first * AIM_PAST - now
-        if aimed is not None and aimed < sleep:
-            sleep = max(self.first, aimed)
+        if estimate is not None:
+            sleep = min(self.longest, max(self.first, aimed_read(estimate, self.first) - now))
             self._aimed = True
+        sleep = max(sleep, self._growing_offset(self._reads) - self._slept)
+        self._slept += sleep
+        self._reads += 1
         self._interval = min(self._interval * GROWTH, self.longest)
         return sleep
+
+    def _growing_offset(self, read: int) -> float:
+        """The sleep before the growing schedule's ``read``-th read (the first is read 0)."""
+        offsets = self._growing_offsets
+        while len(offsets) <= read:
+            offsets.append(offsets[-1] + min(self.first * GROWTH ** (len(offsets) - 1), self.longest))
+        return offsets[read]

@@ -236,12 +236,18 @@ def phase_done(phase: str, task: _Task) -> bool:
     return bool(task.get('finished'))
 
 
-def next_slice(elapsed: float, limit: float, progress_interval: float) -> float:
+def next_slice(elapsed: float, limit: float, progress_interval: float, aim: Optional[float] = None) -> float:
     """Seconds the next slice may wait: up to the next progress mark counted from the start of the phase
-    (a mark less than 1 s away is skipped), or up to the phase limit if that comes first."""
+    (a mark less than 1 s away is skipped), or up to the phase limit if that comes first.
+
+    ``aim``: when the read should come that sees the predicted end (issue 26; on the scale of ``elapsed``): a
+    slice ends there instead when it comes first and at least 1 s away; its last read is at that moment.
+    """
     end = (math.floor(elapsed / progress_interval) + 1) * progress_interval
     if end - elapsed < 1:
         end += progress_interval
+    if aim is not None and elapsed + 1 <= aim < end:
+        end = aim
     return max(0.0, min(end, limit) - elapsed)
 
 

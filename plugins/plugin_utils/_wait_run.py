@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._estimate import Estimator
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._estimate import Estimator, aimed_read
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
     PHASE_READ,
     PHASE_ROLLBACK,
@@ -80,8 +80,9 @@ class WaitRun:
     show: Callable[[str], None]
     clock: Clock = field(default_factory=Clock)
     record: WaitRecord = field(default_factory=WaitRecord)
-    # the end of the update predicted from the slices' reads, for the progress lines (issue 26)
+    # the end of the update predicted from the slices' reads: progress lines, slices aimed at it (issue 26)
     estimator: Estimator = field(default_factory=Estimator)
+    aim: bool = True  # off: slices end on the progress marks only (benchmarks compare both)
 
     def run(self) -> Tuple[Outcome, Timing]:
         started_wall = datetime.datetime.fromtimestamp(self.clock.time(), datetime.timezone.utc)
@@ -129,7 +130,8 @@ class WaitRun:
         slice that ends with the phase still running."""
         while not phase_done(phase, self.record.task):
             elapsed = self.clock.monotonic() - started
-            if not self._slice(phase, next_slice(elapsed, limit, self.options.progress_interval), started):
+            seconds = next_slice(elapsed, limit, self.options.progress_interval, self._aim(phase, started))
+            if not self._slice(phase, seconds, started):
                 return
             if phase_done(phase, self.record.task):
                 return
@@ -153,10 +155,14 @@ class WaitRun:
 
     def _left(self, phase: str, now: float) -> Optional[str]:
         """``about 2 min left`` when the update's reads so far predict its end."""
-        if phase != PHASE_UPDATE:
-            return None
-        estimate = self.estimator.read_task(now, self.record.task)
+        estimate = self.estimator.estimate(now) if phase == PHASE_UPDATE else None
         return None if estimate is None else estimate.text(now)
+
+    def _aim(self, phase: str, started: float) -> Optional[float]:
+        """When, counted from the phase's start, a read should see the update's predicted end (None: no estimate)."""
+        now = self.clock.monotonic()
+        estimate = self.estimator.estimate(now) if phase == PHASE_UPDATE and self.aim else None
+        return None if estimate is None else aimed_read(estimate, self.options.poll_interval) - started
 
     def _slice(self, phase: str, seconds: float, started: float) -> bool:
         """One read slice; false (with the error recorded) when it failed."""
@@ -171,6 +177,8 @@ class WaitRun:
             )
             return False
         self.record.task = result.task
+        if phase != PHASE_ROLLBACK:
+            self.estimator.read_task(self.clock.monotonic(), result.task)
         self.record.slices += 1
         self.record.polls += result.polls
         return True

@@ -143,22 +143,27 @@ def test_without_an_estimate_the_sleeps_grow_as_before():
     assert [schedule.next_sleep(now, None) for now in range(6)] == [5, 7.5, 11.25, 16.875, 25.3125, 30]
 
 
-def test_the_sleep_shrinks_to_the_predicted_end_never_below_the_first_sleep():
+def test_a_far_end_gets_the_longest_sleep_and_the_reads_saved_are_spent_near_it():
     schedule = SleepSchedule(5, 30)
-    for now in range(5):
-        schedule.next_sleep(now, None)  # grown to 25.3
-    assert schedule.next_sleep(100, Estimate(200, 1, 2)) == 30  # the end is far: the grown sleep
+    assert schedule.next_sleep(0, Estimate(500, 1, 2)) == 30  # the growing schedule would read at 5 and 12.5
+    assert schedule.next_sleep(30, Estimate(500, 1, 2)) == 30
     # the end is near: read just after it should come (half the first sleep later)
-    assert schedule.next_sleep(200, Estimate(212, 1, 2)) == 14.5
-    assert schedule.next_sleep(214.5, Estimate(215, 1, 2)) == 5  # never below the first sleep
+    assert schedule.next_sleep(60, Estimate(70, 1, 2)) == 12.5
+    assert schedule.next_sleep(72.5, Estimate(73, 1, 2)) == 5  # never below the first sleep
+
+
+def test_no_read_comes_before_the_growing_schedule_would_have_made_as_many():
+    schedule = SleepSchedule(5, 30)
+    assert [schedule.next_sleep(now, None) for now in (0, 5)] == [5, 7.5]
+    # an end 1.5 s away would want a 5 s sleep: the 4th read waits for the growing schedule's 4th (at 23.75)
+    assert schedule.next_sleep(12.5, Estimate(14, 1, 2)) == 11.25
 
 
 def test_after_a_passed_prediction_the_sleeps_start_over_from_the_first():
     schedule = SleepSchedule(5, 30)
-    for now in range(6):
-        schedule.next_sleep(now, None)
-    assert schedule.next_sleep(100, Estimate(110, 1, 2)) == 12.5
-    assert [schedule.next_sleep(110 + now, None) for now in range(3)] == [5, 7.5, 11.25]
+    assert [schedule.next_sleep(now, Estimate(1000, 1, 2)) for now in (0, 30, 60)] == [30, 30, 30]
+    assert schedule.next_sleep(90, Estimate(100, 1, 2)) == 12.5
+    assert [schedule.next_sleep(102.5 + now, None) for now in (0, 5, 12.5)] == [5, 7.5, 11.25]
 
 
 class _CountingSource:

@@ -6,8 +6,14 @@
 
 from __future__ import annotations
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import PHASE_UPDATE, progress_line
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
+    PHASE_UPDATE,
+    WaitOptions,
+    next_slice,
+    progress_line,
+)
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
+from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._wait_run import WaitRun
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import FakeClock
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.test_outcome import sdm_task
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.plugin_utils.test_wait_run import FakeModules, run
@@ -54,3 +60,33 @@ def test_the_estimate_is_only_for_the_update_phase_and_optional():
     line = progress_line(PHASE_UPDATE, 'ID33', task, 65, 1800, StateMatcher(), 'about 2 min left')
     assert line == 'ID33: InProgress, 3 of 10 devices updated, about 2 min left, 65 s elapsed (limit 1800 s).'
     assert 'left' not in progress_line(PHASE_UPDATE, 'ID33', task, 65, 1800, StateMatcher())
+
+
+def test_next_slice_ends_at_the_aimed_read_when_it_comes_before_the_mark():
+    assert next_slice(125, 1800, 60) == 55
+    assert next_slice(125, 1800, 60, aim=150) == 25
+    assert next_slice(125, 1800, 60, aim=125.5) == 55  # less than 1 s away: not worth a slice
+    assert next_slice(125, 1800, 60, aim=200) == 55  # after the mark: the mark first
+    assert next_slice(125, 140, 60, aim=150) == 15  # the limit first
+
+
+def test_a_slice_ends_just_after_the_predicted_end():
+    def run_aimed(aim):
+        clock = FakeClock()
+        modules = FakeModules(clock, one_device_a_minute)
+        lines = []
+        wait = WaitRun(
+            WaitOptions(task_id='ID33', progress_interval=60),
+            StateMatcher(),
+            read=modules.read,
+            act=modules.act,
+            show=lines.append,
+            clock=clock,
+            aim=aim,
+        )
+        wait.run()
+        return [start + seconds for _phase, start, seconds in modules.slices]
+
+    assert run_aimed(False) == [60.0 * number for number in range(1, 11)]
+    # the last device finishes at 570 s: from 180 s on the estimate says so, and a slice ends 2.5 s after it
+    assert 572.5 in [round(end, 1) for end in run_aimed(True)]
