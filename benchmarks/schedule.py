@@ -207,9 +207,7 @@ def shown_left(line: str) -> Optional[float]:
 def phase_ends(seed: int, phases: int = PHASES) -> List[float]:
     """The end of each run: 600 s plus a random moment of its own share of one progress interval, shuffled."""
     generator = random.Random(seed)
-    ends = [
-        UPDATE_SECONDS + PROGRESS_INTERVAL * (slot + generator.random()) / phases for slot in range(phases)
-    ]
+    ends = [UPDATE_SECONDS + PROGRESS_INTERVAL * (slot + generator.random()) / phases for slot in range(phases)]
     generator.shuffle(ends)
     return ends
 
