@@ -71,7 +71,7 @@ def finished_devices(task: Mapping[str, Any]) -> Tuple[Optional[int], Optional[i
     them as updated); never more than the total.
     """
     total, updated = task.get('total_device_count'), task.get('updated_count')
-    if not _is_count(total) or not _is_count(updated):
+    if not isinstance(total, int) or not isinstance(updated, int) or not _is_count(total) or not _is_count(updated):
         return None, None
     failed = task.get('failed_devices')
     done = updated + (len(failed) if isinstance(failed, list) else 0)
