@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from ._clock import Clock, Deadline
-from ._estimate import GROWTH as GROWTH  # the schedule's growth, written with it; _actions imports it from here
+from ._estimate import GROWTH  # noqa: F401  # pylint: disable=unused-import
 from ._estimate import Estimate, Estimator, SleepSchedule, latest_end
 from ._errors import SdmError, SdmInputError, SdmNotFoundError, SdmWaitTimeout
 from ._warnings import Warnings
