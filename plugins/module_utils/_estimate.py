@@ -159,6 +159,23 @@ def aimed_read(estimate: Estimate, first: float) -> float:
     return estimate.end + first * AIM_PAST
 
 
+def growing_reads(seconds: float, first: float, longest: float, final: bool = True) -> int:
+    """Reads of a wait of ``seconds`` with the growing schedule alone: one at the start, one after each sleep, and
+    (``final``) one at the deadline; without ``final``, the reads made by ``seconds`` into the wait."""
+    reads, offset, sleep = 1, 0.0, float(first)
+    while offset + sleep < seconds or (not final and offset + sleep <= seconds):
+        offset += sleep
+        reads += 1
+        sleep = min(sleep * GROWTH, longest)
+    return reads + 1 if final and seconds > 0 else reads
+
+
+def sliced_reads(elapsed: float, slice_seconds: float, first: float, longest: float) -> int:
+    """Reads made by ``elapsed`` into a wait in slices of ``slice_seconds``, each a wait with the growing schedule."""
+    full, rest = divmod(elapsed, slice_seconds)
+    return int(full) * growing_reads(slice_seconds, first, longest) + growing_reads(rest, first, longest, final=False)
+
+
 class SleepSchedule:
     """The sleeps between the reads of one wait: today's growing schedule, aimed at the predicted end when there is one.
 

@@ -23,8 +23,8 @@ description:
   - The sleep between reads grows from O(poll_interval) up to O(poll_interval_max) while no end can be predicted.
     Once the count of finished devices has risen twice, the wait predicts when the last device finishes, and the
     sleep then aims a read just after that moment (never shorter than O(poll_interval), never longer than
-    O(poll_interval_max)), and a slice ends there when it comes before the next progress line. A wait never reads
-    more often than the growing sleep alone would. No estimate while fewer than two rises were seen, after the
+    O(poll_interval_max)), and a slice ends there when it comes before the next progress line and the reads saved
+    so far pay for it. A wait never reads more often than the growing sleep alone would. No estimate while fewer than two rises were seen, after the
     counts went backwards, or once the predicted moment passed without the end (a stall).
   - The update succeeded only when every device took it. A task that SDM reports as V(Completed) although a device
     failed, or with fewer devices updated than it has, is a failed update whose message names the devices.

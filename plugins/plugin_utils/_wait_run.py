@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._estimate import Estimator, aimed_read
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._estimate import (
+    Estimator,
+    aimed_read,
+    growing_reads,
+    sliced_reads,
+)
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
     PHASE_READ,
     PHASE_ROLLBACK,
@@ -128,6 +133,7 @@ class WaitRun:
     def _phase(self, phase: str, started: float, limit: int) -> None:
         """Slices until the phase is done, a read fails, or its limit has passed; a progress line after each
         slice that ends with the phase still running."""
+        self._phase_polls = self.record.polls
         while not phase_done(phase, self.record.task):
             elapsed = self.clock.monotonic() - started
             seconds = next_slice(elapsed, limit, self.options.progress_interval, self._aim(phase, started))
@@ -159,10 +165,16 @@ class WaitRun:
         return None if estimate is None else estimate.text(now)
 
     def _aim(self, phase: str, started: float) -> Optional[float]:
-        """When, counted from the phase's start, a read should see the update's predicted end (None: no estimate)."""
+        """When, counted from the phase's start, a slice should end to see the update's predicted end; None without
+        an estimate, or when the extra slice would make more reads than slices on the progress marks alone."""
         now = self.clock.monotonic()
         estimate = self.estimator.estimate(now) if phase == PHASE_UPDATE and self.aim else None
-        return None if estimate is None else aimed_read(estimate, self.options.poll_interval) - started
+        if estimate is None:
+            return None
+        aim = aimed_read(estimate, self.options.poll_interval) - started
+        first, longest = self.options.poll_interval, self.options.sleep_max
+        reads = self.record.polls - self._phase_polls + growing_reads(aim - (now - started), first, longest)
+        return aim if reads <= sliced_reads(aim, self.options.progress_interval, first, longest) else None
 
     def _slice(self, phase: str, seconds: float, started: float) -> bool:
         """One read slice; false (with the error recorded) when it failed."""

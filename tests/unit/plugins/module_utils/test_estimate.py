@@ -16,7 +16,9 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._estimate impo
     duration_text,
     event_fields,
     finished_devices,
+    growing_reads,
     latest_end,
+    sliced_reads,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter
@@ -195,3 +197,12 @@ def test_the_waiter_reads_near_the_predicted_end_with_no_more_reads_than_before(
     late, reads = _wait(aim=True)
     assert late_before == pytest.approx(23.9375)  # today's schedule: 30 s sleeps by then, 215.9 s
     assert late <= 5 and reads <= reads_before  # within the first sleep of the end
+
+
+def test_the_reads_of_the_growing_schedule_counted():
+    # a 60 s wait at 5 s growing to 30 s reads at 0, 5, 12.5, 23.75, 40.625 and 60
+    assert growing_reads(60, 5, 30) == 6
+    assert growing_reads(0, 5, 30) == 1
+    assert growing_reads(12.5, 5, 30, final=False) == 3 and growing_reads(12.4, 5, 30, final=False) == 2
+    # slices of 60 s: 6 reads each, then the reads made 5 s into the third
+    assert sliced_reads(125, 60, 5, 30) == 6 + 6 + 2

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
     PHASE_UPDATE,
     WaitOptions,
@@ -13,7 +15,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome impor
     progress_line,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
-from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._wait_run import WaitRun
+from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._wait_run import SliceRead, WaitRun
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import FakeClock
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.test_outcome import sdm_task
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.plugin_utils.test_wait_run import FakeModules, run
@@ -70,23 +72,46 @@ def test_next_slice_ends_at_the_aimed_read_when_it_comes_before_the_mark():
     assert next_slice(125, 140, 60, aim=150) == 15  # the limit first
 
 
-def test_a_slice_ends_just_after_the_predicted_end():
-    def run_aimed(aim):
-        clock = FakeClock()
-        modules = FakeModules(clock, one_device_a_minute)
-        lines = []
-        wait = WaitRun(
-            WaitOptions(task_id='ID33', progress_interval=60),
-            StateMatcher(),
-            read=modules.read,
-            act=modules.act,
-            show=lines.append,
-            clock=clock,
-            aim=aim,
-        )
-        wait.run()
-        return [start + seconds for _phase, start, seconds in modules.slices]
+class _SliceReader:
+    """Each slice waits its seconds, sees the task at its end and reports ``polls`` reads: fewer than the growing
+    schedule's 6 a minute when its waiter aimed its sleeps (saved reads), as many when it did not."""
 
-    assert run_aimed(False) == [60.0 * number for number in range(1, 11)]
-    # the last device finishes at 570 s: from 180 s on the estimate says so, and a slice ends 2.5 s after it
-    assert 572.5 in [round(end, 1) for end in run_aimed(True)]
+    def __init__(self, clock, polls):
+        self.clock, self.polls, self.start = clock, polls, clock.monotonic()
+        self.ends = []
+
+    def task(self):
+        return one_device_a_minute(self.clock.monotonic() - self.start)
+
+    def read(self, phase, seconds):
+        self.clock.advance(seconds)  # the task is seen at the end of the slice only
+        self.ends.append(round(self.clock.monotonic() - self.start, 1))
+        return SliceRead(task=self.task(), polls=self.polls)
+
+
+def _slice_ends(polls, aim=True):
+    clock = FakeClock()
+    reader = _SliceReader(clock, polls)
+    wait = WaitRun(
+        WaitOptions(task_id='ID33', progress_interval=60),
+        StateMatcher(),
+        read=reader.read,
+        act=lambda action: None,
+        show=lambda line: None,
+        clock=clock,
+        aim=aim,
+    )
+    wait.run()
+    return reader.ends
+
+
+def test_a_slice_ends_just_after_the_predicted_end_with_reads_saved_earlier():
+    # the last device finishes at 570 s; from 180 s on the estimate says so, and a slice ends 2.5 s after it
+    assert _slice_ends(polls=3, aim=False)[-1] == 600
+    ends = _slice_ends(polls=3)
+    assert ends[-1] == pytest.approx(572.5, abs=1)
+    assert ends[:-1] == [60, 120, 180, 240, 300, 360, 420, 480, 540]
+
+
+def test_no_slice_is_added_when_no_read_was_saved():
+    assert _slice_ends(polls=6) == [60, 120, 180, 240, 300, 360, 420, 480, 540, 600]
