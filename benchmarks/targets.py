@@ -258,17 +258,26 @@ def _half_time_error(summaries: List[ScheduleSummary]) -> Target:
 
 
 def _xml_near_floor(scale: List[ScaleFigures], before: List[ScaleFigures], checkpoint: int, largest: int) -> Target:
-    small, large, old = _find(scale, "xml", checkpoint), _find(scale, "xml", largest), _find(before, "xml", checkpoint)
+    small, large = _find(scale, "xml", checkpoint), _find(scale, "xml", largest)
+    old = f"{_find(before, 'xml', checkpoint).seconds:.3f} s" if before else "not measured"
     return Target(
         f"XML near lxml's floor: {checkpoint:,} devices decode + normalise; {largest:,} devices peak",
         f"<= {XML_SECONDS:g} s; <= {XML_LARGEST_MB:g} MiB",
-        f"{small.seconds:.3f} s (before issue 26: {old.seconds:.3f} s); {large.peak_rss_mb:.0f} MiB",
+        f"{small.seconds:.3f} s (before issue 26: {old}); {large.peak_rss_mb:.0f} MiB",
         small.seconds <= XML_SECONDS and large.peak_rss_mb <= XML_LARGEST_MB,
     )
 
 
 def _json_not_slower(scale: List[ScaleFigures], before: List[ScaleFigures], checkpoint: int) -> Target:
-    item, old = _find(scale, "json", checkpoint), _find(before, "json", checkpoint)
+    item = _find(scale, "json", checkpoint)
+    if not before:
+        return Target(
+            f"JSON not slower: {checkpoint:,} devices decode + normalise, against the code before issue 26",
+            f"<= {JSON_SLACK:g}x the code before issue 26 in this run",
+            f"{item.seconds:.3f} s; the code before issue 26 is not in this clone (shallow?)",
+            False,
+        )
+    old = _find(before, "json", checkpoint)
     return Target(
         f"JSON not slower: {checkpoint:,} devices decode + normalise, against the code before issue 26",
         f"<= {JSON_SLACK:g}x its {old.seconds:.3f} s in this run",

@@ -59,8 +59,14 @@ def run(sim: Simulator, collections: Path, sizes: Sequence[int]) -> List[ScaleFi
 
 
 def run_before(sim: Simulator, folder: Path, devices: int) -> List[ScaleFigures]:
-    """The same measure of ``devices`` with the decoding and normalising before issue 26 (`BEFORE_REVISION`)."""
-    collections = before_collection(folder)
+    """The same measure of ``devices`` with the decoding and normalising before issue 26 (`BEFORE_REVISION`).
+
+    Nothing (the targets say so) in a clone without that revision, such as a shallow one.
+    """
+    try:
+        collections = before_collection(folder)
+    except subprocess.CalledProcessError:
+        return []
     figures = []
     with tempfile.TemporaryDirectory(prefix="sdm-bench-scale-") as answers:
         for body_format, body_file in save_answers(sim, devices, Path(answers)):
