@@ -320,6 +320,23 @@ def source_section(results: Dict[str, Any]) -> List[str]:
     return ["## 4. The event source: one poll round over the pending tasks", "", *table(headers, rows)]
 
 
+def schedule_section(results: Dict[str, Any]) -> List[str]:
+    rows = [
+        [
+            item["shape"].replace("_", " then "),
+            item["schedule"],
+            item["runs"],
+            f"{item['latency_mean']:.2f} s",
+            f"{item['latency_worst']:.2f} s",
+            item["reads_mean"],
+            "" if item["half_time_error_worst"] is None else f"{item['half_time_error_worst']:.1%}",
+        ]
+        for item in results.get("schedule_summary", [])
+    ]
+    headers = ["update", "schedule", "runs", "latency (mean)", "latency (worst)", "reads per wait", "estimate error"]
+    return ["## 5. A simulated 10-minute update: reads aimed at the predicted end", "", *table(headers, rows)]
+
+
 def machine_section(results: Dict[str, Any]) -> List[str]:
     facts = results["machine"]
     run = results["run"]
@@ -350,6 +367,7 @@ def sections(results: Dict[str, Any], chart: Optional[str], level: int) -> List[
         scale_section(results),
         rounds_section(results),
         source_section(results),
+        schedule_section(results),
         machine_section(results),
     ):
         lines += ["#" * level + line[2:] if line.startswith("## ") else line for line in section] + [""]

@@ -1,6 +1,6 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run the four benchmarks of the collection against the SDM simulator; print and write the results.
+"""Run the five benchmarks of the collection against the SDM simulator; print and write the results.
 
     python benchmarks/run.py [--smoke] [--runs N] [--seed SEED] [--out DIR] [--chart-python PYTHON]
 
@@ -27,6 +27,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import event_source
 import many_tasks
 import report
+import schedule
 import targets
 import task_scale
 import wait_one
@@ -171,8 +172,13 @@ def measure(plan: Plan, collections: Path) -> Dict[str, Any]:
         )
         with step(title):
             waits = wait_one.run(sim, collections, LOGS, wait_schedule(plan), plan.seed or 0)
-        with step(f"2. decoding and normalising {', '.join(f'{count:,}' for count in plan.device_counts)} devices"):
+        with step(
+            f"2. decoding and normalising {', '.join(f'{count:,}' for count in plan.device_counts)} devices "
+            "(and the checkpoint with the code before issue 26)"
+        ):
             scale = task_scale.run(sim, collections, plan.device_counts)
+            checkpoint = plan.device_counts[len(plan.device_counts) // 2]
+            scale_before = task_scale.run_before(sim, COLLECTIONS.parent / "bench-before", checkpoint)
         with step(
             f"3. one poll round over {', '.join(map(str, plan.task_counts))} tasks, {plan.latency * 1000:g} ms per answer"
         ):
@@ -182,6 +188,12 @@ def measure(plan: Plan, collections: Path) -> Dict[str, Any]:
             f"{plan.latency * 1000:g} ms per answer"
         ):
             source_rounds = event_source.run(sim, collections, plan.task_counts, plan.latency, plan.rounds)
+    with step(
+        f"5. a simulated {schedule.UPDATE_SECONDS / 60:g}-minute update ({schedule.DEVICES} devices; steady, and a "
+        f"stall then a burst) at {plan.latency_runs} random phases, aimed schedule against the growing one alone"
+    ):
+        schedule_runs = schedule.run(collections, plan.seed or 0, plan.latency_runs)
+    schedule_summaries = schedule.summarise(schedule_runs)
     checkpoint, largest = plan.device_counts[len(plan.device_counts) // 2], plan.device_counts[-1]
     latency = wait_one.summarise(waits)
     return {
@@ -189,6 +201,7 @@ def measure(plan: Plan, collections: Path) -> Dict[str, Any]:
         "wait_one": wait_one.as_dicts(waits),
         "wait_one_latency": wait_one.summaries_as_dicts(latency),
         "task_scale": task_scale.as_dicts(scale),
+        "task_scale_before": task_scale.as_dicts(scale_before),
         "growth": {
             body_format: dict(
                 task_scale.growth(scale, body_format, checkpoint, largest), **{"from": checkpoint, "to": largest}
@@ -197,7 +210,21 @@ def measure(plan: Plan, collections: Path) -> Dict[str, Any]:
         },
         "many_tasks": many_tasks.as_dicts(rounds),
         "event_source": event_source.as_dicts(source_rounds),
-        "targets": targets.as_dicts(targets.evaluate(waits, latency, plan.poll_interval, scale, rounds, source_rounds)),
+        "schedule": schedule.as_dicts(schedule_runs),
+        "schedule_summary": schedule.as_dicts(schedule_summaries),
+        "targets": targets.as_dicts(
+            targets.evaluate(
+                waits,
+                latency,
+                plan.poll_interval,
+                scale,
+                rounds,
+                source_rounds,
+                schedule_runs,
+                schedule_summaries,
+                scale_before,
+            )
+        ),
     }
 
 

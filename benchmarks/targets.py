@@ -1,6 +1,7 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The targets of issue 6 (and of issue 14, the event source), checked against the measured figures."""
+"""The targets of issue 6 (and of issue 14, the event source; issue 26, the schedule and decoding), checked
+against the measured figures."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any, Dict, List, Optional
 
 from event_source import SourceRoundFigures
 from many_tasks import RoundFigures
+from schedule import ScheduleRun, ScheduleSummary
 from task_scale import ScaleFigures, growth
 from wait_one import LatencySummary, WaitFigures
 
@@ -21,6 +23,13 @@ SCALE_MB = 150.0
 # "linear": per device, the largest task costs at most this much more than the checkpoint (time and added memory)
 LINEAR_SLACK = 1.3
 ROUND_SECONDS = 1.5
+# issue 26: the simulated 10-minute update at default settings, and decoding near lxml's floor
+SCHEDULE_LATENCY_SECONDS = 5.0
+HALF_TIME_ERROR = 0.2
+XML_SECONDS = 0.12  # 10,000 devices, decode + normalise (0.163 s before issue 26 on the reference machine)
+XML_LARGEST_MB = 400.0  # 100,000 devices, peak RSS (713 MiB before)
+# JSON against the code before issue 26 measured in the same run: the noise of two runs of one process each
+JSON_SLACK = 1.1
 
 
 @dataclass
@@ -41,6 +50,9 @@ def evaluate(
     scale: List[ScaleFigures],
     rounds: List[RoundFigures],
     source_rounds: List[SourceRoundFigures],
+    schedule_runs: List[ScheduleRun],
+    schedule_summaries: List[ScheduleSummary],
+    scale_before: List[ScaleFigures],
 ) -> List[Target]:
     """Every target; the scale targets at the middle size (10,000) and the largest (100,000) measured.
 
@@ -63,6 +75,10 @@ def evaluate(
         *[_linear(scale, body_format, checkpoint, largest) for body_format in ("xml", "json")],
         _round(max(rounds, key=lambda entry: entry.tasks)),
         _source_round(max(source_rounds, key=lambda entry: entry.tasks)),
+        *[_schedule(schedule_runs, schedule_summaries, shape) for shape in ("steady", "stall_burst")],
+        _half_time_error(schedule_summaries),
+        _xml_near_floor(scale, scale_before, checkpoint, largest),
+        _json_not_slower(scale, scale_before, checkpoint),
     ]
 
 
@@ -202,6 +218,71 @@ def _source_round(item: SourceRoundFigures) -> Target:
         f"<= {ROUND_SECONDS:g} s",
         f"{item.round_seconds:.2f} s",
         item.round_seconds <= ROUND_SECONDS,
+    )
+
+
+_SHAPE_NAMES = {"steady": "devices finishing steadily", "stall_burst": "a stall, then a burst"}
+
+
+def _schedule(runs: List[ScheduleRun], summaries: List[ScheduleSummary], shape: str) -> Target:
+    """Issue 26: the aimed schedule's mean latency, and in every phase no more reads than the growing schedule's."""
+    aimed = next(item for item in summaries if item.shape == shape and item.schedule == "aimed")
+    growing = next(item for item in summaries if item.shape == shape and item.schedule == "growing")
+    pairs = [
+        (item, other)
+        for item in runs
+        for other in runs
+        if item.shape == shape == other.shape
+        and item.end == other.end
+        and (item.schedule, other.schedule) == ("aimed", "growing")
+    ]
+    fewer_reads = all(item.reads <= other.reads for item, other in pairs)
+    return Target(
+        f"simulated 10-minute update, {_SHAPE_NAMES[shape]}: mean detection latency, reads per wait",
+        f"<= {SCHEDULE_LATENCY_SECONDS:g} s over {aimed.runs} random phases; reads <= the growing schedule's",
+        f"{aimed.latency_mean:.2f} s (growing schedule {growing.latency_mean:.2f} s); reads {aimed.reads_mean:g} "
+        f"(growing {growing.reads_mean:g})",
+        aimed.latency_mean <= SCHEDULE_LATENCY_SECONDS and fewer_reads,
+    )
+
+
+def _half_time_error(summaries: List[ScheduleSummary]) -> Target:
+    steady = next(item for item in summaries if item.shape == "steady" and item.schedule == "aimed")
+    worst = steady.half_time_error_worst
+    return Target(
+        "estimate of the end at half-time (steady update), worst phase",
+        f"error <= {HALF_TIME_ERROR:.0%} of the time left",
+        "no estimate shown" if worst is None else f"{worst:.1%}",
+        worst is not None and worst <= HALF_TIME_ERROR,
+    )
+
+
+def _xml_near_floor(scale: List[ScaleFigures], before: List[ScaleFigures], checkpoint: int, largest: int) -> Target:
+    small, large = _find(scale, "xml", checkpoint), _find(scale, "xml", largest)
+    old = f"{_find(before, 'xml', checkpoint).seconds:.3f} s" if before else "not measured"
+    return Target(
+        f"XML near lxml's floor: {checkpoint:,} devices decode + normalise; {largest:,} devices peak",
+        f"<= {XML_SECONDS:g} s; <= {XML_LARGEST_MB:g} MiB",
+        f"{small.seconds:.3f} s (before issue 26: {old}); {large.peak_rss_mb:.0f} MiB",
+        small.seconds <= XML_SECONDS and large.peak_rss_mb <= XML_LARGEST_MB,
+    )
+
+
+def _json_not_slower(scale: List[ScaleFigures], before: List[ScaleFigures], checkpoint: int) -> Target:
+    item = _find(scale, "json", checkpoint)
+    if not before:
+        return Target(
+            f"JSON not slower: {checkpoint:,} devices decode + normalise, against the code before issue 26",
+            f"<= {JSON_SLACK:g}x the code before issue 26 in this run",
+            f"{item.seconds:.3f} s; the code before issue 26 is not in this clone (shallow?)",
+            False,
+        )
+    old = _find(before, "json", checkpoint)
+    return Target(
+        f"JSON not slower: {checkpoint:,} devices decode + normalise, against the code before issue 26",
+        f"<= {JSON_SLACK:g}x its {old.seconds:.3f} s in this run",
+        f"{item.seconds:.3f} s",
+        item.seconds <= old.seconds * JSON_SLACK,
     )
 
 

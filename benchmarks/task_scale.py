@@ -23,6 +23,9 @@ import scenarios
 from sim import CONTROL_TIMEOUT, Simulator
 
 MEASURE = Path(__file__).resolve().parent / "measure_decode.py"
+TOP = Path(__file__).resolve().parent.parent
+# The collection as it was before issue 26 (decoding near lxml's floor): measured in the same run as a reference
+BEFORE_REVISION = "c8969c23e0a89e11b5950930aef8e731a58843c2"
 FORMATS = {"xml": "application/xml", "json": "application/json"}
 MEASURE_TIMEOUT = 300.0
 
@@ -53,6 +56,33 @@ def run(sim: Simulator, collections: Path, sizes: Sequence[int]) -> List[ScaleFi
                 figures.append(measure(collections, body_format, body_file, devices))
                 body_file.unlink()
     return figures
+
+
+def run_before(sim: Simulator, folder: Path, devices: int) -> List[ScaleFigures]:
+    """The same measure of ``devices`` with the decoding and normalising before issue 26 (`BEFORE_REVISION`).
+
+    Nothing (the targets say so) in a clone without that revision, such as a shallow one.
+    """
+    try:
+        collections = before_collection(folder)
+    except subprocess.CalledProcessError:
+        return []
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="sdm-bench-scale-") as answers:
+        for body_format, body_file in save_answers(sim, devices, Path(answers)):
+            figures.append(measure(collections, body_format, body_file, devices))
+    return figures
+
+
+def before_collection(folder: Path) -> Path:
+    """The module_utils of `BEFORE_REVISION` under ``folder``, laid out as a collection (``git archive``)."""
+    root = folder / "ansible_collections" / "ocsdm" / "route_manager"
+    root.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(
+        ["git", "-C", str(TOP), "archive", BEFORE_REVISION, "plugins/module_utils"], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+    return folder
 
 
 def save_answers(sim: Simulator, devices: int, folder: Path) -> List[Tuple[str, Path]]:

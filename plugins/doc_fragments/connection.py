@@ -139,8 +139,13 @@ options:
 options:
   wait_sleep:
     description:
-      - Seconds between the first polls when O(wait=true).
-      - The interval grows up to O(wait_sleep_max); the last sleep is trimmed so the wait never overshoots O(wait_timeout).
+      - Seconds between the first polls when O(wait=true), and the shortest sleep between two polls.
+      - The interval grows by half each poll up to O(wait_sleep_max) while no end of the update can be predicted.
+        Once the counts of finished devices have risen at two polls, the wait predicts when the last device will
+        finish and aims the next poll just after that moment (half of O(wait_sleep) later), between O(wait_sleep)
+        and O(wait_sleep_max); when the moment passes without the end, the interval starts again from O(wait_sleep).
+        The Nth poll never comes before the Nth poll of the growing interval alone, so a wait never polls more often.
+      - The last sleep is trimmed so the wait never overshoots O(wait_timeout).
     type: float
     default: 5
   wait_sleep_max:

@@ -16,7 +16,7 @@ import html
 import json
 import re
 import traceback
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from ._errors import SdmBadAnswerError
 
@@ -184,9 +184,14 @@ def _check_encoding(body: bytes, root: str, what: str) -> None:
         )
 
 
-def _xml_parser() -> Any:
-    # A fresh parser per document: lxml parsers must not be shared between threads.
-    return etree.XMLParser(
+def _xml_parser(root: str) -> Any:
+    # A fresh parser per document: lxml parsers must not be shared between threads. It reports the start of
+    # elements named ``root`` only (in any namespace): the root, found without an event per element. Blank text
+    # between elements is dropped while parsing (a leaf's own text is kept): half the nodes of an indented answer,
+    # and walking the elements without them is faster.
+    return etree.XMLPullParser(
+        events=('start',),
+        tag='{*}' + root,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -194,6 +199,7 @@ def _xml_parser() -> Any:
         huge_tree=False,
         remove_comments=True,
         remove_pis=True,
+        remove_blank_text=True,
         collect_ids=False,
     )
 
@@ -209,19 +215,23 @@ def decode_xml(body: bytes, root: str, what: str, max_depth: int = DEFAULT_MAX_D
         raise SdmBadAnswerError('refused the XML answer (%s): it contains a DOCTYPE or entity declaration' % what)
     _check_encoding(body, root, what)
     try:
-        element = etree.fromstring(body, _xml_parser())
+        element, value = _StreamingDecoder(max_depth, b'XMLSchema-instance' in body, what).decode(body, root)
     except etree.XMLSyntaxError as exc:
         raise SdmBadAnswerError(
             'expected %s as XML <%s>, got invalid XML: %s' % (what, root, _first_line(exc))
         ) from exc
-    docinfo = element.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
-        raise SdmBadAnswerError('refused the XML answer (%s): it contains a DOCTYPE or entity declaration' % what)
+    _refuse_declarations(element, what)
     name = _local_name(element.tag)
     if name != root:
         raise SdmBadAnswerError('expected %s as XML <%s>, got the root element <%s>' % (what, root, shortened(name)))
-    value = _Converter(max_depth, b'XMLSchema-instance' in body).value(element, 1)
     return value if isinstance(value, dict) else {}
+
+
+def _refuse_declarations(element: Any, what: str) -> None:
+    """A DOCTYPE the byte check could not see (another encoding than UTF-8) is refused once lxml has read it."""
+    docinfo = element.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise SdmBadAnswerError('refused the XML answer (%s): it contains a DOCTYPE or entity declaration' % what)
 
 
 def shortened(text: str, limit: int = 60) -> str:
@@ -237,8 +247,79 @@ def _local_name(tag: str) -> str:
     return tag.rpartition('}')[2] if tag[:1] == '{' else tag
 
 
+# Bytes fed to the parser at a time: the tree never holds more than about this much of the answer.
+_FEED_BYTES = 1024 * 1024
+
+
+class _StreamingDecoder:
+    """Bytes -> dict, converting the root's children as soon as they are complete and freeing them.
+
+    The dicts are built straight from the parsed elements, a chunk of the answer at a time: the tree of a
+    100,000-device answer (over a million elements) never exists whole, only the chunk being parsed does.
+    After each chunk the root's children parsed so far, all but the last (which may still be open), are
+    converted and deleted.
+    """
+
+    def __init__(self, max_depth: int, nil_possible: bool, what: str) -> None:
+        self.converter = _Converter(max_depth, nil_possible)
+        self.what = what
+        self.result: Dict[str, Any] = {}
+
+    def decode(self, body: bytes, root_name: str) -> Tuple[Any, Any]:
+        """(root element, its value): a dict when it has children."""
+        parser = _xml_parser(root_name)
+        root = None
+        for chunk in _chunks(body, _FEED_BYTES):
+            parser.feed(chunk)
+            if root is None:
+                root = _root_started(parser)
+                if root is not None:
+                    # the prolog is read: nothing of a document with a DOCTYPE is converted
+                    _refuse_declarations(root, self.what)
+            if root is not None:
+                self._convert_children(root, keep_last=True)
+        whole = parser.close()
+        if whole is not root:
+            # the root has another name: the caller refuses it by its name
+            return whole, None
+        self._convert_children(root, keep_last=False)
+        return root, self.result
+
+    def _convert_children(self, root: Any, keep_last: bool) -> None:
+        count = len(root) - 1 if keep_last else len(root)
+        if count <= 0:
+            return
+        add, result = self.converter.add, self.result
+        for child in root[:count]:
+            add(result, child, 2)
+        del root[:count]
+
+
+def _chunks(body: bytes, size: int) -> Iterator[bytes]:
+    """``body`` in pieces of about ``size`` bytes, each cut just after a '>' where it can be.
+
+    A leaf's text then arrives whole with the '</' that ends it: the parser's dropping of blank text between
+    elements must see what follows a blank text to keep a leaf's own (``<a> </a>``) the same in every chunking.
+    """
+    start = 0
+    while start < len(body):
+        end = start + size
+        if end < len(body):
+            cut = body.rfind(b'>', start, end)
+            end = cut + 1 if cut >= 0 else end
+        yield body[start:end]
+        start = end
+
+
+def _root_started(parser: Any) -> Any:
+    """The root element once its start has been parsed, else None (also when the root has another name)."""
+    for _event, element in parser.read_events():
+        return element if element.getparent() is None else None
+    return None
+
+
 class _Converter:
-    """Element tree -> dict. Written for speed: 100,000 devices are over a million elements."""
+    """Elements -> dicts. Written for speed: 100,000 devices are over a million elements."""
 
     def __init__(self, max_depth: int, nil_possible: bool) -> None:
         self.max_depth = max_depth
@@ -250,17 +331,38 @@ class _Converter:
             return None
         return element.text or ''
 
-    def value(self, element: Any, depth: int) -> Any:
-        """An element as a dict (it has children) or as its text."""
+    def add(self, result: Dict[str, Any], child: Any, depth: int) -> None:
+        """Adds ``child`` (at ``depth``, the root is 1) to its parent's dict: repeated names become a list."""
+        tag = child.tag
+        name = tag.rpartition('}')[2] if tag[0] == '{' else tag
+        value = self.children(child, depth) if len(child) else self.leaf(child)
+        if name in result:
+            previous = result[name]
+            if isinstance(previous, list):
+                previous.append(value)
+            else:
+                result[name] = [previous, value]
+        elif name in LIST_ELEMENTS:
+            result[name] = [value]
+        else:
+            result[name] = value
+
+    def children(self, element: Any, depth: int) -> Dict[str, Any]:
+        """An element with children (at ``depth``) as a dict; `add` written out for the many leaves of a device."""
         if depth > self.max_depth:
             raise SdmBadAnswerError('refused the XML answer: elements nest deeper than %d levels' % self.max_depth)
-        if not len(element):
-            return self.leaf(element)
         result: Dict[str, Any] = {}
+        nil_possible = self.nil_possible
         for child in element:
+            if len(child):
+                self.add(result, child, depth + 1)
+                continue
             tag = child.tag
             name = tag.rpartition('}')[2] if tag[0] == '{' else tag
-            value = self.value(child, depth + 1) if len(child) else self.leaf(child)
+            if nil_possible and child.get(_XSI_NIL) in ('true', '1'):
+                value: Optional[str] = None
+            else:
+                value = child.text or ''
             if name in result:
                 previous = result[name]
                 if isinstance(previous, list):

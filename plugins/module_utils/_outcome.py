@@ -249,12 +249,18 @@ def phase_done(phase: str, task: _Task) -> bool:
     return bool(task.get('finished'))
 
 
-def next_slice(elapsed: float, limit: float, progress_interval: float) -> float:
+def next_slice(elapsed: float, limit: float, progress_interval: float, aim: Optional[float] = None) -> float:
     """Seconds the next slice may wait: up to the next progress mark counted from the start of the phase
-    (a mark less than 1 s away is skipped), or up to the phase limit if that comes first."""
+    (a mark less than 1 s away is skipped), or up to the phase limit if that comes first.
+
+    ``aim``: when the read should come that sees the predicted end (issue 26; on the scale of ``elapsed``): a
+    slice ends there instead when it comes first and at least 1 s away; its last read is at that moment.
+    """
     end = (math.floor(elapsed / progress_interval) + 1) * progress_interval
     if end - elapsed < 1:
         end += progress_interval
+    if aim is not None and elapsed + 1 <= aim < end:
+        end = aim
     return max(0.0, min(end, limit) - elapsed)
 
 
@@ -530,8 +536,19 @@ def not_rolled_back_device(device: _Task, position: Optional[int] = None) -> str
     return '%s, %s' % (text, reason) if reason else text
 
 
-def progress_line(phase: str, task_id: str, task: _Task, elapsed: float, limit: float, matcher: StateMatcher) -> str:
-    """The line shown after a slice that ends with the phase still running (after the single read: always)."""
+def progress_line(
+    phase: str,
+    task_id: str,
+    task: _Task,
+    elapsed: float,
+    limit: float,
+    matcher: StateMatcher,
+    left: Optional[str] = None,
+) -> str:
+    """The line shown after a slice that ends with the phase still running (after the single read: always).
+
+    ``left``: the estimate of the update's end (``about 2 min left``), shown after the counts when there is one.
+    """
     if phase == PHASE_READ:
         return '%s: %s, %s, error handling %s.' % (
             task_id,
@@ -556,11 +573,12 @@ def progress_line(phase: str, task_id: str, task: _Task, elapsed: float, limit: 
             )
         )
     failed = task.get('failed_devices') or []
-    return '%s: %s, %s%s, %d s elapsed (limit %d s).' % (
+    return '%s: %s, %s%s%s, %d s elapsed (limit %d s).' % (
         task_id,
         show(task.get('update_status')),
         counts(task),
         ', %d failed' % len(failed) if failed else '',
+        ', %s' % left if left else '',
         round(elapsed),
         limit,
     )

@@ -6,8 +6,10 @@
 
 Each round polls every task that has not finished yet, concurrently (bounded) on the one client
 session. Between rounds it sleeps, starting at ``sleep`` and growing by `GROWTH` up to
-``sleep_max``; the last sleep is trimmed to the deadline and one final round polls at the
-deadline. A poll that fails for a transient reason (after the client's own retries) does not end
+``sleep_max``; when the reads so far predict the end of every task (`_estimate`), a sleep that would
+pass the predicted end ends there instead (never below ``sleep``), and once a prediction has passed the
+sleeps start over from ``sleep``. The last sleep is trimmed to the deadline and one final round polls at
+the deadline. A poll that fails for a transient reason (after the client's own retries) does not end
 the wait: the task keeps its last state and the next round tries again.
 
 The client retries a transient fault within the wait's deadline, but never within less than
@@ -22,13 +24,13 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from ._clock import Clock, Deadline
+from ._estimate import GROWTH  # noqa: F401  # pylint: disable=unused-import
+from ._estimate import Estimate, Estimator, SleepSchedule, latest_end
 from ._errors import SdmError, SdmInputError, SdmNotFoundError, SdmWaitTimeout
 from ._warnings import Warnings
 from ._states import StateMatcher
 
 TARGETS = ('update', 'rollback')
-# How much longer each sleep is than the one before, until sleep_max.
-GROWTH = 1.5
 # Concurrent reads of one round: what a round over 100 tasks with a slow SDM needs (benchmarks/many_tasks.py).
 MAX_WORKERS = 8
 DEFAULT_RETRY_GRACE = 10.0
@@ -61,6 +63,7 @@ class Waiter:
         clock: Optional[Clock] = None,
         max_workers: int = 8,
         retry_grace: float = DEFAULT_RETRY_GRACE,
+        aim: bool = True,
     ) -> None:
         if target not in TARGETS:
             raise SdmInputError('the wait target must be update or rollback, got %r' % (target,))
@@ -79,6 +82,8 @@ class Waiter:
         self.max_workers = min(max_workers, getattr(client, 'max_concurrency', max_workers))
         self.retry_grace = float(retry_grace)
         self.finished_key = 'finished' if target == 'update' else 'rollback_finished'
+        # aim the sleeps at the predicted end (issue 26); off: the growing schedule alone (benchmarks compare both)
+        self.aim = aim and target == 'update'
 
     def wait(self, task_ids: Sequence[str]) -> WaitResult:
         """Wait for ``task_ids`` (repeats ignored); raises `SdmWaitTimeout` with the last states at the deadline."""
@@ -137,20 +142,33 @@ class _WaitRun:
         self.warnings = Warnings()
         self.polls = 0
         self.last_failure: Optional[SdmError] = None
+        self.estimators = dict((task_id, Estimator()) for task_id in ids)
 
     def run(self) -> WaitResult:
-        interval = self.waiter.sleep
+        schedule = SleepSchedule(self.waiter.sleep, self.waiter.sleep_max)
         while True:
             self._poll_round()
-            if not self._unfinished():
+            unfinished = self._unfinished()
+            if not unfinished:
                 return WaitResult(
                     [self.latest[task_id] for task_id in self.ids], self.polls, self.deadline.elapsed(), self.warnings
                 )
             remaining = self.deadline.remaining()
             if remaining <= 0:
                 raise self._timeout()
-            self.waiter.clock.sleep(min(interval, remaining))
-            interval = min(interval * GROWTH, self.waiter.sleep_max)
+            now = self.waiter.clock.monotonic()
+            self.waiter.clock.sleep(min(schedule.next_sleep(now, self._estimate(unfinished, now)), remaining))
+
+    def _estimate(self, unfinished: List[str], now: float) -> Optional[Estimate]:
+        """The predicted end of the wait (every unfinished task's), from the reads so far; None without one."""
+        if not self.waiter.aim:
+            return None
+        return latest_end(
+            [
+                self.estimators[task_id].read_task(now, self.latest[task_id]) if task_id in self.latest else None
+                for task_id in unfinished
+            ]
+        )
 
     def _unfinished(self) -> List[str]:
         key = self.waiter.finished_key

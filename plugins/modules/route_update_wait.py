@@ -18,7 +18,14 @@ description:
   - The wait runs on the controller in progress slices. Each slice is one run of M(ocsdm.route_manager.route_update_info)
     on the host of the task (so C(delegate_to) decides where SDM is reached from), with one login, reads every
     O(poll_interval) seconds, and one logout. After each slice that ends with the task still running, a progress line
-    (task id, status, updated and total devices, failed devices so far, elapsed time) is shown.
+    (task id, status, updated and total devices, failed devices so far, the estimate of the time left when the
+    counts support one, elapsed time) is shown.
+  - The sleep between reads grows from O(poll_interval) up to O(poll_interval_max) while no end can be predicted.
+    Once the count of finished devices has risen twice, the wait predicts when the last device finishes, and the
+    sleep then aims a read just after that moment (never shorter than O(poll_interval), never longer than
+    O(poll_interval_max)), and a slice ends there when it comes before the next progress line and the reads saved
+    so far pay for it. A wait never reads more often than the growing sleep alone would. No estimate while fewer than two rises were seen, after the
+    counts went backwards, or once the predicted moment passed without the end (a stall).
   - The update succeeded only when every device took it. A task that SDM reports as V(Completed) although a device
     failed, or with fewer devices updated than it has, is a failed update whose message names the devices.
   - Optionally it closes the change window. With O(commit_on_success=true) it commits a successful task with
@@ -53,14 +60,15 @@ options:
     default: 60
   poll_interval:
     description:
-      - Seconds between two reads of the task inside one slice
+      - Seconds between the first two reads of the task inside one slice, and the shortest sleep between reads
         (O(ocsdm.route_manager.route_update_info#module:wait_sleep)). Must be greater than 0.
     type: float
     default: 5
   poll_interval_max:
     description:
-      - Upper bound in seconds of the sleep between reads, which grows from O(poll_interval) while the task does not
-        change (O(ocsdm.route_manager.route_update_info#module:wait_sleep_max)). A smaller value is raised to O(poll_interval).
+      - Upper bound in seconds of the sleep between reads, which grows from O(poll_interval) while no end of the
+        update can be predicted, and is aimed at the predicted end once there is one
+        (O(ocsdm.route_manager.route_update_info#module:wait_sleep_max)). A smaller value is raised to O(poll_interval).
     type: float
     default: 30
   failed_devices_shown:

@@ -16,6 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._estimate import (
+    Estimator,
+    aimed_read,
+    growing_reads,
+    sliced_reads,
+)
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
     PHASE_READ,
     PHASE_ROLLBACK,
@@ -79,6 +85,9 @@ class WaitRun:
     show: Callable[[str], None]
     clock: Clock = field(default_factory=Clock)
     record: WaitRecord = field(default_factory=WaitRecord)
+    # the end of the update predicted from the slices' reads: progress lines, slices aimed at it (issue 26)
+    estimator: Estimator = field(default_factory=Estimator)
+    aim: bool = True  # off: slices end on the progress marks only (benchmarks compare both)
 
     def run(self) -> Tuple[Outcome, Timing]:
         started_wall = datetime.datetime.fromtimestamp(self.clock.time(), datetime.timezone.utc)
@@ -124,9 +133,11 @@ class WaitRun:
     def _phase(self, phase: str, started: float, limit: int) -> None:
         """Slices until the phase is done, a read fails, or its limit has passed; a progress line after each
         slice that ends with the phase still running."""
+        self._phase_polls = self.record.polls
         while not phase_done(phase, self.record.task):
             elapsed = self.clock.monotonic() - started
-            if not self._slice(phase, next_slice(elapsed, limit, self.options.progress_interval), started):
+            seconds = next_slice(elapsed, limit, self.options.progress_interval, self._aim(phase, started))
+            if not self._slice(phase, seconds, started):
                 return
             if phase_done(phase, self.record.task):
                 return
@@ -135,10 +146,35 @@ class WaitRun:
                 (now - self._started, self.options.timeout) if phase == PHASE_UPDATE else (now - started, limit)
             )
             self.show(
-                progress_line(phase, self.options.task_id, self.record.task, shown_elapsed, shown_limit, self.matcher)
+                progress_line(
+                    phase,
+                    self.options.task_id,
+                    self.record.task,
+                    shown_elapsed,
+                    shown_limit,
+                    self.matcher,
+                    self._left(phase, now),
+                )
             )
             if limit - (now - started) < SHORTEST_SLICE:
                 return
+
+    def _left(self, phase: str, now: float) -> Optional[str]:
+        """``about 2 min left`` when the update's reads so far predict its end."""
+        estimate = self.estimator.estimate(now) if phase == PHASE_UPDATE else None
+        return None if estimate is None else estimate.text(now)
+
+    def _aim(self, phase: str, started: float) -> Optional[float]:
+        """When, counted from the phase's start, a slice should end to see the update's predicted end; None without
+        an estimate, or when the extra slice would make more reads than slices on the progress marks alone."""
+        now = self.clock.monotonic()
+        estimate = self.estimator.estimate(now) if phase == PHASE_UPDATE and self.aim else None
+        if estimate is None:
+            return None
+        aim = aimed_read(estimate, self.options.poll_interval) - started
+        first, longest = self.options.poll_interval, self.options.sleep_max
+        reads = self.record.polls - self._phase_polls + growing_reads(aim - (now - started), first, longest)
+        return aim if reads <= sliced_reads(aim, self.options.progress_interval, first, longest) else None
 
     def _slice(self, phase: str, seconds: float, started: float) -> bool:
         """One read slice; false (with the error recorded) when it failed."""
@@ -153,6 +189,8 @@ class WaitRun:
             )
             return False
         self.record.task = result.task
+        if phase != PHASE_ROLLBACK:
+            self.estimator.read_task(self.clock.monotonic(), result.task)
         self.record.slices += 1
         self.record.polls += result.polls
         return True
