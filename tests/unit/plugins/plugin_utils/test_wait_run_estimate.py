@@ -17,7 +17,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome impor
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
 from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._wait_run import SliceRead, WaitRun
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import FakeClock
-from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.test_outcome import sdm_task
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.test_outcome import device, sdm_task
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.plugin_utils.test_wait_run import FakeModules, run
 
 TOTAL = 10
@@ -26,7 +26,8 @@ TOTAL = 10
 def one_device_a_minute(now):
     """10 devices, one finishing every 60 s (the first at 30 s); done at 570 s."""
     updated = min(TOTAL, int((now + 30) // 60))
-    return sdm_task('Completed' if updated == TOTAL else 'InProgress', updated=updated, total=TOTAL)
+    devices = [device('D%d' % n, 'G1', 'Completed' if n < updated else 'InProgress') for n in range(TOTAL)]
+    return sdm_task('Completed' if updated == TOTAL else 'InProgress', devices, updated=updated, total=TOTAL)
 
 
 def test_progress_lines_show_the_estimate_once_two_counts_were_seen():
