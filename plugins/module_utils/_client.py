@@ -266,7 +266,7 @@ class SdmClient:
         self._session = self._new_session(adapter)
         self._logged_in = False
         self._generation = 0  # bumped by every login; tells concurrent pollers whether to log in again
-        self._session_ids: Set[str] = set()  # the last session ids of this run, kept after logout for scrubbing messages
+        self._session_ids: Set[str] = set()  # the last session ids, kept after logout for scrubbing messages
         self._session_order: List[str] = []  # the same, oldest first
         self._login_lock = threading.Lock()
         self._state_lock = threading.Lock()

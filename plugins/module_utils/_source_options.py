@@ -59,9 +59,13 @@ def _problem(error: Exception, spec: Spec, params: Mapping[str, Any], validated:
 
 
 def read_options(args: Mapping[str, Any]) -> Dict[str, Any]:
-    """Every option from the rulebook's ``args``, then its environment fallback, then its default."""
+    """Every option from the rulebook's ``args``, then its environment fallback, then its default.
+
+    An option given as ``None`` (a rulebook's ``{{ var | default(None) }}``) is not set: the rulebook need not
+    repeat a default. ``eda_*`` arguments are ansible-rulebook's own.
+    """
     spec = argument_spec()
-    params = {name: value for name, value in args.items() if not name.startswith('eda_')}
+    params = {name: value for name, value in args.items() if value is not None and not name.startswith('eda_')}
     result = ArgumentSpecValidator(spec).validate(params)
     if result.errors.errors:
         raise _refused(
