@@ -21,6 +21,8 @@ SCALE_MB = 150.0
 # "linear": per device, the largest task costs at most this much more than the checkpoint (time and added memory)
 LINEAR_SLACK = 1.3
 ROUND_SECONDS = 1.5
+# the event source's round, since issue 23 (its reads are the waiter's)
+SOURCE_ROUND_SECONDS = 1.0
 
 
 @dataclass
@@ -196,12 +198,12 @@ def _round(item: RoundFigures) -> Target:
 
 
 def _source_round(item: SourceRoundFigures) -> Target:
-    """The event source's round costs what route_update_info's does, plus the pending list: the same budget (issue 14)."""
+    """The event source's round: the waiter's concurrent reads plus the pending list (issues 14 and 23)."""
     return Target(
         f"one poll round of the event source over {item.tasks} pending tasks, {item.latency_ms} ms latency",
-        f"<= {ROUND_SECONDS:g} s",
+        f"<= {SOURCE_ROUND_SECONDS:g} s",
         f"{item.round_seconds:.2f} s",
-        item.round_seconds <= ROUND_SECONDS,
+        item.round_seconds <= SOURCE_ROUND_SECONDS,
     )
 
 

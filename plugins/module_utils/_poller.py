@@ -9,7 +9,8 @@ What counts as evidence:
 
 - A task is gone when it left the pending list, or (with given task IDs) when it answered 404 in `GONE_AFTER_ROUNDS`
   consecutive rounds in which SDM answered otherwise too. In pending-list mode a 404 alone proves nothing: the
-  list decides.
+  list decides. A task that left the list is read until it answers (its last change, such as a rollback that
+  finished meanwhile) or has answered 404 in `GONE_AFTER_ROUNDS` rounds: then it ends with the last state seen.
 - A round in which no read succeeded is an outage (`RoundFailed`), whatever the statuses: no task state changes in
   it. With given task IDs, a round where every task answers 404 reads the pending list once to tell a proxy that
   answers 404 for everything from SDM that no longer knows the tasks.
@@ -260,10 +261,11 @@ class RouteUpdatePoller:
         return [task_event(change, task, watch.last, self.sdm_host) for change in changes_between(watch.last, task)]
 
     def _not_found(self, task_id: str, watch: _Watch, left_list: bool) -> List[_Event]:
-        if left_list:
-            return self._depart(task_id)
-        if self.task_ids is None:
+        if self.task_ids is None and not left_list:
             return []  # still listed: a race with the list, or a blip; the next list decides
+        if left_list and watch.last is None:
+            return self._depart(task_id)  # never read: nothing to tell
+        # Gone, but a blip may hide its last change (a rollback that finished): its 404 must last.
         watch.misses += 1
         if watch.misses < self.gone_after:
             return []

@@ -26,6 +26,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import
     SdmTransportError,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._poller import (
+    GONE_AFTER_ROUNDS,
     OnceLog,
     RoundFailed,
     RouteUpdatePoller,
@@ -200,7 +201,19 @@ def test_in_pending_list_mode_only_leaving_the_list_ends_a_task(sdm):
     assert changes(watcher.poll()) == [('finished', 'T1')]
     sdm.pending = ['T2']
     sdm.tasks['T1'] = not_found('T1')
+    assert watcher.poll() == [] and watcher.poll() == []  # left the list, but its last change may be hidden
     assert changes(watcher.poll()) == [('committed', 'T1')]
+
+
+def test_a_404_blip_on_the_last_read_of_a_task_that_left_the_list_hides_no_change(sdm):
+    sdm.tasks = {'T1': task('T1', 'Failed', rollback_status='InProgress'), 'T2': task('T2')}
+    watcher = poller(sdm)
+    watcher.poll()
+    sdm.pending = ['T2']  # the rollback finished, SDM released the task ...
+    sdm.tasks['T1'] = not_found('T1')  # ... and a proxy answers 404 for its read
+    assert watcher.poll() == []
+    sdm.tasks['T1'] = task('T1', 'Failed', rollback_status='Completed', rollback_finished=True)
+    assert changes(watcher.poll()) == [('rollback_finished', 'T1'), ('released', 'T1')]
 
 
 def test_every_listed_task_failing_is_an_outage_but_404s_alone_are_not(sdm):
@@ -337,7 +350,7 @@ def test_the_poller_forgets_the_tasks_that_are_gone(sdm):
     for number in range(200):
         sdm.tasks = {'T%d' % number: task('T%d' % number, 'Completed')}
         watcher.poll()
-    assert watcher.watched == 1
+    assert watcher.watched <= GONE_AFTER_ROUNDS  # each read until its 404 has lasted
 
 
 def test_a_log_line_names_no_secret(sdm, caplog):
