@@ -37,7 +37,13 @@ description:
   - One login for the life of the source, a new login when SDM answers 401, and a logout when the rulebook stops.
     While SDM cannot be reached, the source emits one V(sdm_unreachable) event and polls less often
     (twice the interval after each failed round, up to 60 seconds or O(interval) if that is longer), then one
-    V(sdm_reachable) event when it answers again, and the changes seen meanwhile.
+    V(sdm_reachable) event when it answers again, and the changes seen meanwhile. A round in which no read succeeds,
+    whatever the statuses (a proxy answering 404 or 503 for everything), is such an outage; so is, at start, a login
+    that times out, is reset or answers 5xx. Only a refused login (401, 403), an unknown O(api_version) and a TLS
+    failure end the source at start.
+  - A task is gone (V(committed), V(released), V(vanished)) only on evidence - it left the pending list, or with
+    O(task_ids) it answered 404 in 3 consecutive rounds while SDM answered other reads. A task that left the list
+    is read until it answers or its 404 lasted 3 rounds, so that a 404 blip hides no last change.
   - The password, the session cookie and the session ID never appear in an event or a log line.
 author:
   - ocsdm.route_manager developers (@ocsdm)
@@ -110,7 +116,7 @@ options:
     default: false
   interval:
     description:
-      - Seconds from the start of one poll round to the start of the next.
+      - Seconds from the start of one poll round to the start of the next; at least V(1).
       - Each round costs one request for the pending list (none with O(task_ids)) and one per task.
     type: float
     default: 10
@@ -119,8 +125,9 @@ options:
       - IDs of the route update tasks to watch, as SDM shows them, for example V(ID33).
       - When not set, every task of the pending list of SDM is watched, and a task that leaves it ends with a
         V(committed), V(released) or V(vanished) event.
-      - With O(task_ids) the pending list is not read; a task that SDM no longer finds after it was seen ends with
-        a V(committed) or V(vanished) event. An ID that SDM does not know is logged once and read again every round.
+      - With O(task_ids) the pending list is read only when every task answers 404 (to tell SDM from a proxy); a task
+        that SDM no longer finds after it was seen ends with a V(committed), V(released) or V(vanished) event. An ID
+        that SDM does not know is logged once and read again every round. An ID with surrounding whitespace is refused.
     type: list
     elements: str
   emit_initial_state:
@@ -128,7 +135,8 @@ options:
       - Emit the state of every task found by the first poll round as events (V(appeared), then V(finished),
         V(rollback_started) or V(rollback_finished) as its state shows), marked C(initial=true). A rulebook that starts
         in the middle of a change window then still acts on a task that finished before it started.
-      - When V(false), the first round only records the tasks; events start with the first change after it.
+      - When V(false), the tasks known at start give no event until a change after their first successful read,
+        even when that read comes rounds later; a task that appears later gives its events.
     type: bool
     default: true
 extends_documentation_fragment:
