@@ -222,7 +222,7 @@ if (
     sys.path.insert(0, _ROOT)
 try:
     from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
-    from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError, SdmInputError  # noqa: F401
+    from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError
     from ansible_collections.ocsdm.route_manager.plugins.module_utils._poller import (
         LOGGER,
         Reachability,
@@ -230,14 +230,9 @@ try:
         RouteUpdatePoller,
     )
     from ansible_collections.ocsdm.route_manager.plugins.module_utils._source_options import SourceSettings
-    from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher  # noqa: F401
-    from ansible_collections.ocsdm.route_manager.plugins.module_utils._task_changes import (  # noqa: F401
-        EVENT_KEY,
+    from ansible_collections.ocsdm.route_manager.plugins.module_utils._task_changes import (
         SDM_REACHABLE,
         SDM_UNREACHABLE,
-        changes_between,
-        changes_on_appearance,
-        departure_change,
         sdm_event,
     )
 except ImportError as _error:

@@ -20,6 +20,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils import _poller
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._task_changes import EVENT_KEY
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import PASSWORD
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.simulator_setup import SimulatorHandle
 
@@ -42,7 +43,6 @@ def load_as_script(path: Path) -> Dict[str, Any]:
 
 
 SOURCE = load_as_script(SOURCE_PATH)
-EVENT_KEY = SOURCE['EVENT_KEY']
 
 EVENT_TIMEOUT = 30.0
 # The tests poll every 50 ms (below the floor users get: `_poller.MIN_INTERVAL`), so that rounds pass quickly.

@@ -19,8 +19,14 @@ import sys
 
 import pytest
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmAuthError
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmAuthError, SdmInputError
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import DERIVED_KEYS, TASK_KEYS
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._task_changes import (
+    changes_between,
+    changes_on_appearance,
+    departure_change,
+)
 from ansible_collections.ocsdm.route_manager.tests.unit.extensions.eda.plugins.event_source.source_helpers import (
     FAILS,
     PENDING_LIST,
@@ -87,7 +93,7 @@ def test_the_event_carries_the_task_exactly_as_route_update_info_returns_it(sim)
     appeared, finished = run(scenario_run())
     client = SOURCE['SdmClient'](sim.config())
     with client:
-        task = client.get_task('T1', SOURCE['StateMatcher']())
+        task = client.get_task('T1', StateMatcher())
     assert appeared['task'] == finished['task'] == task
 
 
@@ -301,11 +307,7 @@ def test_every_task_failing_after_the_pending_list_is_an_outage(sim):
 
 
 def test_what_changed_between_two_reads():
-    changes_between, appearance, departure = (
-        SOURCE['changes_between'],
-        SOURCE['changes_on_appearance'],
-        SOURCE['departure_change'],
-    )
+    appearance, departure = changes_on_appearance, departure_change
     running = {
         'update_status': 'InProgress',
         'updated_count': 0,
@@ -477,7 +479,7 @@ def test_the_connection_comes_from_the_environment(sim, monkeypatch):
 )
 def test_a_bad_option_is_refused_before_any_login(sim, args, problem):
     sim.load(scenario(SUCCEEDS))
-    with pytest.raises(SOURCE['SdmInputError']) as refused:
+    with pytest.raises(SdmInputError) as refused:
         run(SOURCE['main'](asyncio.Queue(), sim.source_args(**dict({'interval': 1}, **args))))
     assert problem in str(refused.value)
     assert str(refused.value).startswith('ocsdm.route_manager.route_updates: ')
@@ -487,7 +489,7 @@ def test_a_bad_option_is_refused_before_any_login(sim, args, problem):
 def test_a_missing_connection_option_names_its_environment_variable(monkeypatch):
     monkeypatch.delenv('SDM_URL', raising=False)
     with pytest.raises(
-        SOURCE['SdmInputError'],
+        SdmInputError,
         match='option url is required: set it in the rulebook or in the environment variable SDM_URL',
     ):
         run(SOURCE['main'](asyncio.Queue(), {'username': 'admin', 'password': PASSWORD}))
