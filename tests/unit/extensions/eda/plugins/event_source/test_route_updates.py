@@ -462,8 +462,11 @@ def test_the_connection_comes_from_the_environment(sim, monkeypatch):
     'args, problem',
     [
         ({'interval': 0.5}, 'option interval is below its floor of 1 s: got 0.5'),
-        ({'interval': 'often'}, "argument 'interval' is of type str and we were unable to convert to float"),
-        ({'validate_certs': 'maybe'}, "argument 'validate_certs' is of type str and we were unable to convert to bool"),
+        # ansible-core's words (before 2.19 the type reads <class 'str'>)
+        ({'interval': 'often'}, "argument 'interval' is of type "),
+        ({'interval': 'often'}, 'and we were unable to convert to float'),
+        ({'validate_certs': 'maybe'}, "argument 'validate_certs' is of type "),
+        ({'validate_certs': 'maybe'}, 'and we were unable to convert to bool'),
         ({'body_format': 'yaml'}, 'value of body_format must be one of: xml, json, got: yaml'),
         ({'request_timeout': 0}, 'option request_timeout must be greater than 0, got 0'),
         ({'task_ids': []}, 'option task_ids must name at least one task'),
