@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 import subprocess
 import sys
@@ -576,6 +577,15 @@ def test_the_documentation_describes_every_option_with_its_default():
             assert 'E(%s)' % variable in ' '.join(doc['description']), name
     for play in yaml.safe_load(SOURCE['EXAMPLES']):
         assert [source for source in play['sources'] if 'ocsdm.route_manager.route_updates' in source]
+
+
+def test_the_plugin_file_is_thin_and_writes_no_default_or_environment_variable():
+    """Arguments and the asyncio shell only (the rest is in module_utils); defaults and SDM_* come from _argspec."""
+    text = SOURCE_PATH.read_text(encoding='utf-8')
+    assert len(text.splitlines()) <= 350
+    code = text.replace(SOURCE['DOCUMENTATION'], '').replace(SOURCE['EXAMPLES'], '')
+    assert not re.search(r'[\'"]SDM_', code) and 'default' not in code.lower()
+    assert 'IDLE_ROLLBACK_STATES' not in code and 'normalise_state' not in code
 
 
 def test_the_source_imports_the_collection_from_where_it_is_installed(tmp_path):
