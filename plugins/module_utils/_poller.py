@@ -72,8 +72,14 @@ def ends_source_at_start(error: SdmError) -> bool:
     if isinstance(error, SdmNotFoundError):
         return bool(getattr(error, 'api', False))
     if isinstance(error, SdmTransportError):
-        return error.certificate_refused or any(isinstance(cause, ssl.SSLError) for cause in exception_chain(error))
+        return error.certificate_refused or any(_tls_failure(cause) for cause in exception_chain(error))
     return False
+
+
+def _tls_failure(cause: BaseException) -> bool:
+    """A TLS error of the settings (handshake refused, wrong protocol), not a connection that was closed or reset."""
+    closed = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
+    return isinstance(cause, ssl.SSLError) and not isinstance(cause, closed)
 
 
 class OnceLog:

@@ -273,9 +273,9 @@ def test_with_the_initial_state_a_task_first_read_late_is_marked_initial(sdm):
 # The first login -------------------------------------------------------------------------------------
 
 
-def _tls_error() -> SdmTransportError:
+def _tls_error(cause: Optional[Exception] = None) -> SdmTransportError:
     error = SdmTransportError('cannot connect to sdm.example.com:8443: TLS handshake failed')
-    error.__cause__ = requests.exceptions.SSLError(ssl.SSLError('wrong version number'))
+    error.__cause__ = requests.exceptions.SSLError(cause or ssl.SSLError('wrong version number'))
     return error
 
 
@@ -286,8 +286,9 @@ def _tls_error() -> SdmTransportError:
         SdmTransportError('the connection to sdm.example.com:8443 broke before the answer arrived: reset'),
         SdmHttpError('POST /rest/v1.3/admin/login answered 502 Bad Gateway', 502, '/rest/v1.3/admin/login'),
         SdmHttpError('POST /rest/v1.3/admin/login answered 500', 500, '/rest/v1.3/admin/login'),
+        _tls_error(ssl.SSLEOFError('EOF occurred in violation of protocol')),
     ],
-    ids=['timeout', 'reset', '502', '500'],
+    ids=['timeout', 'reset', '502', '500', 'closed during the tls handshake'],
 )
 def test_a_first_login_that_times_out_resets_or_answers_5xx_is_an_outage(sdm, error):
     sdm.tasks = {'T1': task('T1')}
