@@ -23,8 +23,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make demo   - start the bundled SDM simulator and run the demo change window against it"
 	@echo "make demo-eda - the rulebook ocsdm.route_manager.route_update_window closes a change window on the simulator by itself"
-	@echo "make test   - every check (sanity, units, integration, lint, style, docs, build, galaxy-importer, the rulebook, an AWX job, the decision environment)"
-	@echo "steps: venv simulator-tests sanity units integration matrix-2.16 matrix-2.21 lint style changelog-lint docs-lint docs workflow-lint eda awx build ee-introspect decision-env importer bench-smoke"
+	@echo "make test   - every check (sanity, units, integration, lint, style, docs, build, galaxy-importer, the rulebook, the event source soak, an AWX job, the decision environment)"
+	@echo "steps: venv simulator-tests soak sanity units integration matrix-2.16 matrix-2.21 lint style changelog-lint docs-lint docs workflow-lint eda awx build ee-introspect decision-env importer bench-smoke"
 	@echo "also: make bench (benchmarks), make docs (HTML docs in build/docs/html)"
 
 # --- environments -------------------------------------------------------------------------------
@@ -65,11 +65,18 @@ worktree: venv
 # run beside integration.
 .PHONY: test
 test:
-	@tools/run-checks venv 'sanity>integration+matrix-2.16>style>changelog-lint>workflow-lint+matrix-2.21>decision-env+units>simulator-tests>bench-smoke>build>ee-introspect>importer>eda>awx>docs>lint>docs-lint'
+	@tools/run-checks venv 'sanity>integration+matrix-2.16>style>changelog-lint>workflow-lint+matrix-2.21>decision-env+units>simulator-tests>soak>bench-smoke>build>ee-introspect>importer>eda>awx>docs>lint>docs-lint'
 
 .PHONY: simulator-tests
 simulator-tests: venv
 	cd tests/simulator && ../../$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+.PHONY: soak
+# The event source's soak (tests/soak/): 10,000 poll rounds against the simulator in one process, once, on the pinned
+# toolchain only (the matrix legs do not run it). From a work tree of its own, where the collection's imports resolve.
+soak: WORK = build/work-soak
+soak: worktree
+	cd $(WORK) && ../../$(BIN)/python -m pytest -q -s -p no:cacheprovider ansible_collections/ocsdm/route_manager/tests/soak
 
 .PHONY: sanity
 sanity: venv

@@ -50,7 +50,7 @@ def run(
 def measure(sim: Simulator, source: Dict[str, Any], count: int, latency: float, rounds: int) -> SourceRoundFigures:
     sim.load(scenarios.many_tasks(count, latency))
     args = {"url": sim.url, "username": scenarios.USERNAME, "password": scenarios.PASSWORD, "interval": INTERVAL}
-    settings = source["SourceSettings"].from_args(args, {})
+    settings = source["SourceSettings"].from_args(args)
     return asyncio.run(_rounds(sim, source, settings, count, latency, rounds))
 
 

@@ -30,6 +30,8 @@ XML_SECONDS = 0.12  # 10,000 devices, decode + normalise (0.163 s before issue 2
 XML_LARGEST_MB = 400.0  # 100,000 devices, peak RSS (713 MiB before)
 # JSON against the code before issue 26 measured in the same run: the noise of two runs of one process each
 JSON_SLACK = 1.1
+# the event source's round, since issue 23 (its reads are the waiter's)
+SOURCE_ROUND_SECONDS = 1.0
 
 
 @dataclass
@@ -212,12 +214,12 @@ def _round(item: RoundFigures) -> Target:
 
 
 def _source_round(item: SourceRoundFigures) -> Target:
-    """The event source's round costs what route_update_info's does, plus the pending list: the same budget (issue 14)."""
+    """The event source's round: the waiter's concurrent reads plus the pending list (issues 14 and 23)."""
     return Target(
         f"one poll round of the event source over {item.tasks} pending tasks, {item.latency_ms} ms latency",
-        f"<= {ROUND_SECONDS:g} s",
+        f"<= {SOURCE_ROUND_SECONDS:g} s",
         f"{item.round_seconds:.2f} s",
-        item.round_seconds <= ROUND_SECONDS,
+        item.round_seconds <= SOURCE_ROUND_SECONDS,
     )
 
 

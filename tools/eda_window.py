@@ -8,8 +8,9 @@ Usage: PYTHON tools/eda_window.py COLLECTIONS OUT [--live]
   --live       show the rulebook's output as it comes (make demo-eda); otherwise it goes to OUT/rulebook.log
 
 The demo scenario of the simulator (tests/simulator/scenarios/demo.yml), with its tasks timed from their first
-read, so they run while the rulebook watches: ID33 succeeds, ID40 fails on one device. The rulebook must commit
-ID33, roll ID40 back and write both change reports; then this script stops ansible-rulebook with SIGTERM, as a
+read, so they run while the rulebook watches: ID33 succeeds, ID40 fails on one device. The source's first login
+answers too late (an outage: the source tries again) and ID40 answers 404 twice while it runs (not gone). The rulebook
+must commit ID33, roll ID40 back and write both change reports; then this script stops ansible-rulebook with SIGTERM, as a
 container stop does, and checks that the source logged out. Every wait follows the simulator's state or the
 rulebook's output and is bounded, so a broken rulebook fails the run instead of hanging it. Exit status 0 when
 the window closed as expected, 1 otherwise.
@@ -40,6 +41,11 @@ SUCCEEDS, FAILS = "ID33", "ID40"
 PASSWORD = "eda-Window-7rulebook"
 REPORT_NAME = "route-update-window"
 INTERVAL = 1
+# The source's request timeout, and the first login's delay that makes it a lost answer.
+REQUEST_TIMEOUT = 2
+SLOW_LOGIN_SECONDS = 3.5
+# That login opened a session the source never learnt of: SDM keeps it until it expires.
+ORPHAN_SESSIONS = 1
 START_SECONDS = 15.0
 # Generous bounds for a busy 2-core machine: Java and two playbook runs. A passing run takes well under a minute.
 WINDOW_SECONDS = 240.0
@@ -59,6 +65,12 @@ def scenario() -> Dict[str, Any]:
     data["users"] = [{"username": "admin", "password": PASSWORD}]
     for task in data["tasks"]:
         task["timed_from"] = "first_request"
+    data["faults"] = [
+        # The first login answers too late (the source gives up after REQUEST_TIMEOUT): an outage, not the end.
+        {"kind": "delay", "seconds": SLOW_LOGIN_SECONDS, "path": "*/login", "count": 1},
+        # A proxy answers 404 for the failing task for two rounds while it runs and is still listed: it is not gone.
+        {"kind": "status", "status": 404, "path": f"*/routeUpdates/{FAILS}", "skip": 1, "count": 2},
+    ]
     return data
 
 
@@ -136,6 +148,7 @@ class Rulebook:
             yaml.safe_dump(
                 {
                     "route_update_window_interval": INTERVAL,
+                    "route_update_window_request_timeout": REQUEST_TIMEOUT,
                     "route_update_window_poll_interval": 1,
                     "route_update_window_report_dir": str(out / "reports"),
                     "route_update_window_report_name": REPORT_NAME,
@@ -268,11 +281,15 @@ def check(sim: Simulator, rulebook: Rulebook, status: int, reports: Path) -> Lis
     output = rulebook.output()
     if status != 0:
         problems.append(f"ansible-rulebook exited with status {status} after SIGTERM (0 expected: a graceful stop)")
-    if counters["sessions_open"] != 0 or counters["logins"] != counters["logouts"]:
+    if counters["sessions_open"] != ORPHAN_SESSIONS or counters["logins"] != counters["logouts"] + ORPHAN_SESSIONS:
         problems.append(
             f"SDM sessions left open: {counters['logins']} logins, {counters['logouts']} logouts, "
-            f"{counters['sessions_open']} open"
+            f"{counters['sessions_open']} open (expected: the one of the login whose answer was lost)"
         )
+    if counters["faults"].get("delay", 0) < 1 or counters["faults"].get("status", 0) < 2:
+        problems.append(f"the slow login and the 404 blip did not both happen: faults fired {counters['faults']}")
+    if not any(change == "sdm_unreachable" for change, _task in events(output)):
+        problems.append("the slow first login gave no sdm_unreachable event")
     if counters["actions"] != {"accepted": {"Commit": 1, "Rollback": 1}, "refused": {}}:
         problems.append(f"SDM received other actions than one Commit and one Rollback: {counters['actions']}")
     success = json.loads((reports / f"{REPORT_NAME}-{SUCCEEDS}.json").read_text(encoding="utf-8"))

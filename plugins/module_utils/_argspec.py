@@ -69,6 +69,16 @@ def states_spec() -> Spec:
     )
 
 
+def event_source_spec() -> Spec:
+    """The options of the event source ``route_updates`` beyond the connection and the status words (documented in
+    its own DOCUMENTATION)."""
+    return dict(
+        interval=dict(type='float', default=10.0),
+        task_ids=dict(type='list', elements='str'),
+        emit_initial_state=dict(type='bool', default=True),
+    )
+
+
 # The attribute of ModuleDocFragment in plugins/doc_fragments/connection.py -> the builder it documents.
 FRAGMENT_SPECS: Dict[str, Callable[[], Spec]] = {
     'DOCUMENTATION': connection_spec,

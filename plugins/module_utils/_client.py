@@ -71,6 +71,8 @@ POOL_SIZE = 16
 # Error bodies only feed a short excerpt.
 ERROR_BODY_LIMIT = 64 * 1024
 # Why a login whose answer was lost is not tried again.
+# Session ids kept for scrubbing: the live one and the one it replaced (a read in flight may still echo it).
+KEPT_SESSION_IDS = 2
 LOGIN_NOT_REPEATED = (
     'the login was not repeated: it may have opened a session on SDM, and every new try could leave one more '
     'session open until SDM expires it (SDM limits concurrent sessions)'
@@ -264,7 +266,8 @@ class SdmClient:
         self._session = self._new_session(adapter)
         self._logged_in = False
         self._generation = 0  # bumped by every login; tells concurrent pollers whether to log in again
-        self._session_ids: Set[str] = set()  # every session id of this run, kept after logout for scrubbing messages
+        self._session_ids: Set[str] = set()  # the last session ids, kept after logout for scrubbing messages
+        self._session_order: List[str] = []  # the same, oldest first
         self._login_lock = threading.Lock()
         self._state_lock = threading.Lock()
         self._secret_filter = SecretFilter([config.password])
@@ -375,7 +378,7 @@ class SdmClient:
                 self.login(deadline)
 
     def secrets(self) -> List[str]:
-        """The password and every session id this client has held, also without its ``.tomcat1`` route suffix.
+        """The password and the last session ids this client held (`KEPT_SESSION_IDS`), also without ``.tomcat1``.
 
         The values to keep out of messages (see `_secrets.py`); still known after logout.
         """
@@ -393,6 +396,13 @@ class SdmClient:
     def _remember_session_id(self, value: str) -> None:
         with self._state_lock:
             self._session_ids.add(value)
+            self._session_order = [known for known in self._session_order if known != value] + [value]
+            if len(self._session_order) > KEPT_SESSION_IDS:
+                # A long-lived client (the event source) logs in again and again: dead sessions are forgotten,
+                # so the filter stays the password, the live session and the one it replaced (reads in flight).
+                self._session_ids.difference_update(self._session_order[:-KEPT_SESSION_IDS])
+                del self._session_order[:-KEPT_SESSION_IDS]
+                self._secret_filter = SecretFilter([self.config.password])
 
     def _session_cookies(self) -> List[Any]:
         with self._jar_lock():

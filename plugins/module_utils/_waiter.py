@@ -19,9 +19,9 @@ read), may still retry a lost connection or a busy answer.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ._clock import Clock, Deadline
 from ._estimate import GROWTH  # noqa: F401  # pylint: disable=unused-import
@@ -192,17 +192,8 @@ class _WaitRun:
         return Deadline(self.waiter.clock, self.waiter.retry_grace)
 
     def _poll_all(self, pending: List[str], retry_deadline: Deadline) -> List[_PollOutcome]:
-        if self.executor is None or len(pending) == 1:
-            return [self._poll(task_id, retry_deadline) for task_id in pending]
-        futures = [self.executor.submit(self._poll, task_id, retry_deadline) for task_id in pending]
-        return [future.result() for future in futures]
-
-    def _poll(self, task_id: str, retry_deadline: Deadline) -> _PollOutcome:
-        """A task's state, or the `SdmError` that the poll ended with (kept so no worker result is lost)."""
-        try:
-            return self.waiter.client.read_task(task_id, self.waiter.matcher, retry_deadline)
-        except SdmError as exc:
-            return exc
+        outcomes = read_tasks(self.waiter.client, self.waiter.matcher, pending, retry_deadline, self.executor)
+        return [outcome for outcome in outcomes if outcome is not None]
 
     def _on_failure(self, task_id: str, error: SdmError) -> None:
         if isinstance(error, SdmNotFoundError) and task_id in self.latest:
@@ -240,6 +231,43 @@ class _WaitRun:
         key = 'update_status' if self.waiter.target == 'update' else 'rollback_status'
         status = self.latest[task_id].get(key)
         return 'status %s' % status if status not in (None, '') else 'no status'
+
+
+def read_tasks(
+    client: Any,
+    matcher: StateMatcher,
+    task_ids: Sequence[str],
+    deadline: Deadline,
+    executor: Optional[ThreadPoolExecutor] = None,
+    stopping: Optional[Callable[[], bool]] = None,
+) -> List[Optional[_PollOutcome]]:
+    """Each task's state with its warnings, or the `SdmError` its read ended with, in the order of ``task_ids``.
+
+    Concurrent on ``executor`` (bounded by its workers) when there is more than one task. A read not started because
+    ``stopping()`` became true is ``None`` (the event source stops between reads).
+    """
+    if executor is None or len(task_ids) < 2:
+        return [_read_one(client, matcher, task_id, deadline, stopping) for task_id in task_ids]
+    futures = [executor.submit(_read_one, client, matcher, task_id, deadline, stopping) for task_id in task_ids]
+    outcomes: List[Optional[_PollOutcome]] = []
+    for future in futures:
+        try:
+            outcomes.append(future.result())
+        except CancelledError:
+            outcomes.append(None)
+    return outcomes
+
+
+def _read_one(
+    client: Any, matcher: StateMatcher, task_id: str, deadline: Deadline, stopping: Optional[Callable[[], bool]]
+) -> Optional[_PollOutcome]:
+    """A task's state, or the `SdmError` that the read ended with (kept so no worker result is lost)."""
+    if stopping is not None and stopping():
+        return None
+    try:
+        return client.read_task(task_id, matcher, deadline)
+    except SdmError as exc:
+        return exc
 
 
 def seconds_text(value: float) -> str:

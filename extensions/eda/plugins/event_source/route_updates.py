@@ -23,8 +23,11 @@ description:
   - Events, each under the key C(sdm_route_update) with C(change) saying what happened -
     V(appeared) (a task is seen for the first time),
     V(status_changed) (its update status moved, the update still running),
-    V(devices_progressed) (its updated count or a device's status moved, the update still running),
-    V(finished) (the update finished; C(task.succeeded) and C(task.failed_devices) say how),
+    V(devices_progressed) (its updated count or a device's status moved, the update still running; with
+    C(estimated_seconds_left), the estimate of the end from the progress so far, or V(null) when the reads
+    support none),
+    V(finished) (the update finished; C(task.verdict) says how, V(succeeded), V(failed) or V(unclear), and
+    C(task.failed_devices) and C(task.unclear_devices) name the devices),
     V(rollback_started) and V(rollback_finished) (C(task.rollback_succeeded) says how),
     V(committed) (a finished task left the pending list, or is no longer found, without a rollback),
     V(released) (a task left the pending list after its rollback),
@@ -37,7 +40,13 @@ description:
   - One login for the life of the source, a new login when SDM answers 401, and a logout when the rulebook stops.
     While SDM cannot be reached, the source emits one V(sdm_unreachable) event and polls less often
     (twice the interval after each failed round, up to 60 seconds or O(interval) if that is longer), then one
-    V(sdm_reachable) event when it answers again, and the changes seen meanwhile.
+    V(sdm_reachable) event when it answers again, and the changes seen meanwhile. A round in which no read succeeds,
+    whatever the statuses (a proxy answering 404 or 503 for everything), is such an outage; so is, at start, a login
+    that times out, is reset or answers 5xx. Only a refused login (401, 403), an unknown O(api_version) and a TLS
+    failure end the source at start.
+  - A task is gone (V(committed), V(released), V(vanished)) only on evidence - it left the pending list, or with
+    O(task_ids) it answered 404 in 3 consecutive rounds while SDM answered other reads. A task that left the list
+    is read until it answers or its 404 lasted 3 rounds, so that a 404 blip hides no last change.
   - The password, the session cookie and the session ID never appear in an event or a log line.
 author:
   - ocsdm.route_manager developers (@ocsdm)
@@ -110,7 +119,7 @@ options:
     default: false
   interval:
     description:
-      - Seconds from the start of one poll round to the start of the next.
+      - Seconds from the start of one poll round to the start of the next; at least V(1).
       - Each round costs one request for the pending list (none with O(task_ids)) and one per task.
     type: float
     default: 10
@@ -119,8 +128,9 @@ options:
       - IDs of the route update tasks to watch, as SDM shows them, for example V(ID33).
       - When not set, every task of the pending list of SDM is watched, and a task that leaves it ends with a
         V(committed), V(released) or V(vanished) event.
-      - With O(task_ids) the pending list is not read; a task that SDM no longer finds after it was seen ends with
-        a V(committed) or V(vanished) event. An ID that SDM does not know is logged once and read again every round.
+      - With O(task_ids) the pending list is read only when every task answers 404 (to tell SDM from a proxy); a task
+        that SDM no longer finds after it was seen ends with a V(committed), V(released) or V(vanished) event. An ID
+        that SDM does not know is logged once and read again every round. An ID with surrounding whitespace is refused.
     type: list
     elements: str
   emit_initial_state:
@@ -128,7 +138,8 @@ options:
       - Emit the state of every task found by the first poll round as events (V(appeared), then V(finished),
         V(rollback_started) or V(rollback_finished) as its state shows), marked C(initial=true). A rulebook that starts
         in the middle of a change window then still acts on a task that finished before it started.
-      - When V(false), the first round only records the tasks; events start with the first change after it.
+      - When V(false), the tasks known at start give no event until a change after their first successful read,
+        even when that read comes rounds later; a task that appears later gives its events.
     type: bool
     default: true
 extends_documentation_fragment:
@@ -137,8 +148,9 @@ notes:
   - The source needs the collection installed (C(ansible-galaxy collection install)) where ansible-rulebook finds
     it, because it imports the collection's client from the installed copy. In Automation Platform, put the
     collection in the decision environment.
-  - Whether an update I(succeeded) is the collection's decision (C(task.succeeded) of the normalised task), as for the
-    modules and the role, so a rule and a playbook never disagree about the same task.
+  - Whether an update I(succeeded) is the collection's decision (C(task.verdict) and C(task.rollback_verdict) of the
+    normalised task, from the one state model of the modules and the role), so a rule and a playbook never disagree
+    about the same task. Act on V(succeeded) and V(failed) only; an V(unclear) task needs a person.
 seealso:
   - ref: ansible_collections.ocsdm.route_manager.docsite.guide_eda
     description: The events, the rulebook C(ocsdm.route_manager.route_update_window), and running it in Automation Platform.
@@ -159,7 +171,7 @@ EXAMPLES = r"""
     - name: Roll back a failed route update
       condition: >-
         event.sdm_route_update.change == "finished"
-        and event.sdm_route_update.task.succeeded == false
+        and event.sdm_route_update.task.verdict == "failed"
       action:
         run_playbook:
           name: ocsdm.route_manager.wait_route_update
@@ -187,16 +199,10 @@ EXAMPLES = r"""
 # pylint: disable=wrong-import-position
 import asyncio
 import concurrent.futures
-import copy
-import datetime
-import logging
-import math
 import os
 import sys
-import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List
 
 
 def _collections_root() -> str:
@@ -219,26 +225,19 @@ if (
 ):
     sys.path.insert(0, _ROOT)
 try:
-    from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import (
-        HAS_REQUESTS,
-        ConnectionConfig,
-        SdmClient,
+    from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
+    from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError
+    from ansible_collections.ocsdm.route_manager.plugins.module_utils._poller import (
+        LOGGER,
+        Reachability,
+        RoundFailed,
+        RouteUpdatePoller,
     )
-    from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Deadline
-    from ansible_collections.ocsdm.route_manager.plugins.module_utils._decode import HAS_LXML
-    from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
-        SdmError,
-        SdmInputError,
-        SdmNotFoundError,
-    )
-    from ansible_collections.ocsdm.route_manager.plugins.module_utils._secrets import hide_secrets, hide_session_cookies
-    from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import (
-        DEFAULT_FAILURE_STATES,
-        DEFAULT_ROLLBACK_FAILURE_STATES,
-        DEFAULT_ROLLBACK_SUCCESS_STATES,
-        DEFAULT_SUCCESS_STATES,
-        StateMatcher,
-        normalise_state,
+    from ansible_collections.ocsdm.route_manager.plugins.module_utils._source_options import SourceSettings
+    from ansible_collections.ocsdm.route_manager.plugins.module_utils._task_changes import (
+        SDM_REACHABLE,
+        SDM_UNREACHABLE,
+        sdm_event,
     )
 except ImportError as _error:
     raise ImportError(
@@ -246,553 +245,6 @@ except ImportError as _error:
         'collection is installed (.../ansible_collections/ocsdm/route_manager/), found none from %s: %s. Install the '
         'collection with ansible-galaxy and name the source by its FQCN in the rulebook.' % (_ROOT, _error)
     ) from _error
-
-EVENT_KEY = 'sdm_route_update'
-LOGGER = logging.getLogger('ocsdm.route_manager.route_updates')
-
-# Concurrent task reads in one round, as the Waiter of the modules reads them.
-READ_WORKERS = 8
-# While SDM does not answer: twice the interval after each failed round, up to this (or the interval if longer).
-UNREACHABLE_BACKOFF_MAX = 60.0
-# Rollback status words that mean "no rollback yet": SDM shows Unknown on a task that was never rolled back.
-IDLE_ROLLBACK_STATES = frozenset(
-    normalise_state(word) for word in ('', 'Unknown', 'None', 'NotStarted', 'N/A', 'NotApplicable')
-)
-
-# Change types, in the order one poll of a task emits them.
-APPEARED = 'appeared'
-STATUS_CHANGED = 'status_changed'
-DEVICES_PROGRESSED = 'devices_progressed'
-FINISHED = 'finished'
-ROLLBACK_STARTED = 'rollback_started'
-ROLLBACK_FINISHED = 'rollback_finished'
-COMMITTED = 'committed'
-RELEASED = 'released'
-VANISHED = 'vanished'
-SDM_UNREACHABLE = 'sdm_unreachable'
-SDM_REACHABLE = 'sdm_reachable'
-
-
-# Options -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Option:
-    """One option of the source: its type, default and environment fallback (as documented above)."""
-
-    kind: str
-    default: Any = None
-    env: Optional[str] = None
-    choices: Tuple[str, ...] = ()
-
-
-OPTIONS = {
-    'url': Option('str', env='SDM_URL'),
-    'username': Option('str', env='SDM_USERNAME'),
-    'password': Option('str', env='SDM_PASSWORD'),
-    'validate_certs': Option('bool', True, env='SDM_VALIDATE_CERTS'),
-    'ca_path': Option('path', env='SDM_CA_PATH'),
-    'request_timeout': Option('float', 30.0),
-    'api_version': Option('str', 'v1.3'),
-    'body_format': Option('str', 'xml', choices=('xml', 'json')),
-    'record_dir': Option('path', env='SDM_RECORD_DIR'),
-    'record_placeholders': Option('bool', False, env='SDM_RECORD_PLACEHOLDERS'),
-    'interval': Option('float', 10.0),
-    'task_ids': Option('list'),
-    'emit_initial_state': Option('bool', True),
-    'success_states': Option('list', list(DEFAULT_SUCCESS_STATES)),
-    'failure_states': Option('list', list(DEFAULT_FAILURE_STATES)),
-    'rollback_success_states': Option('list', list(DEFAULT_ROLLBACK_SUCCESS_STATES)),
-    'rollback_failure_states': Option('list', list(DEFAULT_ROLLBACK_FAILURE_STATES)),
-}
-REQUIRED = ('url', 'username', 'password')
-_TRUE = frozenset(('1', 'true', 'yes', 'on', 'y', 't'))
-_FALSE = frozenset(('0', 'false', 'no', 'off', 'n', 'f'))
-
-
-def _input_error(name: str, problem: str) -> SdmInputError:
-    return SdmInputError('ocsdm.route_manager.route_updates: option %s %s' % (name, problem))
-
-
-def _convert(name: str, option: Option, value: Any) -> Any:
-    """A value of the rulebook (or the environment) as the option's type; rulebook templating may give strings,
-    and turns a string of digits (a numeric password, say) into a number, which is taken back as text."""
-    if option.kind in ('str', 'path'):
-        value = _text(value)
-        if not isinstance(value, str):
-            raise _input_error(name, 'must be a string, got %s' % type(value).__name__)
-        if option.choices and value not in option.choices:
-            raise _input_error(name, 'must be one of %s, got %r' % (', '.join(option.choices), value))
-        return os.path.expanduser(value) if option.kind == 'path' else value
-    if option.kind == 'bool':
-        text = str(value).strip().lower()
-        if isinstance(value, bool) or text in _TRUE | _FALSE:
-            return value if isinstance(value, bool) else text in _TRUE
-        raise _input_error(name, 'must be true or false, got %r' % (value,))
-    if option.kind == 'float':
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = float('nan')
-        if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
-            raise _input_error(name, 'must be a number of seconds greater than 0, got %r' % (value,))
-        return number
-    return _as_list(name, value)
-
-
-def _text(value: Any) -> Any:
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-def _as_list(name: str, value: Any) -> List[str]:
-    """A list of strings; a comma-separated string is split, as Ansible does for its list options."""
-    items = [part.strip() for part in value.split(',')] if isinstance(value, str) else value
-    if isinstance(items, (list, tuple)):
-        items = [_text(item) for item in items]
-    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-        raise _input_error(name, 'must be a list of strings, got %r' % (value,))
-    return items
-
-
-def read_options(args: Mapping[str, Any], environ: Mapping[str, str]) -> Dict[str, Any]:
-    """Every option from the rulebook's ``args``, then the ``SDM_*`` environment, then the default."""
-    unknown = sorted(name for name in args if name not in OPTIONS and not name.startswith('eda_'))
-    if unknown:
-        raise SdmInputError(
-            'ocsdm.route_manager.route_updates: unknown option%s %s; the options are %s'
-            % ('s' if len(unknown) > 1 else '', ', '.join(unknown), ', '.join(sorted(OPTIONS)))
-        )
-    values: Dict[str, Any] = {}
-    for name, option in OPTIONS.items():
-        value = args.get(name)
-        if value is None and option.env:
-            value = environ.get(option.env) or None
-        if value is None:
-            if name in REQUIRED:
-                raise _input_error(
-                    name, 'is required: set it in the rulebook or in the environment variable %s' % option.env
-                )
-            values[name] = copy.deepcopy(option.default)
-        else:
-            values[name] = _convert(name, option, value)
-    return values
-
-
-@dataclass(frozen=True)
-class SourceSettings:
-    """What the source does, checked before it logs in."""
-
-    connection: ConnectionConfig
-    matcher: StateMatcher
-    interval: float
-    task_ids: Optional[Tuple[str, ...]]
-    emit_initial_state: bool
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, Any], environ: Mapping[str, str]) -> 'SourceSettings':
-        """Raises `SdmInputError` naming the option for anything unusable."""
-        values = read_options(args, environ)
-        if not HAS_REQUESTS:
-            raise SdmInputError('ocsdm.route_manager.route_updates needs the Python package requests')
-        if values['body_format'] == 'xml' and not HAS_LXML:
-            raise SdmInputError(
-                'ocsdm.route_manager.route_updates needs the Python package lxml for body_format xml '
-                '(or set body_format to json)'
-            )
-        try:
-            connection = ConnectionConfig(
-                url=values['url'],
-                username=values['username'],
-                password=values['password'],
-                validate_certs=values['validate_certs'],
-                ca_path=values['ca_path'],
-                request_timeout=values['request_timeout'],
-                api_version=values['api_version'],
-                body_format=values['body_format'],
-                record_dir=values['record_dir'],
-                record_placeholders=values['record_placeholders'],
-            )
-            matcher = StateMatcher(
-                success_states=values['success_states'],
-                failure_states=values['failure_states'],
-                rollback_success_states=values['rollback_success_states'],
-                rollback_failure_states=values['rollback_failure_states'],
-            )
-        except SdmInputError as error:
-            raise SdmInputError('ocsdm.route_manager.route_updates: %s' % error.message) from error
-        task_ids = values['task_ids']
-        if task_ids is not None:
-            task_ids = tuple(dict.fromkeys(task_ids))
-            if not task_ids or not all(task_id.strip() for task_id in task_ids):
-                raise _input_error('task_ids', 'must name at least one task and no empty ID')
-        return cls(connection, matcher, values['interval'], task_ids, values['emit_initial_state'])
-
-
-# What changed: pure functions of two normalised tasks -------------------------------------------
-
-
-def rollback_running(task: Mapping[str, Any]) -> bool:
-    """Whether a rollback is under way: not finished, and the rollback status (or count) shows one started."""
-    if task.get('rollback_finished'):
-        return False
-    count = task.get('rollback_count')
-    started_count = isinstance(count, int) and count > 0
-    return normalise_state(task.get('rollback_status')) not in IDLE_ROLLBACK_STATES or started_count
-
-
-def _device_progress(task: Mapping[str, Any]) -> Tuple[Any, ...]:
-    devices = task.get('devices') or []
-    return (
-        task.get('updated_count'),
-        tuple((device.get('object_id'), device.get('status'), device.get('push_status')) for device in devices),
-    )
-
-
-def changes_on_appearance(task: Mapping[str, Any]) -> List[str]:
-    """The events of a task seen for the first time: it appeared, and whatever its state already says."""
-    changes = [APPEARED]
-    if task.get('finished'):
-        changes.append(FINISHED)
-    if rollback_running(task):
-        changes.append(ROLLBACK_STARTED)
-    if task.get('rollback_finished'):
-        changes.append(ROLLBACK_FINISHED)
-    return changes
-
-
-def changes_between(previous: Mapping[str, Any], current: Mapping[str, Any]) -> List[str]:
-    """What changed from one read of a task to the next; empty when nothing that matters did.
-
-    The read that sees the update finish gives ``finished`` alone: it names the final status and devices.
-    A rollback seen only once it has finished gives ``rollback_finished`` alone.
-    """
-    changes = []
-    finishing = current.get('finished') and not previous.get('finished')
-    if not finishing and previous.get('update_status') != current.get('update_status'):
-        changes.append(STATUS_CHANGED)
-    if not finishing and _device_progress(previous) != _device_progress(current):
-        changes.append(DEVICES_PROGRESSED)
-    if finishing:
-        changes.append(FINISHED)
-    if rollback_running(current) and not rollback_running(previous):
-        changes.append(ROLLBACK_STARTED)
-    if current.get('rollback_finished') and not previous.get('rollback_finished'):
-        changes.append(ROLLBACK_FINISHED)
-    return changes
-
-
-def departure_change(last: Mapping[str, Any]) -> str:
-    """How a task that left the pending list (or is no longer found) ended, from the last state seen."""
-    if last.get('rollback_finished') or rollback_running(last):
-        return RELEASED
-    if last.get('finished'):
-        return COMMITTED
-    return VANISHED
-
-
-def previous_summary(task: Optional[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
-    """The fields of the previous read that the changes are judged on (``None`` for a task seen first)."""
-    if task is None:
-        return None
-    return {
-        key: task.get(key)
-        for key in ('update_status', 'updated_count', 'finished', 'rollback_status', 'rollback_finished')
-    }
-
-
-def _utc_now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
-
-
-def task_event(
-    change: str, task: Mapping[str, Any], previous: Optional[Mapping[str, Any]], sdm_host: str, initial: bool = False
-) -> Dict[str, Any]:
-    """One event about one task, under `EVENT_KEY`; the task is copied, the source keeps its own."""
-    return {
-        EVENT_KEY: {
-            'change': change,
-            'task_id': task.get('task_id'),
-            'task': copy.deepcopy(dict(task)),
-            'previous': previous_summary(previous),
-            'initial': initial,
-            'sdm_host': sdm_host,
-            'seen_at': _utc_now(),
-        }
-    }
-
-
-def sdm_event(change: str, sdm_host: str, **details: Any) -> Dict[str, Any]:
-    """An event about SDM itself (``sdm_unreachable``, ``sdm_reachable``): no task."""
-    body = {
-        'change': change,
-        'task_id': None,
-        'task': None,
-        'previous': None,
-        'initial': False,
-        'sdm_host': sdm_host,
-        'seen_at': _utc_now(),
-    }
-    body.update(details)
-    return {EVENT_KEY: body}
-
-
-# One poll round, in worker threads -------------------------------------------------------------
-
-
-class RoundFailed(Exception):
-    """A poll round read nothing: SDM did not answer, or refused the session. ``error`` is the client's."""
-
-    def __init__(self, error: SdmError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-class _Skipped(Exception):
-    """A read not made because the source is stopping."""
-
-
-@dataclass
-class _TaskWatch:
-    """What the source knows of one task."""
-
-    last: Optional[Dict[str, Any]] = None
-    unreadable: Optional[str] = None  # the message of the failure that is logged for it now
-
-
-@dataclass
-class RoundResult:
-    """The events of one round, in order."""
-
-    events: List[Dict[str, Any]] = field(default_factory=list)
-
-
-class RouteUpdatePoller:
-    """Reads the tasks through one `SdmClient` session and turns what changed into events.
-
-    Synchronous: `poll` and `close` run in the source's session thread, one after the other, never together,
-    so a logout can never race a read that would log in again.
-    """
-
-    def __init__(self, settings: SourceSettings) -> None:
-        self.settings = settings
-        self.client = SdmClient(settings.connection)
-        self.sdm_host = settings.connection.host
-        self.stopping = threading.Event()
-        self._watches: Dict[str, _TaskWatch] = {}
-        self._gone: set = set()  # task_ids mode: seen, then no longer found
-        self._logged: set = set()
-        self._client_warnings_seen = 0
-        self._started = False
-        self._reads = concurrent.futures.ThreadPoolExecutor(
-            max_workers=min(READ_WORKERS, getattr(self.client, 'max_concurrency', READ_WORKERS)),
-            thread_name_prefix='sdm-read',
-        )
-
-    # The round -----------------------------------------------------------------------------------
-
-    def poll(self) -> RoundResult:
-        """One poll round. Raises `RoundFailed` when nothing could be read, `SdmError` when the very first
-        login is refused for a reason that waiting will not cure (wrong password, no rights, wrong URL)."""
-        deadline = Deadline(self.client.clock, self.settings.interval)
-        try:
-            self._log_in(deadline)
-            listed = self._listed_ids(deadline)
-        except SdmError as error:
-            if not self._started and not _worth_retrying(error):
-                raise
-            raise RoundFailed(error) from error
-        finally:
-            self._log_client_warnings()
-        ids = self._ids_to_read(listed)
-        outcomes = self._read_all(ids, deadline)
-        failures = [
-            outcome
-            for outcome in outcomes.values()
-            if isinstance(outcome, SdmError) and not isinstance(outcome, SdmNotFoundError)
-        ]
-        if failures and len(failures) == len(ids):
-            # SDM stopped answering after the pending list (or with task_ids): an outage, not a problem of each task.
-            raise RoundFailed(failures[0])
-        result = RoundResult()
-        departed = set(ids) - set(listed) if listed is not None else set()
-        for task_id in ids:
-            self._take(task_id, outcomes[task_id], task_id in departed, not self._started, result)
-        self._started = True
-        return result
-
-    def _log_in(self, deadline: Deadline) -> None:
-        if not self.client.logged_in:
-            self.client.login(deadline)
-            LOGGER.debug('logged in to SDM %s', self.sdm_host)
-
-    def _listed_ids(self, deadline: Deadline) -> Optional[List[str]]:
-        """The pending list, or ``None`` when the source watches given task IDs."""
-        if self.settings.task_ids is not None:
-            return None
-        return self.client.list_pending_task_ids(deadline)
-
-    def _ids_to_read(self, listed: Optional[List[str]]) -> List[str]:
-        if listed is None:
-            return [task_id for task_id in self.settings.task_ids or () if task_id not in self._gone]
-        # Tasks that left the pending list are read once more: their last change and how they ended.
-        pending = set(listed)
-        return list(listed) + [task_id for task_id in self._watches if task_id not in pending]
-
-    def _read_all(self, ids: Sequence[str], deadline: Deadline) -> Dict[str, Any]:
-        """Each task's normalised state with its warnings, or the `SdmError` its read ended with."""
-        futures = {task_id: self._reads.submit(self._read, task_id, deadline) for task_id in ids}
-        outcomes: Dict[str, Any] = {}
-        for task_id, future in futures.items():
-            try:
-                outcomes[task_id] = future.result()
-            except (_Skipped, concurrent.futures.CancelledError):
-                outcomes[task_id] = _Skipped()
-        return outcomes
-
-    def _read(self, task_id: str, deadline: Deadline) -> Any:
-        if self.stopping.is_set():
-            raise _Skipped()
-        try:
-            return self.client.read_task(task_id, self.settings.matcher, deadline)
-        except SdmError as error:
-            return error
-
-    # What a read means ----------------------------------------------------------------------------
-
-    def _take(self, task_id: str, outcome: Any, left_list: bool, initial: bool, result: RoundResult) -> None:
-        watch = self._watches.get(task_id)
-        if isinstance(outcome, _Skipped):
-            return
-        if isinstance(outcome, SdmNotFoundError):
-            self._not_found(task_id, watch, result)
-            return
-        if isinstance(outcome, SdmError):
-            self._unreadable(task_id, watch, outcome)
-            return
-        task, warnings = outcome
-        self._log_once(warnings)
-        watch = self._readable(task_id, watch)
-        result.events.extend(self._changes(watch, task, initial))
-        watch.last = task
-        if left_list:
-            self._depart(task_id, result)
-
-    def _readable(self, task_id: str, watch: Optional[_TaskWatch]) -> _TaskWatch:
-        if watch is None:
-            watch = self._watches[task_id] = _TaskWatch()
-        elif watch.unreadable is not None:
-            LOGGER.info('route update task %s can be read again', task_id)
-            watch.unreadable = None
-        return watch
-
-    def _changes(self, watch: _TaskWatch, task: Dict[str, Any], initial: bool) -> List[Dict[str, Any]]:
-        if watch.last is None:
-            if initial and not self.settings.emit_initial_state:
-                return []
-            return [task_event(change, task, None, self.sdm_host, initial) for change in changes_on_appearance(task)]
-        return [task_event(change, task, watch.last, self.sdm_host) for change in changes_between(watch.last, task)]
-
-    def _not_found(self, task_id: str, watch: Optional[_TaskWatch], result: RoundResult) -> None:
-        if watch is None or watch.last is None:
-            # Never seen: listed as pending but gone by the time it was read (nothing to tell), or a given ID SDM does not know.
-            self._watches.pop(task_id, None)
-            if self.settings.task_ids is not None:
-                self._log_once(
-                    [
-                        'route update task %s is not known to SDM %s; reading it again every round'
-                        % (task_id, self.sdm_host)
-                    ]
-                )
-            return
-        if self.settings.task_ids is not None:
-            self._gone.add(task_id)
-        self._depart(task_id, result)
-
-    def _depart(self, task_id: str, result: RoundResult) -> None:
-        watch = self._watches.pop(task_id)
-        if watch.last is not None:
-            result.events.append(task_event(departure_change(watch.last), watch.last, watch.last, self.sdm_host))
-
-    def _unreadable(self, task_id: str, watch: Optional[_TaskWatch], error: SdmError) -> None:
-        """A read that failed (not 404): the task keeps its last state and is read again next round; logged once."""
-        if watch is None:
-            watch = self._watches[task_id] = _TaskWatch()
-        message = scrub(error.message, self.settings.connection.password)
-        if watch.unreadable != message:
-            LOGGER.warning('route update task %s cannot be read, trying again every round: %s', task_id, message)
-            watch.unreadable = message
-
-    # Logging and the end ------------------------------------------------------------------------------
-
-    def _log_once(self, messages: Sequence[str]) -> None:
-        for message in messages:
-            if message not in self._logged:
-                self._logged.add(message)
-                LOGGER.warning('%s', scrub(message, self.settings.connection.password))
-
-    def _log_client_warnings(self) -> None:
-        fresh = self.client.warnings[self._client_warnings_seen :]
-        self._client_warnings_seen = len(self.client.warnings)
-        self._log_once(fresh)
-
-    def close(self) -> None:
-        """Stop reading, log out (a failed logout is logged), close the connections."""
-        self.stopping.set()
-        self._reads.shutdown(wait=True, cancel_futures=True)
-        was_logged_in = self.client.logged_in
-        try:
-            # The client's own exit: logout on every path, then the HTTP session is closed.
-            self.client.__exit__(None, None, None)
-        finally:
-            self._log_client_warnings()
-        if was_logged_in:
-            LOGGER.info('logged out of SDM %s', self.sdm_host)
-
-
-def _worth_retrying(error: SdmError) -> bool:
-    """Whether a failed first round may pass by waiting (SDM down, busy or failing inside) rather than by fixing the
-    settings (wrong password, no rights, wrong URL or API version, a certificate that is not trusted)."""
-    return error.transient or (error.status is not None and error.status >= 500)
-
-
-def scrub(text: str, password: str) -> str:
-    """The text without the password (in every form a server may echo it) or a session cookie."""
-    return hide_secrets(hide_session_cookies(text), [password])
-
-
-# SDM's health: one event when it stops answering, one when it is back --------------------------
-
-
-class Reachability:
-    """Counts failed rounds and gives the delay before the next one (pure; the source emits the events)."""
-
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self.failed_rounds = 0
-        self.since: Optional[float] = None
-
-    def next_delay(self) -> float:
-        if not self.failed_rounds:
-            return self.interval
-        longest = max(self.interval, UNREACHABLE_BACKOFF_MAX)
-        return min(self.interval * 2 ** min(self.failed_rounds, 30), longest)
-
-    def failed(self, now: float) -> bool:
-        """Record a failed round; ``True`` for the first one of an outage (the one to report)."""
-        self.failed_rounds += 1
-        if self.since is None:
-            self.since = now
-            return True
-        return False
-
-    def answered(self, now: float) -> Optional[Tuple[float, int]]:
-        """Record an answered round; the outage's length and failed rounds when it ends one, else ``None``."""
-        if self.since is None:
-            return None
-        outage = (now - self.since, self.failed_rounds)
-        self.since, self.failed_rounds = None, 0
-        return outage
-
 
 # The asyncio side ------------------------------------------------------------------------------
 
@@ -803,7 +255,13 @@ class RouteUpdateSource:
     def __init__(self, queue: Any, settings: SourceSettings) -> None:
         self.queue = queue
         self.settings = settings
-        self.poller = RouteUpdatePoller(settings)
+        self.poller = RouteUpdatePoller(
+            SdmClient(settings.connection),
+            settings.matcher,
+            settings.task_ids,
+            settings.emit_initial_state,
+            settings.interval,
+        )
         self.reachability = Reachability(settings.interval)
         # One thread for the session: rounds and the logout run in it one after the other.
         self._session = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix='sdm-session')
@@ -811,11 +269,7 @@ class RouteUpdateSource:
     async def run(self) -> None:
         """Poll until cancelled (the rulebook stops), then log out; a refused first login ends the source."""
         loop = asyncio.get_running_loop()
-        what = (
-            'tasks %s' % ', '.join(self.settings.task_ids)
-            if self.settings.task_ids
-            else 'the pending route update tasks'
-        )
+        what = 'tasks %s' % ', '.join(self.settings.task_ids) if self.settings.task_ids else 'the pending tasks'
         LOGGER.info('watching %s on SDM %s every %g s', what, self.poller.sdm_host, self.settings.interval)
         try:
             while True:
@@ -828,7 +282,7 @@ class RouteUpdateSource:
     async def poll_round(self) -> float:
         """One round: its events go on the queue; returns the seconds from its start to the next round's."""
         try:
-            result = await asyncio.wrap_future(self._session.submit(self.poller.poll))
+            events: List[Dict[str, Any]] = await asyncio.wrap_future(self._session.submit(self.poller.poll))
         except RoundFailed as failure:
             await self._on_failed_round(failure.error)
             return self.reachability.next_delay()
@@ -843,12 +297,12 @@ class RouteUpdateSource:
                     SDM_REACHABLE, self.poller.sdm_host, unreachable_seconds=round(seconds, 1), failed_rounds=rounds
                 )
             )
-        for event in result.events:
+        for event in events:
             await self.queue.put(event)
         return self.reachability.next_delay()
 
     async def _on_failed_round(self, error: SdmError) -> None:
-        message = scrub(error.message, self.settings.connection.password)
+        message = self.poller.scrub(error.message)
         if self.reachability.failed(time.monotonic()):
             retry_in = self.reachability.next_delay()
             LOGGER.warning(
@@ -856,7 +310,7 @@ class RouteUpdateSource:
                 self.poller.sdm_host,
                 message,
                 retry_in,
-                max(self.settings.interval, UNREACHABLE_BACKOFF_MAX),
+                self.reachability.longest_delay,
             )
             await self.queue.put(sdm_event(SDM_UNREACHABLE, self.poller.sdm_host, error=message, retry_in=retry_in))
         else:
@@ -879,5 +333,5 @@ class RouteUpdateSource:
 
 async def main(queue: Any, args: Dict[str, Any]) -> None:
     """The entry point ansible-rulebook calls: watch SDM's route update tasks until the rulebook stops."""
-    settings = SourceSettings.from_args(args, os.environ)
+    settings = SourceSettings.from_args(args)
     await RouteUpdateSource(queue, settings).run()

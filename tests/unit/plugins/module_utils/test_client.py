@@ -613,6 +613,18 @@ def test_the_session_ids_stay_known_for_scrubbing_after_logout():
     assert client.secrets() == [PASSWORD, 'FIRST.tomcat1', 'FIRST', 'SECOND.tomcat1', 'SECOND']
 
 
+def test_a_long_lived_client_keeps_only_the_live_session_and_the_one_before():
+    """The event source logs in again and again for days: its secret filter must not grow with every login."""
+    logins = iter(range(100000))
+    client, _transport = client_for(lambda call: login_reply('S%06d.tomcat1' % next(logins)))
+    for _login in range(200):
+        client.login()
+        client._scrub('warm the filter')  # pylint: disable=protected-access
+    assert client.secrets() == [PASSWORD, 'S000198.tomcat1', 'S000198', 'S000199.tomcat1', 'S000199']
+    echoed = 'old S000001.tomcat1, previous S000198, live S000199.tomcat1, password %s' % PASSWORD
+    assert client._scrub(echoed) == 'old S000001.tomcat1, previous ********, live ********, password ********'
+
+
 def test_reprs_hide_the_password():
     client, _transport = client_for([])
     assert 'password' not in repr(client.config) and PASSWORD not in repr(client.config)

@@ -18,7 +18,9 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from ansible_collections.ocsdm.route_manager.plugins.module_utils import _poller
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._task_changes import EVENT_KEY
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import PASSWORD
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.simulator_setup import SimulatorHandle
 
@@ -41,9 +43,10 @@ def load_as_script(path: Path) -> Dict[str, Any]:
 
 
 SOURCE = load_as_script(SOURCE_PATH)
-EVENT_KEY = SOURCE['EVENT_KEY']
 
 EVENT_TIMEOUT = 30.0
+# The tests poll every 50 ms (below the floor users get: `_poller.MIN_INTERVAL`), so that rounds pass quickly.
+TEST_INTERVAL_FLOOR = 0.01
 BASE = '/rest/v1.3'
 PENDING_LIST = 'GET %s/routeSets/routeUpdates' % BASE
 
@@ -126,11 +129,15 @@ class SourceRun:
         self.seen: List[Dict[str, Any]] = []
 
     async def __aenter__(self) -> 'SourceRun':
+        self.floor, _poller.MIN_INTERVAL = _poller.MIN_INTERVAL, TEST_INTERVAL_FLOOR
         self.task = asyncio.ensure_future(SOURCE['main'](self.queue, dict(self.args)))
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
-        await self.stop()
+        try:
+            await self.stop()
+        finally:
+            _poller.MIN_INTERVAL = self.floor
 
     async def stop(self) -> None:
         """Cancel the source, as ansible-rulebook does when it stops, and wait for it to end."""
@@ -169,6 +176,11 @@ class SourceRun:
         """Wait until the source has read the pending list ``count`` more times (so that many rounds passed)."""
         start = await self.control(self.sim.requests_to, PENDING_LIST)
         await self.until(lambda: self.sim.requests_to(PENDING_LIST) >= start + count, 'the source polls')
+
+    async def rounds_pass_reading(self, request: str, count: int) -> None:
+        """Wait until the source has made ``request`` ``count`` more times."""
+        start = await self.control(self.sim.requests_to, request)
+        await self.until(lambda: self.sim.requests_to(request) >= start + count, 'the source polls')
 
     async def until(self, condition: Callable[[], bool], what: str) -> None:
         """Poll a condition of the simulator's state (off the loop) until it holds; bounded by EVENT_TIMEOUT."""
