@@ -362,3 +362,37 @@ def test_a_log_line_names_no_secret(sdm, caplog):
     watcher.poll()
     told = '\n'.join(record.getMessage() for record in caplog.records)
     assert 'T2 cannot be read' in told and PASSWORD not in told and 'ABCDEF123' not in told
+
+
+# The estimate of the end (issue 26) ---------------------------------------------------------------------------
+
+
+def progressing(done: int) -> Dict[str, Any]:
+    """T1 with ``done`` of its 10 devices updated."""
+    return task('T1', total_device_count=10, updated_count=done)
+
+
+def test_devices_progressed_carries_the_estimate_once_the_reads_support_one(sdm):
+    watcher = poller(sdm)
+    sdm.tasks = {'T1': progressing(0)}
+    assert changes(watcher.poll()) == [('appeared', 'T1')]
+    seen = []
+    for done in (1, 2, 3):
+        sdm.clock.sleep(60)  # one device a minute
+        sdm.tasks = {'T1': progressing(done)}
+        events = watcher.poll()
+        assert changes(events) == [('devices_progressed', 'T1')]
+        seen.append(events[0]['sdm_route_update']['estimated_seconds_left'])
+    # the first new count is one point, not yet an estimate; then 7 devices left at a minute each
+    # the first new count is one progress point, not yet an estimate; then about a minute a device still to come
+    assert seen == [None, 450, 390]
+
+
+def test_no_estimate_when_the_counts_go_backwards(sdm):
+    watcher = poller(sdm)
+    for done in (0, 1, 2, 3, 1):
+        sdm.tasks = {'T1': progressing(done)}
+        events = watcher.poll()
+        sdm.clock.sleep(60)
+    assert changes(events) == [('devices_progressed', 'T1')]
+    assert events[0]['sdm_route_update']['estimated_seconds_left'] is None
