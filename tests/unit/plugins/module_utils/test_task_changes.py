@@ -42,7 +42,7 @@ RUNNING = normalised()
 
 
 def test_the_order_sdm_lists_the_devices_in_changes_nothing():
-    reordered = dict(RUNNING, devices=list(reversed(RUNNING['devices'])))
+    reordered = dict(RUNNING, devices=RUNNING['devices'][::-1])
     assert device_progress(reordered) == device_progress(RUNNING)
     assert changes_between(RUNNING, reordered) == []
 
@@ -54,7 +54,7 @@ def test_a_device_that_moves_is_progress():
 
 def test_odd_device_lists_do_not_break_the_comparison():
     odd = dict(RUNNING, devices=[None, 'x', {'object_id': 3}, {'status': None}])
-    assert changes_between(odd, dict(odd, devices=list(reversed(odd['devices'])))) == []
+    assert changes_between(odd, dict(odd, devices=odd['devices'][::-1])) == []
     assert device_progress(dict(RUNNING, devices=None)) == (1, ())
 
 
