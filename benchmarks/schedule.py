@@ -126,10 +126,16 @@ class ScriptedTask:
         done = sum(1 for when in self.finishes if when <= now)
         finished = done == len(self.finishes)
         self.reads.append((now, finished))
+        # each device says where it is, as SDM's device list does: a success needs that evidence
+        devices = [
+            {"objectId": "D%d" % number, "status": "Completed" if when <= now else "InProgress"}
+            for number, when in enumerate(self.finishes)
+        ]
         raw = {
             "updateStatus": "Completed" if finished else "InProgress",
             "totalDeviceCount": str(len(self.finishes)),
             "updatedCount": str(done),
+            "deviceStatusList": devices,
         }
         return self.normalise(raw, task_id, matcher)
 
