@@ -209,7 +209,9 @@ def _counts(task: _Task) -> List[Tuple[str, Any]]:
 
 
 def _given(value: Any) -> bool:
-    return value is not None and value != ''
+    # A value without text (None, '', ' ', {}, []) says nothing: XML cannot tell an empty object from an empty
+    # string, so JSON's {} must weigh what XML's empty element weighs.
+    return has_text(value)
 
 
 def _whole(value: Any) -> Optional[int]:
