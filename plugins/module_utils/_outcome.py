@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from ._client import task_path
-from ._errors import SdmInputError
+from ._errors import SdmInputError, capitalised
 from ._states import NONE, StateMatcher, normalise_state
 from ._states import SUCCEEDED as SUCCESS_WORD
 from ._states import UNCLEAR as UNKNOWN_WORD
@@ -688,7 +688,7 @@ class Messages:
             '%s report%s neither success nor failure%s.' % (_devices(len(unclear)), _s(len(unclear)), listing)
             if unclear
             else None,
-            '; '.join(evidence_gaps(task)).capitalize() + '.' if evidence_gaps(task) else None,
+            capitalised('; '.join(evidence_gaps(task))) + '.' if evidence_gaps(task) else None,
             'If these words are final, add them to %s or %s.'
             % (options.name('success_states'), options.name('failure_states'))
             if unclear
