@@ -49,7 +49,9 @@ def _check_answer_value(value: Any, where: str, depth: int) -> None:
     if value is None or (isinstance(value, (str, int, float)) and not isinstance(value, bool)):
         return
     if depth <= 0 or not isinstance(value, (dict, list)):
-        problem = "nests too deep" if depth <= 0 else f"expected text, a mapping, a list or null, got {type_name(value)}"
+        problem = (
+            "nests too deep" if depth <= 0 else f"expected text, a mapping, a list or null, got {type_name(value)}"
+        )
         raise ScenarioError(f"{where}: {problem}")
     items = value.items() if isinstance(value, dict) else enumerate(value)
     for name, item in items:

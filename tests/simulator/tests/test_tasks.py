@@ -244,7 +244,11 @@ def test_answer_fields_write_what_sdm_may_send(start_simulator: Callable[..., Si
             {
                 "id": "ID2",
                 "devices": [
-                    {"at": 0, "outcome": "failure", "answer_fields": {"updateFailureMsg": message, "status": "Skipped"}},
+                    {
+                        "at": 0,
+                        "outcome": "failure",
+                        "answer_fields": {"updateFailureMsg": message, "status": "Skipped"},
+                    },
                     {"at": 0, "outcome": "failure", "answer_fields": {"updateFailureMsg": ["LRT rejected", "retry"]}},
                 ],
             },
