@@ -169,7 +169,10 @@ def _device_list(raw: Any, task_id: str) -> List[Dict[str, Any]]:
         return []
     # JSON writers that collapse one-item arrays send a lone object.
     items = raw if isinstance(raw, list) else [raw]
-    return [_device(item, position, task_id) for position, item in enumerate(items, 1) if item != '']
+    if len(items) == 1 and items[0] in ('', {}):
+        return []  # a writer's empty list: one empty element (XML) or object (JSON)
+    # Among other devices, an empty entry is a device that shows nothing, in XML ('') as in JSON ({}).
+    return [_device({} if item == '' else item, position, task_id) for position, item in enumerate(items, 1)]
 
 
 def _status_warnings(task: Dict[str, Any], matcher: StateMatcher) -> List[str]:
