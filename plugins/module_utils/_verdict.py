@@ -210,8 +210,10 @@ def _counts(task: _Task) -> List[Tuple[str, Any]]:
 
 def _given(value: Any) -> bool:
     # A value without text (None, '', ' ', {}, []) says nothing: XML cannot tell an empty object from an empty
-    # string, so JSON's {} must weigh what XML's empty element weighs.
-    return has_text(value)
+    # string, so JSON's {} must weigh what XML's empty element weighs. Text first: it is checked per device.
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and has_text(value)
 
 
 def _whole(value: Any) -> Optional[int]:
