@@ -29,6 +29,7 @@ from ._verdict import (
     evidence_gaps,
     identity,
     not_rolled_back,
+    position_in,
     unidentified_updates,
     updated_devices,
 )
@@ -505,14 +506,16 @@ def counts(task: _Task) -> str:
     )
 
 
-def device_list(devices: List[_Task], shown: int, describe: Any) -> str:
-    """The first ``shown`` devices, ``; ``-separated, then ``... and N more``."""
-    return '; '.join([describe(device) for device in devices[:shown]] + _more(len(devices) - min(shown, len(devices))))
+def device_list(devices: List[_Task], shown: int, describe: Any, task: _Task) -> str:
+    """The first ``shown`` devices, ``; ``-separated, then ``... and N more``; one without an object id is named by
+    its position in the task's list."""
+    named = [describe(device, position_in(task, device)) for device in devices[:shown]]
+    return '; '.join(named + _more(len(devices) - min(shown, len(devices))))
 
 
-def failed_device(device: _Task) -> str:
-    """A failed device: its id, its group and why it failed."""
-    head = '%s:' % identity(device)
+def failed_device(device: _Task, position: Optional[int] = None) -> str:
+    """A failed device: its id (or its position), its group and why it failed."""
+    head = '%s:' % identity(device, position)
     message = short_text(device.get('update_failure_msg'))
     if message:
         return '%s %s' % (head, message)
@@ -522,9 +525,9 @@ def failed_device(device: _Task) -> str:
     return '%s status %s, push status %s, no failure message' % (head, show(status), show(push))
 
 
-def not_rolled_back_device(device: _Task) -> str:
+def not_rolled_back_device(device: _Task, position: Optional[int] = None) -> str:
     """An updated device without a completed rollback."""
-    text = '%s: rollback status %s' % (identity(device), show(device.get('rollback_status')))
+    text = '%s: rollback status %s' % (identity(device, position), show(device.get('rollback_status')))
     reason = short_text(device.get('rollback_failure_msg'))
     return '%s, %s' % (text, reason) if reason else text
 
@@ -631,7 +634,7 @@ class Messages:
         if not failed:
             return None
         shown = self.options.failed_devices_shown
-        listing = ': ' + device_list(failed, shown, failed_device) if shown > 0 else ''
+        listing = ': ' + device_list(failed, shown, failed_device, self.task) if shown > 0 else ''
         return '%s %s%s.' % (_devices(len(failed)), verb, listing)
 
     def success(self, problems: List[str]) -> str:
@@ -681,7 +684,7 @@ class Messages:
         task, options = self.task, self.options
         unclear = task.get('unclear_devices') or []
         shown = options.failed_devices_shown
-        listing = ': ' + device_list(unclear, shown, describe_words) if unclear and shown > 0 else ''
+        listing = ': ' + device_list(unclear, shown, describe_words, task) if unclear and shown > 0 else ''
         return _sentences(
             'Route update task %s is UNCLEAR: SDM reports %s, %s, but its answer does not show that every device took '
             'the update.' % (options.task_id, show(task.get('update_status')), counts(task)),
@@ -727,7 +730,7 @@ class Messages:
             head = 'No rollback has finished'
         shown = self.options.failed_devices_shown
         listing = (
-            ' Not rolled back: %s.' % device_list(missing, shown, not_rolled_back_device)
+            ' Not rolled back: %s.' % device_list(missing, shown, not_rolled_back_device, task)
             if missing and shown > 0
             else ''
         )

@@ -157,7 +157,8 @@ def unidentified_updates(task: _Task, matcher: StateMatcher) -> List[str]:
                 _s(len(unknown)),
                 '' if len(unknown) != 1 else 's',
                 'they' if len(unknown) != 1 else 'it',
-                '; '.join(describe_words(device) for device in unknown[:5]) + ('; ...' if len(unknown) > 5 else ''),
+                '; '.join(describe_words(device, position_in(task, device)) for device in unknown[:5])
+                + ('; ...' if len(unknown) > 5 else ''),
             )
         )
     named = len(updated_devices(task, matcher))
@@ -183,13 +184,13 @@ def device_outcome(device: _Device, matcher: StateMatcher) -> str:
     return verdict
 
 
-def describe_words(device: _Device) -> str:
+def describe_words(device: _Device, position: Optional[int] = None) -> str:
     """``D1 (group G1): status NotStarted, push status (empty)``: a device by its identity and its words."""
     words = 'status %s' % show(device.get('status'), 60)
     push = device.get('push_status')
     if _given(push) and push != device.get('status'):
         words += ', push status %s' % show(push, 60)
-    return '%s: %s' % (identity(device), words)
+    return '%s: %s' % (identity(device, position), words)
 
 
 def identity(device: _Device, position: Optional[int] = None) -> str:
@@ -197,6 +198,16 @@ def identity(device: _Device, position: Optional[int] = None) -> str:
     object_id = device.get('object_id')
     name = show(object_id, 60) if _given(object_id) else 'device %s' % (position if position else '?')
     return '%s (group %s)' % (name, show(device.get('device_group_id'), 60))
+
+
+def position_in(task: _Task, device: _Device) -> Optional[int]:
+    """The device's position in SDM's list (from 1) when it has no object id to be named by; else ``None``."""
+    if _given(device.get('object_id')):
+        return None
+    listed = _devices(task)
+    # failed_devices and unclear_devices hold the listed devices, or equal copies once the task went through JSON
+    same = next((position for position, other in enumerate(listed, 1) if other is device), None)
+    return same or next((position for position, other in enumerate(listed, 1) if other == device), None)
 
 
 def _devices(task: _Task) -> List[_Device]:
