@@ -461,3 +461,20 @@ def test_counterexample_empty_device_entry_is_a_device_that_shows_nothing(empty)
     task = task_of([sdm_device('D1'), empty], totalDeviceCount=None, updatedCount=None)
     assert (task['verdict'], len(task['devices']), len(task['unclear_devices'])) == (UNCLEAR, 2, 1)
     assert task_of([empty], totalDeviceCount=None, updatedCount=None)['devices'] == []
+
+
+def test_counterexample_messages_name_devices_without_object_id_by_position():
+    """The messages said ``device ? (group G1)`` for every device without an object id: which one was it?"""
+    devices = [
+        sdm_device(None, deviceGroupId='G1'),
+        sdm_device(None, 'Failed', deviceGroupId='G1', updateFailureMsg='LRT rejected'),
+        sdm_device(None, 'NotStarted', deviceGroupId='G1'),
+    ]
+    _plan, failed = wait(task_of(devices, update='Failed'), rollback_on_failure=True)
+    assert '1 device failed: device 2 (group G1): LRT rejected.' in failed.message
+    assert 'Not rolled back: device 1 (group G1): rollback status (empty).' in failed.message
+    _plan, unclear = wait(task_of(devices[:1] + devices[2:]))
+    assert 'neither success nor failure: device 2 (group G1): status NotStarted.' in unclear.message
+    task = task_of([devices[0], sdm_device(None, 'Deployed', deviceGroupId='G1')], update='Failed', updatedCount='2')
+    assert 'device 2 (group G1): status Deployed' in unidentified_updates(task, MATCHER)[0]
+    assert 'device ?' not in failed.message + unclear.message

@@ -70,6 +70,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._verdict impor
     device_verdict,
     evidence_gaps,
     identity,
+    position_in,
 )
 from ansible_collections.ocsdm.route_manager.tests.unit.extensions.eda.plugins.event_source.source_helpers import (
     EVENT_KEY,
@@ -372,10 +373,11 @@ def check_wait(task: Dict[str, Any], matcher: StateMatcher) -> None:
     assert outcome.result == {RUNNING: TIMED_OUT}.get(verdict, verdict)
     assert outcome.rollback == task['rollback_verdict']
     assert isinstance(outcome.message, str) and outcome.message
+    assert 'device ?' not in outcome.message, 'a device without an object id is named by its position'
     if verdict == UNCLEAR:
         assert 'Nothing was committed' in outcome.message and 'No rollback was started' in outcome.message
         for device in task['unclear_devices'][:10]:
-            assert identity(device) in outcome.message
+            assert identity(device, position_in(task, device)) in outcome.message
         for gap in evidence_gaps(task):
             assert gap[1:] in outcome.message
 
