@@ -19,7 +19,7 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from ._decode import shortened
-from ._text import show
+from ._text import short_text, show
 from ._errors import SdmBadAnswerError
 from ._states import RUNNING, SUCCEEDED, UNCLEAR, StateMatcher
 from ._verdict import is_final, judge_devices, rollback_verdict, update_verdict
@@ -141,7 +141,8 @@ def _count(value: Any, field: str, task_id: str, warnings: List[str]) -> Any:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    text = str(value).strip()
+    # an object or a list (a repeated XML element) as its text: {} is as empty as XML's empty element
+    text = (value if isinstance(value, str) else short_text(value, None)).strip()
     if not text:
         return None
     try:
@@ -168,7 +169,10 @@ def _device_list(raw: Any, task_id: str) -> List[Dict[str, Any]]:
         return []
     # JSON writers that collapse one-item arrays send a lone object.
     items = raw if isinstance(raw, list) else [raw]
-    return [_device(item, position, task_id) for position, item in enumerate(items, 1) if item != '']
+    if len(items) == 1 and items[0] in ('', {}):
+        return []  # a writer's empty list: one empty element (XML) or object (JSON)
+    # Among other devices, an empty entry is a device that shows nothing, in XML ('') as in JSON ({}).
+    return [_device({} if item == '' else item, position, task_id) for position, item in enumerate(items, 1)]
 
 
 def _status_warnings(task: Dict[str, Any], matcher: StateMatcher) -> List[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from ._client import task_path
 from ._errors import SdmInputError, capitalised
@@ -29,7 +29,7 @@ from ._verdict import (
     evidence_gaps,
     identity,
     not_rolled_back,
-    positions,
+    position_in,
     unidentified_updates,
     updated_devices,
 )
@@ -512,9 +512,11 @@ def counts(task: _Task) -> str:
     )
 
 
-def device_list(devices: List[_Task], shown: int, describe: Any) -> str:
-    """The first ``shown`` devices, ``; ``-separated, then ``... and N more``."""
-    return '; '.join([describe(device) for device in devices[:shown]] + _more(len(devices) - min(shown, len(devices))))
+def device_list(devices: List[_Task], shown: int, describe: Any, task: _Task) -> str:
+    """The first ``shown`` devices, ``; ``-separated, then ``... and N more``; one without an object id is named by
+    its position in the task's list."""
+    named = [describe(device, position_in(task, device)) for device in devices[:shown]]
+    return '; '.join(named + _more(len(devices) - min(shown, len(devices))))
 
 
 def failed_device(device: _Task, position: Optional[int] = None) -> str:
@@ -645,17 +647,12 @@ class Messages:
         self.matcher = matcher
         self.elapsed = elapsed
 
-    def _named(self, describe: Callable[[_Task, Optional[int]], str]) -> Callable[[_Task], str]:
-        """``describe`` with each device's position in SDM's list, which names a device that has no id."""
-        where = positions(self.task)
-        return lambda device: describe(device, where.get(id(device)))
-
     def _failed_devices(self, verb: str) -> Optional[str]:
         failed = self.task.get('failed_devices') or []
         if not failed:
             return None
         shown = self.options.failed_devices_shown
-        listing = ': ' + device_list(failed, shown, self._named(failed_device)) if shown > 0 else ''
+        listing = ': ' + device_list(failed, shown, failed_device, self.task) if shown > 0 else ''
         return '%s %s%s.' % (_devices(len(failed)), verb, listing)
 
     def success(self, problems: List[str]) -> str:
@@ -706,7 +703,7 @@ class Messages:
         unclear = task.get('unclear_devices') or []
         gaps = evidence_gaps(task)
         shown = options.failed_devices_shown
-        listing = ': ' + device_list(unclear, shown, self._named(describe_words)) if unclear and shown > 0 else ''
+        listing = ': ' + device_list(unclear, shown, describe_words, task) if unclear and shown > 0 else ''
         return _sentences(
             'Route update task %s is UNCLEAR: SDM reports %s, %s, but its answer does not show that every device took '
             'the update.' % (options.task_id, show(task.get('update_status')), counts(task)),
@@ -752,7 +749,7 @@ class Messages:
             head = 'No rollback has finished'
         shown = self.options.failed_devices_shown
         listing = (
-            ' Not rolled back: %s.' % device_list(missing, shown, self._named(not_rolled_back_device))
+            ' Not rolled back: %s.' % device_list(missing, shown, not_rolled_back_device, task)
             if missing and shown > 0
             else ''
         )

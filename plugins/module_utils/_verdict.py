@@ -176,7 +176,8 @@ def unidentified_updates(task: _Task, matcher: StateMatcher) -> List[str]:
                 _s(len(unknown)),
                 '' if len(unknown) != 1 else 's',
                 'they' if len(unknown) != 1 else 'it',
-                '; '.join(describe_words(device) for device in unknown[:5]) + ('; ...' if len(unknown) > 5 else ''),
+                '; '.join(describe_words(device, position_in(task, device)) for device in unknown[:5])
+                + ('; ...' if len(unknown) > 5 else ''),
             )
         )
     named = len(updated_devices(task, matcher))
@@ -218,9 +219,14 @@ def identity(device: _Device, position: Optional[int] = None) -> str:
     return '%s (group %s)' % (name, show(device.get('device_group_id'), 60))
 
 
-def positions(task: _Task) -> Dict[int, int]:
-    """Each device's position in SDM's list (from 1), by the device dict's ``id()``: names a device without an id."""
-    return {id(device): position for position, device in enumerate(_devices(task), 1)}
+def position_in(task: _Task, device: _Device) -> Optional[int]:
+    """The device's position in SDM's list (from 1) when it has no object id to be named by; else ``None``."""
+    if _given(device.get('object_id')):
+        return None
+    listed = _devices(task)
+    # failed_devices and unclear_devices hold the listed devices, or equal copies once the task went through JSON
+    same = next((position for position, other in enumerate(listed, 1) if other is device), None)
+    return same or next((position for position, other in enumerate(listed, 1) if other == device), None)
 
 
 def _devices(task: _Task) -> List[_Device]:
@@ -233,7 +239,11 @@ def _counts(task: _Task) -> List[Tuple[str, Any]]:
 
 
 def _given(value: Any) -> bool:
-    return value is not None and value != ''
+    # A value without text (None, '', ' ', {}, []) says nothing: XML cannot tell an empty object from an empty
+    # string, so JSON's {} must weigh what XML's empty element weighs. Text first: it is checked per device.
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and has_text(value)
 
 
 def _whole(value: Any) -> Optional[int]:

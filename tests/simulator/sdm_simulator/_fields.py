@@ -42,6 +42,22 @@ def _from_text(value: Any, kind: Callable[[str], Any]) -> Any:
     return value
 
 
+ANSWER_DEPTH = 4  # nesting of an answer_fields value
+
+
+def _check_answer_value(value: Any, where: str, depth: int) -> None:
+    if value is None or (isinstance(value, (str, int, float)) and not isinstance(value, bool)):
+        return
+    if depth <= 0 or not isinstance(value, (dict, list)):
+        problem = (
+            "nests too deep" if depth <= 0 else f"expected text, a mapping, a list or null, got {type_name(value)}"
+        )
+        raise ScenarioError(f"{where}: {problem}")
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for name, item in items:
+        _check_answer_value(item, f"{where}.{name}", depth - 1)
+
+
 class Fields:
     """One mapping of a scenario, read key by key; ``finish()`` refuses the keys nobody read."""
 
@@ -129,6 +145,15 @@ class Fields:
                 raise ScenarioError(f"{self.path(key)}.{name}: expected a string, got {type_name(item)}")
             result[str(name)] = str(item)
         return result
+
+    def answer_map(self, key: str) -> Dict[str, Any]:
+        """Fields written into the answer as they are: text, a mapping, a list, or null (the field left out)."""
+        value = self._get(key, {})
+        if not isinstance(value, dict):
+            raise ScenarioError(f"{self.path(key)}: expected a mapping, got {type_name(value)}")
+        for name, item in value.items():
+            _check_answer_value(item, f"{self.path(key)}.{name}", ANSWER_DEPTH)
+        return {str(name): item for name, item in value.items()}
 
     def text_list(self, key: str, default: Any = _REQUIRED) -> List[str]:
         value = self._get(key, default)

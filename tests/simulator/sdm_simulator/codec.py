@@ -56,22 +56,29 @@ def encode(
 def _json_fields(fields: Fields, omit_empty_lists: bool) -> Dict[str, Any]:
     document: Dict[str, Any] = {}
     for key, value in fields.items():
-        if isinstance(value, list):
-            if value or not omit_empty_lists:
-                document[key] = [_json_fields(item, omit_empty_lists) for item in value]
-        else:
-            document[key] = str(value)
+        if isinstance(value, list) and not value and omit_empty_lists:
+            continue
+        document[key] = _json_value(value, omit_empty_lists)
     return document
+
+
+def _json_value(value: Any, omit_empty_lists: bool) -> Any:
+    # a scenario's answer_fields may hold mappings and lists of any value; scalars are strings, as SDM writes them
+    if isinstance(value, dict):
+        return _json_fields(value, omit_empty_lists)
+    if isinstance(value, list):
+        return [_json_value(item, omit_empty_lists) for item in value]
+    return str(value)
 
 
 def _xml_element(tag: str, fields: Fields) -> ET.Element:
     element = ET.Element(tag)
     for key, value in fields.items():
-        if isinstance(value, list):
-            for item in value:
+        for item in value if isinstance(value, list) else [value]:  # a list: the element repeated
+            if isinstance(item, dict):
                 element.append(_xml_element(key, item))
-        else:
-            ET.SubElement(element, key).text = str(value)
+            else:
+                ET.SubElement(element, key).text = str(item)
     return element
 
 

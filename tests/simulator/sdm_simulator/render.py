@@ -36,7 +36,7 @@ def task_details(task: TaskView, date_of: DateOf) -> Dict[str, Any]:
         "updateStatus": task.word(w.UPDATE, task.update),
         "updatedCount": str(task.updated_count),
     }
-    return _sorted(fields, task.spec.extra_fields)
+    return _answer(_sorted(fields, task.spec.extra_fields), task.spec.answer_fields)
 
 
 def device_status(task: TaskView, device: DeviceView, date_of: DateOf) -> Dict[str, Any]:
@@ -60,7 +60,7 @@ def device_status(task: TaskView, device: DeviceView, date_of: DateOf) -> Dict[s
         fields["rollBackDate"] = date_of(device.rolled_back_at)
     if device.rollback == w.FAILED:
         fields["rollBackFailureMsg"] = spec.rollback_failure_msg
-    return _sorted(fields, spec.extra_fields)
+    return _answer(_sorted(fields, spec.extra_fields), spec.answer_fields)
 
 
 def pending_item(task: TaskView, options: ServerOptions, date_of: DateOf) -> Dict[str, Any]:
@@ -90,3 +90,11 @@ def session_document(session: Session, options: ServerOptions, policy: SessionPo
 def _sorted(fields: Dict[str, Any], extra: Dict[str, str]) -> Dict[str, Any]:
     # documented fields win over a scenario's extra field of the same name
     return dict(sorted({**extra, **fields}.items()))
+
+
+def _answer(fields: Dict[str, Any], written: Dict[str, Any]) -> Dict[str, Any]:
+    """A scenario's answer_fields replace the fields as written (None leaves one out): answers SDM may give."""
+    if not written:
+        return fields
+    result = {**fields, **written}
+    return dict(sorted((key, value) for key, value in result.items() if value is not None))

@@ -85,6 +85,7 @@ class DeviceSpec:
     rollback_after: float
     rollback_failure_msg: str
     extra_fields: Dict[str, str]
+    answer_fields: Dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class TaskSpec:
     words: StatusWords
     devices: Tuple[DeviceSpec, ...]
     extra_fields: Dict[str, str]
+    answer_fields: Dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -284,6 +286,7 @@ def _task(fields: Fields, words: StatusWords) -> TaskSpec:
         words=words.merged(check_word_keys(fields.string_map("status_words"), fields.path("status_words"))),
         devices=tuple(devices),
         extra_fields=fields.string_map("extra_fields"),
+        answer_fields=fields.answer_map("answer_fields"),
     )
     _refuse_duplicates([device.object_id for device in devices], fields.path("devices"), "object_id")
     fields.finish()
@@ -327,6 +330,7 @@ def _device(fields: Fields, index: int, task_id: str, start: float, route_set_id
         rollback_after=fields.number("rollback_after", 1.0),
         rollback_failure_msg=fields.text("rollback_failure_msg", "Rollback failed" if rollback == FAILURE else ""),
         extra_fields=fields.string_map("extra_fields"),
+        answer_fields=fields.answer_map("answer_fields"),
     )
     fields.finish()
     return device

@@ -229,3 +229,50 @@ def test_xml_can_be_compact(start_simulator: Callable[..., SimulatorServer]) -> 
     client = SdmSession(start_simulator(minimal_scenario(server={"xml_indent": False})).url, XML)
     client.login()
     assert b"\n" not in client.task("ID1").content
+
+
+def test_answer_fields_write_what_sdm_may_send(start_simulator: Callable[..., SimulatorServer], fmt: str) -> None:
+    """answer_fields replace documented fields: an object, a repeated element (a list), a field left out."""
+    message = {"code": "E42", "text": "LRT rejected"}
+    scenario = minimal_scenario(
+        tasks=[
+            {
+                "id": "ID1",
+                "answer_fields": {"deviceStatusList": None, "rollbackStatus": "N/A"},
+                "devices": [{"at": 0}, {"at": 0}],
+            },
+            {
+                "id": "ID2",
+                "devices": [
+                    {
+                        "at": 0,
+                        "outcome": "failure",
+                        "answer_fields": {"updateFailureMsg": message, "status": "Skipped"},
+                    },
+                    {"at": 0, "outcome": "failure", "answer_fields": {"updateFailureMsg": ["LRT rejected", "retry"]}},
+                ],
+            },
+        ]
+    )
+    client = SdmSession(start_simulator(scenario).url, fmt)
+    client.login()
+    first = task_document(client, "ID1")
+    assert "deviceStatusList" not in first
+    assert (first["rollbackStatus"], first["totalDeviceCount"], first["updatedCount"]) == ("N/A", "2", "2")
+    if fmt == JSON:
+        devices = task_document(client, "ID2")["deviceStatusList"]
+        assert devices[0]["status"] == "Skipped" and devices[0]["pushStatus"] == "Failed"
+        assert devices[0]["updateFailureMsg"] == message
+        assert devices[1]["updateFailureMsg"] == ["LRT rejected", "retry"]
+    else:
+        text = re.sub(r">\s+<", "><", client.task("ID2").text)
+        assert "<status>Skipped</status>" in text
+        assert "<updateFailureMsg><code>E42</code><text>LRT rejected</text></updateFailureMsg>" in text
+        assert "<updateFailureMsg>LRT rejected</updateFailureMsg><updateFailureMsg>retry</updateFailureMsg>" in text
+
+
+def test_answer_fields_are_checked(start_simulator: Callable[..., SimulatorServer]) -> None:
+    from sdm_simulator import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"tasks\[0\]\.answer_fields\.updateStatus: expected text, a mapping"):
+        start_simulator(minimal_scenario(tasks=[{"id": "ID1", "answer_fields": {"updateStatus": True}}]))
