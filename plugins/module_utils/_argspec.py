@@ -15,6 +15,8 @@ from typing import Any, Callable, Dict
 
 from ansible.module_utils.basic import env_fallback
 
+from ._client import DEFAULT_API_VERSION, DEFAULT_REQUEST_TIMEOUT
+from ._decode import JSON, XML
 from ._states import (
     DEFAULT_FAILURE_STATES,
     DEFAULT_ROLLBACK_FAILURE_STATES,
@@ -33,9 +35,9 @@ def connection_spec() -> Spec:
         password=dict(type='str', required=True, no_log=True, fallback=(env_fallback, ['SDM_PASSWORD'])),
         validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['SDM_VALIDATE_CERTS'])),
         ca_path=dict(type='path', fallback=(env_fallback, ['SDM_CA_PATH'])),
-        request_timeout=dict(type='float', default=30.0),
-        api_version=dict(type='str', default='v1.3'),
-        body_format=dict(type='str', default='xml', choices=['xml', 'json']),
+        request_timeout=dict(type='float', default=DEFAULT_REQUEST_TIMEOUT),
+        api_version=dict(type='str', default=DEFAULT_API_VERSION),
+        body_format=dict(type='str', default=XML, choices=[XML, JSON]),
         record_dir=dict(type='path', fallback=(env_fallback, ['SDM_RECORD_DIR'])),
         record_placeholders=dict(type='bool', default=False, fallback=(env_fallback, ['SDM_RECORD_PLACEHOLDERS'])),
     )

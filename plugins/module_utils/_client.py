@@ -89,6 +89,11 @@ _OBJECT_REPR = re.compile(r'<[^<>]* object at 0x[0-9a-fA-F]+>:?\s*|\b\w*Connecti
 # How a server may escape a character when it echoes a secret: the XML entities and JSON's short escapes.
 
 
+# The only API version that has the route-set calls (SDM 8.x and 9.x); the options' defaults come from here.
+DEFAULT_API_VERSION = 'v1.3'
+DEFAULT_REQUEST_TIMEOUT = 30.0
+
+
 @dataclass
 class ConnectionConfig:
     """How to reach and log in to one SDM. ``password`` is left out of the repr."""
@@ -98,8 +103,8 @@ class ConnectionConfig:
     password: str = field(repr=False)
     validate_certs: bool = True
     ca_path: Optional[str] = None
-    request_timeout: float = 30.0
-    api_version: str = 'v1.3'
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    api_version: str = DEFAULT_API_VERSION
     body_format: str = XML
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     retry: RetryPolicy = field(default_factory=RetryPolicy)
