@@ -29,6 +29,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._change_report import file_stem, markdown, report_data
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._fate import committed_after, fate_of, fate_warning
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._argspec import connection_spec, states_spec
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
     ACTION_FAILED,
@@ -191,7 +192,11 @@ class ActionModule(ActionBase):
         answer = self._run_module(INFO_MODULE, args)
         tasks = answer.get('route_updates') or []
         if answer.get('failed') or not tasks:
-            return SliceRead(error=to_text(answer.get('msg') or '').strip() or None, status=answer.get('status'))
+            return SliceRead(
+                error=to_text(answer.get('msg') or '').strip() or None,
+                status=answer.get('status'),
+                transient=bool(answer.get('transient')),
+            )
         return SliceRead(task=tasks[0], polls=int(answer.get('polls') or 0))
 
     def _run_action(self, action: str) -> ActionDone:
@@ -207,16 +212,20 @@ class ActionModule(ActionBase):
         )
         answer = self._run_module(ACTION_MODULE, args)
         changed = bool(answer.get('changed'))
-        if answer.get('failed'):
+        message = to_text(answer.get('msg') or '').strip() or 'the module gave no message'
+        # A failed run that sent the action knows more than "failed": accepted, or outcome unknown (see _fate).
+        fate = fate_of(answer) if answer.get('failed') else None
+        if fate is not None:
+            outcome = fate
+            display.warning(fate_warning(action, options.task_id, fate, message))
+        elif answer.get('failed'):
             outcome = ACTION_FAILED
         elif changed:
             outcome = WOULD_SEND if self._task.check_mode else SENT
         else:
             outcome = ALREADY_DONE
-        message = to_text(answer.get('msg') or '').strip() or 'the module gave no message'
-        record = ActionRecord(
-            action, outcome, changed, bool(answer.get('committed', False)), message, answer.get('elapsed')
-        )
+        committed = committed_after(action, fate, bool(answer.get('committed', False)))
+        record = ActionRecord(action, outcome, changed, committed, message, answer.get('elapsed'))
         task = answer.get('route_update')
         return ActionDone(record, task if isinstance(task, dict) else None)
 

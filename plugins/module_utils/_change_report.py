@@ -23,6 +23,7 @@ from ._outcome import (
     not_rolled_back,
     updated_devices,
 )
+from ._fate import committed_text
 from ._states import StateMatcher
 
 REPORT_VERSION = 1
@@ -174,7 +175,7 @@ def _summary_table(report: Dict[str, Any]) -> List[str]:
             ),
         ),
         ('Rollback checks', _word(rollback['checks'])),
-        ('Committed', 'yes' if report['committed'] else 'no'),
+        ('Committed', _cell(committed_text(report['committed'], report['actions']))),
         ('Started (UTC)', timings['started']),
         ('Ended (UTC)', timings['ended']),
         ('Elapsed', '%s s' % timings['elapsed_seconds']),

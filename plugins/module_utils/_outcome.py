@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Optional
 
 from ._client import task_path
 from ._errors import SdmInputError
+from ._fate import ACTION_UNKNOWN, COMMIT_UNKNOWN, FATE_SENTENCES
 from ._states import SUCCESS, UNKNOWN, StateMatcher, normalise_state
 
 # The outcomes, one per way a wait can end.
@@ -28,7 +29,7 @@ TIMED_OUT = 'timed_out'
 CHECK_FAILED = 'check_failed'
 COMMIT_FAILED = 'commit_failed'
 ERROR = 'error'
-RESULTS = (SUCCEEDED, FAILED, TIMED_OUT, CHECK_FAILED, COMMIT_FAILED, ERROR)
+RESULTS = (SUCCEEDED, FAILED, TIMED_OUT, CHECK_FAILED, COMMIT_FAILED, COMMIT_UNKNOWN, ERROR)
 
 # How the update itself ended, before any commit or rollback.
 UPDATE_SUCCEEDED = 'succeeded'
@@ -167,7 +168,7 @@ class ActionRecord:
     action: str
     result: str
     changed: bool
-    committed: bool
+    committed: Optional[bool]  # None: a Commit whose outcome is unknown (see _fate)
     message: str
     elapsed: Optional[float] = None
 
@@ -213,8 +214,12 @@ class WaitRecord:
         return next((record for record in self.actions if record.action == name), None)
 
     @property
-    def committed(self) -> bool:
-        return any(record.action == 'commit' and record.committed for record in self.actions)
+    def committed(self) -> Optional[bool]:
+        """Whether the task is committed as far as known; ``None`` after a Commit whose outcome is unknown."""
+        commits = [record.committed for record in self.actions if record.action == 'commit']
+        if any(commits):
+            return True
+        return None if None in commits else False
 
 
 # --- the decisions on the way ------------------------------------------------------------------------
@@ -477,6 +482,8 @@ def _result(record: WaitRecord, ended: str, problems: List[str]) -> str:
     commit = record.action('commit')
     if commit is not None and commit.result == ACTION_FAILED:
         return COMMIT_FAILED
+    if commit is not None and commit.result == ACTION_UNKNOWN:
+        return COMMIT_UNKNOWN
     return SUCCEEDED
 
 
@@ -633,7 +640,8 @@ _ACTION_SENTENCES = {
 def _action_sentence(record: Optional[ActionRecord]) -> Optional[str]:
     if record is None:
         return None
-    return _ACTION_SENTENCES[record.action][record.result].format(message=_clause(record.message))
+    sentences = dict(_ACTION_SENTENCES[record.action], **FATE_SENTENCES[record.action])
+    return sentences[record.result].format(message=_clause(record.message))
 
 
 class Messages:

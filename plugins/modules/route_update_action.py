@@ -347,7 +347,7 @@ def fail_after_start(module: SdmModule, runner: ActionRunner, err: SdmError, sta
         changed=runner.sent,
         route_update=runner.last_task,
         elapsed=round(time.monotonic() - started, 3),
-        **dict(what_is_known(runner), **result)
+        **dict(what_is_known(runner), **result),
     )
 
 

@@ -138,7 +138,10 @@ def test_other_errors_keep_their_wording():
         (503, 'SDM sdm.example.com:8443 is unavailable: it did not answer within the retries allowed'),
         (502, 'SDM sdm.example.com:8443 is unavailable: it did not answer within the retries allowed'),
         (504, 'SDM sdm.example.com:8443 is unavailable: it did not answer within the retries allowed'),
-        (429, 'SDM sdm.example.com:8443 is busy: it asked to try again later, and the retries allowed did not get an answer'),
+        (
+            429,
+            'SDM sdm.example.com:8443 is busy: it asked to try again later, and the retries allowed did not get an answer',
+        ),
         (400, 'SDM sdm.example.com:8443 refused the request'),
         (500, 'SDM sdm.example.com:8443 failed to handle the request (server error)'),
     ],
