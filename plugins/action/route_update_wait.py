@@ -22,6 +22,7 @@ from dataclasses import fields
 from typing import Any, Dict, Optional
 
 from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.executor import module_common
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
@@ -160,19 +161,45 @@ class ActionModule(ActionBase):
         return module_args
 
     def _module_defaults(self) -> Dict[str, Any]:
-        """module_defaults of the action group and of this action's own name (the latter wins), templated.
+        """module_defaults of this action, resolved as ansible-core resolves them for a module: every action group
+        that holds this action (groups of other collections that extend ``ocsdm.route_manager.sdm`` included), then
+        the action's own name, which wins; templated.
 
         Ansible fills a task's unset options from module_defaults itself, but an option the task sets to
         null (as the role does for an unset variable) stays null: this finds what it would have had.
         """
+        action = self._task.resolved_action or NAME
+        resolve = getattr(module_common, '_get_action_arg_defaults', None)
+        engine = getattr(self._templar, '_engine', None)
+        if resolve is not None and engine is not None:  # ansible-core 2.19 and later
+            # as ansible-core's _apply_action_arg_defaults: the values are templated after the lookup
+            return self._templar.template(dict(resolve(action, self._task, engine)))
+        legacy = getattr(module_common, 'get_action_args_with_defaults', None)
+        if legacy is not None:  # ansible-core 2.16 to 2.18
+            return dict(
+                legacy(action, {}, self._task.module_defaults, self._templar, action_groups=self._action_groups())
+            )
+        return self._defaults_of_groups(action)
+
+    def _action_groups(self) -> Dict[str, Any]:
+        """The play's action groups: action name -> the names of the groups that hold it (extended groups too)."""
+        play = getattr(getattr(self._task, '_parent', None), '_play', None)
+        groups = getattr(play, '_action_groups', None)
+        return groups if isinstance(groups, dict) else {NAME: [ACTION_GROUP.split('/', 1)[1]]}
+
+    def _defaults_of_groups(self, action: str) -> Dict[str, Any]:
+        """What ansible-core's resolution does, for a version that offers none of its functions."""
         entries: Dict[str, Any] = {}
         for layer in self._task.module_defaults or []:
             # as Ansible merges them: an inner block's entry for a name replaces the outer one
             entries.update(layer if isinstance(layer, dict) else {})
+        names = self._action_groups().get(action, [])
         merged: Dict[str, Any] = {}
-        for key in (ACTION_GROUP, NAME):
-            if isinstance(entries.get(key), dict):
-                merged.update(entries[key])
+        for key, value in entries.items():
+            if key.startswith('group/') and key[len('group/') :] in names and isinstance(value, dict):
+                merged.update(value)
+        if isinstance(entries.get(action), dict):
+            merged.update(entries[action])
         return self._templar.template(merged) if merged else merged
 
     # -- reading and acting --
