@@ -13,11 +13,12 @@ the lines and writes the report.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import secrets
 import shutil
-import tempfile
 from dataclasses import fields
 from typing import Any, Dict, Optional
 
@@ -359,7 +360,7 @@ class ActionModule(ActionBase):
             return files
         data = report_data(options, record, outcome, timing, matcher)
         try:
-            os.makedirs(folder, mode=0o755, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)  # 0777 less the umask, as mkdir -p
             _write(files['json'], json.dumps(data, indent=2, sort_keys=True) + '\n')
             _write(files['markdown'], markdown(data, os.path.basename(files['json'])))
         except OSError as err:
@@ -376,16 +377,28 @@ def _warning_text(warning: Any) -> str:
 
 
 def _write(path: str, content: str) -> None:
-    """Write a whole file or nothing: a reader never sees half a report."""
+    """Write a whole file or nothing: a reader never sees half a report.
+
+    The file is created with mode 0666 less the process umask, as any file a user's tool writes (``umask 027``
+    keeps reports from other users); a link planted under the temporary name is not followed.
+    """
     folder = os.path.dirname(path)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix='.%s.' % os.path.basename(path))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
+    for _attempt in range(100):
+        temporary = os.path.join(folder, '.%s.%s' % (os.path.basename(path), secrets.token_hex(6)))
+        try:
+            handle = os.open(temporary, flags, 0o666)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise FileExistsError(errno.EEXIST, 'no free temporary name', folder)
     try:
         with os.fdopen(handle, 'w', encoding='utf-8') as stream:
             stream.write(content)
-        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
-        if os.path.exists(temporary):
+        if os.path.lexists(temporary):
             os.unlink(temporary)
         raise
 

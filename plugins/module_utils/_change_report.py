@@ -113,13 +113,26 @@ def device_rows(task: Dict[str, Any], matcher: StateMatcher) -> List[Dict[str, A
 # --- Markdown --------------------------------------------------------------------------------------
 
 
+# What SDM's text must not do in a table cell: end the row (line breaks), end the cell (|), start a link or an image
+# ([ ]), start code (`), or be read as HTML (< >). Backslashes first, so the escapes stay escapes.
+_LINE_BREAKS = re.compile(r'[\r\n\v\f\x85\u2028\u2029]+')
+_CELL_ESCAPES = {
+    '\\': '\\\\',
+    '|': '\\|',
+    '[': '\\[',
+    ']': '\\]',
+    '`': '\\`',
+    '<': '&lt;',
+    '>': '&gt;',
+}
+
+
 def _cell(value: Any) -> str:
     """A value in a Markdown table cell: one line, with the characters that would break the table escaped."""
     if value is None:
         return ''
-    text = re.sub(r'[\r\n]+', ' ', str(value))
-    text = text.replace('\\', '\\\\').replace('|', '\\|').replace('<', '&lt;').replace('>', '&gt;')
-    return text.strip()
+    text = _LINE_BREAKS.sub(' ', str(value))
+    return ''.join(_CELL_ESCAPES.get(char, char) for char in text).strip()
 
 
 def _word(value: Any) -> str:
