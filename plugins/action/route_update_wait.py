@@ -4,9 +4,10 @@
 
 """Action ``ocsdm.route_manager.route_update_wait``: wait for one route update task on the controller.
 
-The wait runs in slices: each slice is one run of ``route_update_info`` on the task's host (so ``delegate_to``
-still decides where SDM is reached from, and a slice costs one login), commits and rollbacks are runs of
-``route_update_action``. Between slices a progress line goes to the screen. Every decision comes from
+The wait runs in slices, with a progress line on the screen between them. When the task runs on the controller
+(the role's ``delegate_to: localhost``), the whole wait is one SDM session in this process
+(``plugin_utils/_session_runner.py``); delegated to another host, each slice is one run of ``route_update_info``
+there and each commit or rollback one run of ``route_update_action`` (one session each). Every decision comes from
 ``module_utils/_outcome.py``, the loop from ``plugin_utils/_wait_run.py``; this file runs the modules, shows
 the lines and writes the report.
 """
@@ -50,6 +51,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome impor
     outcome_fact,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
+from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._session_runner import SessionRunner, can_run_here
 from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._wait_run import ActionDone, SliceRead, WaitRun
 
 display = Display()
@@ -128,10 +130,29 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(input_message([err.message])) from err
         self._options = options
         self._module_args = self._common_module_args(args)
-        run = WaitRun(options, matcher, read=self._read_slice, act=self._run_action, show=self._show)
-        outcome, timing = run.run()
+        self._session = self._one_session(matcher)
+        self._wait = run = WaitRun(options, matcher, read=self._read_slice, act=self._run_action, show=self._show)
+        try:
+            outcome, timing = run.run()
+        finally:
+            # Log out on every path: an outcome, an exception, Ctrl-C (KeyboardInterrupt) or a task timeout.
+            if self._session is not None:
+                self._session.close()
         result.update(self._result(options, run.record, outcome, timing, matcher, args['_fail_on_outcome']))
         return result
+
+    def _one_session(self, matcher: StateMatcher) -> Optional[SessionRunner]:
+        """The wait on one SDM session in this process, when the task runs on the controller; else ``None``: each
+        slice and action is a module run on the task's host (``delegate_to`` another host), one session each.
+
+        Not in this process: a connection other than local as this user, a task ``environment`` (it is meant for
+        the modules' process), or a Python without the client's libraries."""
+        environment = any(self._task.environment or [])  # inherited as [{}] when nobody set one
+        if not self._runs_here() or environment or not can_run_here(self._module_args):
+            display.vvv('%s: each read and action is a module run on %s' % (NAME, self._host_name()))
+            return None
+        display.vvv('%s: the wait runs on one SDM session in this process' % NAME)
+        return SessionRunner(self._module_args, matcher, bool(self._task.check_mode), self._warn)
 
     # -- arguments --
 
@@ -217,7 +238,7 @@ class ActionModule(ActionBase):
             wait_sleep_max=options.sleep_max,
             fail_on_timeout=False,
         )
-        answer = self._run_module(INFO_MODULE, args)
+        answer = self._run(INFO_MODULE, args)
         tasks = answer.get('route_updates') or []
         if answer.get('failed') or not tasks:
             return SliceRead(
@@ -238,7 +259,7 @@ class ActionModule(ActionBase):
             wait_sleep=options.poll_interval,
             wait_sleep_max=options.sleep_max,
         )
-        answer = self._run_module(ACTION_MODULE, args)
+        answer = self._run(ACTION_MODULE, args)
         changed = bool(answer.get('changed'))
         message = to_text(answer.get('msg') or '').strip() or 'the module gave no message'
         # A failed run that sent the action knows more than "failed": accepted, or outcome unknown (see _fate).
@@ -257,6 +278,19 @@ class ActionModule(ActionBase):
         task = answer.get('route_update')
         return ActionDone(record, task if isinstance(task, dict) else None)
 
+    def _run(self, name: str, args: Dict[str, Any]) -> Dict[str, Any]:
+        """The module's work: on the wait's one session when there is one, else a run of the module."""
+        if self._session is None:
+            return self._run_module(name, args)
+        answer = self._session.info(args) if name == INFO_MODULE else self._session.action(args)
+        self._wait.record.sessions = self._session.logins
+        return answer
+
+    def _warn(self, text: str) -> None:
+        if text not in self._warned:
+            self._warned.add(text)
+            display.warning(text)
+
     def _run_module(self, name: str, args: Dict[str, Any]) -> Dict[str, Any]:
         """The module's result; a host that cannot run it gives a failed result, so the wait still ends in an outcome."""
         try:
@@ -266,10 +300,7 @@ class ActionModule(ActionBase):
         if answer.get('unreachable'):
             answer = dict(answer, failed=True)
         for warning in answer.get('warnings') or []:
-            text = _warning_text(warning)
-            if text not in self._warned:
-                self._warned.add(text)
-                display.warning(text)
+            self._warn(_warning_text(warning))
         return answer
 
     def _show(self, line: str) -> None:

@@ -204,10 +204,13 @@ class WaitRecord:
     actions: List[ActionRecord] = field(default_factory=list)
     error: Optional[ReadError] = None
     policy_problem: Optional[str] = None
+    sessions: Optional[int] = None  # SDM sessions counted by a wait on one session (see plugin_utils/_session_runner)
 
     @property
     def logins(self) -> int:
-        """SDM sessions of the run: one per slice that read the task, one per action."""
+        """SDM sessions of the run: as counted on one session, else one per slice that read the task and per action."""
+        if self.sessions is not None:
+            return self.sessions
         return self.slices + len(self.actions)
 
     def action(self, name: str) -> Optional[ActionRecord]:
