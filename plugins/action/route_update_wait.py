@@ -21,7 +21,7 @@ import os
 import secrets
 import shutil
 from dataclasses import fields
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.executor import module_common
@@ -31,6 +31,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._change_report import file_stem, markdown, report_data
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._fate import committed_after, fate_of, fate_warning
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._argspec import connection_spec, states_spec
@@ -130,18 +131,28 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(input_message([err.message])) from err
         self._options = options
         self._module_args = self._common_module_args(args)
-        self._session = self._one_session(matcher)
-        self._wait = run = WaitRun(options, matcher, read=self._read_slice, act=self._run_action, show=self._show)
+        run, outcome, timing = self._wait_for_task(options, matcher, Clock())
+        result.update(self._result(options, run.record, outcome, timing, matcher, args['_fail_on_outcome']))
+        return result
+
+    def _wait_for_task(
+        self, options: WaitOptions, matcher: StateMatcher, clock: Clock
+    ) -> Tuple[WaitRun, Outcome, Timing]:
+        """The wait, its follow-up and its outcome, on one SDM session when there is one (the fault matrix of
+        tests/fault_matrix drives this with the simulator's clock)."""
+        self._session = self._one_session(matcher, clock)
+        self._wait = run = WaitRun(
+            options, matcher, read=self._read_slice, act=self._run_action, show=self._show, clock=clock
+        )
         try:
             outcome, timing = run.run()
         finally:
             # Log out on every path: an outcome, an exception, Ctrl-C (KeyboardInterrupt) or a task timeout.
             if self._session is not None:
                 self._session.close()
-        result.update(self._result(options, run.record, outcome, timing, matcher, args['_fail_on_outcome']))
-        return result
+        return run, outcome, timing
 
-    def _one_session(self, matcher: StateMatcher) -> Optional[SessionRunner]:
+    def _one_session(self, matcher: StateMatcher, clock: Clock) -> Optional[SessionRunner]:
         """The wait on one SDM session in this process, when the task runs on the controller; else ``None``: each
         slice and action is a module run on the task's host (``delegate_to`` another host), one session each.
 
@@ -152,7 +163,7 @@ class ActionModule(ActionBase):
             display.vvv('%s: each read and action is a module run on %s' % (NAME, self._host_name()))
             return None
         display.vvv('%s: the wait runs on one SDM session in this process' % NAME)
-        return SessionRunner(self._module_args, matcher, bool(self._task.check_mode), self._warn)
+        return SessionRunner(self._module_args, matcher, bool(self._task.check_mode), self._warn, clock)
 
     # -- arguments --
 
