@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fault-injection matrix of issue 22, in ONE Python process, on the simulator's clock (not wall time).

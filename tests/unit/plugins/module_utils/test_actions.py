@@ -293,7 +293,7 @@ class ScriptedClient:
         self.calls.append('pending')
         answer = self._next(self.pending)
         if isinstance(answer, BaseException):
-            raise answer
+            fail_with(answer)
         return list(answer)
 
     def send_action(self, task_id: str, action: str, deadline: Any = None) -> None:
