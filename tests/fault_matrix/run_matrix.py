@@ -71,6 +71,7 @@ class SimClock:
         self._control = control
         self._now = 1000.0
         self._wall = time.time()
+        self.interrupt_at: Optional[float] = None
 
     def monotonic(self) -> float:
         return self._now
@@ -79,6 +80,8 @@ class SimClock:
         return self._wall + self._now - 1000.0
 
     def sleep(self, seconds: float) -> None:
+        if self.interrupt_at is not None and self._now - 1000.0 >= self.interrupt_at:
+            raise KeyboardInterrupt  # Ctrl-C of ansible-playbook reaches the worker while it waits
         if seconds > 0:
             self._now += seconds
             self._control("POST", "clock/advance", {"seconds": seconds})
@@ -137,11 +140,14 @@ class Matrix:
 
     # one run of the action's wait ---------------------------------------------------------------------
 
-    def run(self, mode: str, extra: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    def run(
+        self, mode: str, extra: Optional[Dict[str, Any]] = None, interrupt_at: Optional[float] = None
+    ) -> Dict[str, Any]:
         action = self.action
         quiet = Quiet()
         action.display = quiet  # the module's Display: progress lines and warnings kept here
         clock = SimClock(self.control)
+        clock.interrupt_at = interrupt_at
         module = action.ActionModule.__new__(action.ActionModule)  # no Ansible task: the wait's core only
         given = dict(task_id=TASK, url=self.sim.url, username=USER, password=PASSWORD, request_timeout=REQUEST_TIMEOUT)
         if mode == "commit":
@@ -262,6 +268,18 @@ class Matrix:
         result["committed_cell"] = self.action.cell_text(fate)
         return self.problems(mode, result, task, counters)
 
+    def interrupted(self) -> List[str]:
+        """Ctrl-C in the middle of the wait: the KeyboardInterrupt goes through, and the session is logged out first."""
+        self.load("commit", [])
+        try:
+            self.run("commit", interrupt_at=70)
+        except KeyboardInterrupt:
+            counters = self.control("GET", "counters")
+            if (counters["logins"], counters["logouts"], counters["sessions_open"]) != (1, 1, 0):
+                return ["after Ctrl-C: logins %(logins)d, logouts %(logouts)d, open %(sessions_open)d" % counters]
+            return []
+        return ["the interrupt did not reach the caller"]
+
     def two_hours(self) -> List[str]:
         """Two hours of simulator time at the default progress interval: one login and logout, a line every minute."""
         seconds = 7200
@@ -304,6 +322,13 @@ def main(argv: List[str]) -> int:
                         "%-4s %-8s | %-24s | %-17s %s"
                         % ("ok" if not found else "FAIL", mode, step, fault, "; ".join(found))
                     )
+        cells += 1
+        found = matrix.interrupted()
+        passed += not found
+        print(
+            "%-4s Ctrl-C during the wait: logged out, KeyboardInterrupt passed on %s"
+            % ("ok" if not found else "FAIL", "; ".join(found))
+        )
         cells += 1
         found = matrix.two_hours()
         passed += not found
