@@ -17,9 +17,9 @@ description:
     when the update failed, when O(timeout) passed first, or when SDM could not be read.
   - The wait runs on the controller in progress slices, reading the task every O(poll_interval) seconds. When the task
     runs on the controller (C(delegate_to=localhost), a local connection without become and without a task
-    C(environment)), the whole wait, its commit or rollback included, is one SDM session in the controller's process:
-    one login, one logout. Otherwise each slice is one run of M(ocsdm.route_manager.route_update_info) on the host of
-    the task (so C(delegate_to) decides where SDM is reached from), one login and one logout each. After each slice
+    C(environment)), the whole wait, its commit or rollback included, is one SDM session in the controller's process
+    (one login, one logout). Otherwise each slice is one run of M(ocsdm.route_manager.route_update_info) on the host of
+    the task (so C(delegate_to) decides where SDM is reached from), with one login and one logout each. After each slice
     that ends with the task still running, a progress line (task id, status, updated and total devices, failed
     devices so far, elapsed time) is shown.
   - The session is logged out on every path (success, failure, timeout, exception, Ctrl-C); a worker killed outright
@@ -54,7 +54,7 @@ options:
   progress_interval:
     description:
       - Length in seconds of one progress slice, followed by one progress line while the task is still running (on a
-        host other than the controller, one module run: one login, one logout). Slices end on a fixed schedule counted from the start, so the progress
+        host other than the controller, one module run with one login and one logout). Slices end on a fixed schedule counted from the start, so the progress
         lines do not drift. A slice ends early when the task finishes. Must be at least 1.
     type: int
     default: 60
@@ -239,7 +239,7 @@ outcome:
         - V(succeeded) (the update succeeded, every check passed, and the commit when asked for went through),
           V(failed) (the update failed), V(timed_out) (O(timeout) passed first), V(check_failed) (a check failed),
           V(commit_failed) (the commit asked for was not sent or SDM refused it), V(commit_unknown) (the commit was sent,
-          its answer was lost and its effect did not show: running again is safe) or V(error) (SDM could not be read).
+          its answer was lost and its effect did not show, so running again is safe) or V(error) (SDM could not be read).
       type: str
       returned: always
       sample: succeeded
@@ -285,8 +285,8 @@ outcome:
     actions:
       description:
         - The commit or rollback tried, each with C(action), C(result) (V(sent), V(already_done), V(would_send) in
-          check mode, V(pending) (SDM accepted it, it could not be read back in time: confirmation pending, never
-          failed), V(unknown) (sent, its answer lost, its effect not seen: running again is safe) or V(failed) (not sent,
+          check mode, V(pending) (SDM accepted it, it could not be read back in time, so its confirmation is pending, never
+          failed), V(unknown) (sent, its answer lost, its effect not seen, so running again is safe) or V(failed) (not sent,
           or refused)), C(changed), C(committed), C(message) and C(elapsed).
       type: list
       elements: dict
