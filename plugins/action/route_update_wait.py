@@ -4,31 +4,36 @@
 
 """Action ``ocsdm.route_manager.route_update_wait``: wait for one route update task on the controller.
 
-The wait runs in slices: each slice is one run of ``route_update_info`` on the task's host (so ``delegate_to``
-still decides where SDM is reached from, and a slice costs one login), commits and rollbacks are runs of
-``route_update_action``. Between slices a progress line goes to the screen. Every decision comes from
+The wait runs in slices, with a progress line on the screen between them. When the task runs on the controller
+(the role's ``delegate_to: localhost``), the whole wait is one SDM session in this process
+(``plugin_utils/_session_runner.py``); delegated to another host, each slice is one run of ``route_update_info``
+there and each commit or rollback one run of ``route_update_action`` (one session each). Every decision comes from
 ``module_utils/_outcome.py``, the loop from ``plugin_utils/_wait_run.py``; this file runs the modules, shows
 the lines and writes the report.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import secrets
 import shutil
-import tempfile
 from dataclasses import fields
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.executor import module_common
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._change_report import file_stem, markdown, report_data
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._fate import committed_after, fate_of, fate_warning
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._argspec import connection_spec, states_spec
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
     ACTION_FAILED,
@@ -47,6 +52,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome impor
     outcome_fact,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
+from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._session_runner import SessionRunner, can_run_here
 from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._wait_run import ActionDone, SliceRead, WaitRun
 
 display = Display()
@@ -125,10 +131,39 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(input_message([err.message])) from err
         self._options = options
         self._module_args = self._common_module_args(args)
-        run = WaitRun(options, matcher, read=self._read_slice, act=self._run_action, show=self._show)
-        outcome, timing = run.run()
+        run, outcome, timing = self._wait_for_task(options, matcher, Clock())
         result.update(self._result(options, run.record, outcome, timing, matcher, args['_fail_on_outcome']))
         return result
+
+    def _wait_for_task(
+        self, options: WaitOptions, matcher: StateMatcher, clock: Clock
+    ) -> Tuple[WaitRun, Outcome, Timing]:
+        """The wait, its follow-up and its outcome, on one SDM session when there is one (the fault matrix of
+        tests/fault_matrix drives this with the simulator's clock)."""
+        self._session = self._one_session(matcher, clock)
+        self._wait = run = WaitRun(
+            options, matcher, read=self._read_slice, act=self._run_action, show=self._show, clock=clock
+        )
+        try:
+            outcome, timing = run.run()
+        finally:
+            # Log out on every path: an outcome, an exception, Ctrl-C (KeyboardInterrupt) or a task timeout.
+            if self._session is not None:
+                self._session.close()
+        return run, outcome, timing
+
+    def _one_session(self, matcher: StateMatcher, clock: Clock) -> Optional[SessionRunner]:
+        """The wait on one SDM session in this process, when the task runs on the controller; else ``None``: each
+        slice and action is a module run on the task's host (``delegate_to`` another host), one session each.
+
+        Not in this process: a connection other than local as this user, a task ``environment`` (it is meant for
+        the modules' process), or a Python without the client's libraries."""
+        environment = any(self._task.environment or [])  # inherited as [{}] when nobody set one
+        if not self._runs_here() or environment or not can_run_here(self._module_args):
+            display.vvv('%s: each read and action is a module run on %s' % (NAME, self._host_name()))
+            return None
+        display.vvv('%s: the wait runs on one SDM session in this process' % NAME)
+        return SessionRunner(self._module_args, matcher, bool(self._task.check_mode), self._warn, clock)
 
     # -- arguments --
 
@@ -159,19 +194,45 @@ class ActionModule(ActionBase):
         return module_args
 
     def _module_defaults(self) -> Dict[str, Any]:
-        """module_defaults of the action group and of this action's own name (the latter wins), templated.
+        """module_defaults of this action, resolved as ansible-core resolves them for a module: every action group
+        that holds this action (groups of other collections that extend ``ocsdm.route_manager.sdm`` included), then
+        the action's own name, which wins; templated.
 
         Ansible fills a task's unset options from module_defaults itself, but an option the task sets to
         null (as the role does for an unset variable) stays null: this finds what it would have had.
         """
+        action = self._task.resolved_action or NAME
+        resolve = getattr(module_common, '_get_action_arg_defaults', None)
+        engine = getattr(self._templar, '_engine', None)
+        if resolve is not None and engine is not None:  # ansible-core 2.19 and later
+            # as ansible-core's _apply_action_arg_defaults: the values are templated after the lookup
+            return self._templar.template(dict(resolve(action, self._task, engine)))
+        legacy = getattr(module_common, 'get_action_args_with_defaults', None)
+        if legacy is not None:  # ansible-core 2.16 to 2.18
+            return dict(
+                legacy(action, {}, self._task.module_defaults, self._templar, action_groups=self._action_groups())
+            )
+        return self._defaults_of_groups(action)
+
+    def _action_groups(self) -> Dict[str, Any]:
+        """The play's action groups: action name -> the names of the groups that hold it (extended groups too)."""
+        play = getattr(getattr(self._task, '_parent', None), '_play', None)
+        groups = getattr(play, '_action_groups', None)
+        return groups if isinstance(groups, dict) else {NAME: [ACTION_GROUP.split('/', 1)[1]]}
+
+    def _defaults_of_groups(self, action: str) -> Dict[str, Any]:
+        """What ansible-core's resolution does, for a version that offers none of its functions."""
         entries: Dict[str, Any] = {}
         for layer in self._task.module_defaults or []:
             # as Ansible merges them: an inner block's entry for a name replaces the outer one
             entries.update(layer if isinstance(layer, dict) else {})
+        names = self._action_groups().get(action, [])
         merged: Dict[str, Any] = {}
-        for key in (ACTION_GROUP, NAME):
-            if isinstance(entries.get(key), dict):
-                merged.update(entries[key])
+        for key, value in entries.items():
+            if key.startswith('group/') and key[len('group/') :] in names and isinstance(value, dict):
+                merged.update(value)
+        if isinstance(entries.get(action), dict):
+            merged.update(entries[action])
         return self._templar.template(merged) if merged else merged
 
     # -- reading and acting --
@@ -188,10 +249,14 @@ class ActionModule(ActionBase):
             wait_sleep_max=options.sleep_max,
             fail_on_timeout=False,
         )
-        answer = self._run_module(INFO_MODULE, args)
+        answer = self._run(INFO_MODULE, args)
         tasks = answer.get('route_updates') or []
         if answer.get('failed') or not tasks:
-            return SliceRead(error=to_text(answer.get('msg') or '').strip() or None, status=answer.get('status'))
+            return SliceRead(
+                error=to_text(answer.get('msg') or '').strip() or None,
+                status=answer.get('status'),
+                transient=bool(answer.get('transient')),
+            )
         return SliceRead(task=tasks[0], polls=int(answer.get('polls') or 0))
 
     def _run_action(self, action: str) -> ActionDone:
@@ -205,20 +270,37 @@ class ActionModule(ActionBase):
             wait_sleep=options.poll_interval,
             wait_sleep_max=options.sleep_max,
         )
-        answer = self._run_module(ACTION_MODULE, args)
+        answer = self._run(ACTION_MODULE, args)
         changed = bool(answer.get('changed'))
-        if answer.get('failed'):
+        message = to_text(answer.get('msg') or '').strip() or 'the module gave no message'
+        # A failed run that sent the action knows more than "failed": accepted, or outcome unknown (see _fate).
+        fate = fate_of(answer) if answer.get('failed') else None
+        if fate is not None:
+            outcome = fate
+            display.warning(fate_warning(action, options.task_id, fate, message))
+        elif answer.get('failed'):
             outcome = ACTION_FAILED
         elif changed:
             outcome = WOULD_SEND if self._task.check_mode else SENT
         else:
             outcome = ALREADY_DONE
-        message = to_text(answer.get('msg') or '').strip() or 'the module gave no message'
-        record = ActionRecord(
-            action, outcome, changed, bool(answer.get('committed', False)), message, answer.get('elapsed')
-        )
+        committed = committed_after(action, fate, bool(answer.get('committed', False)))
+        record = ActionRecord(action, outcome, changed, committed, message, answer.get('elapsed'))
         task = answer.get('route_update')
         return ActionDone(record, task if isinstance(task, dict) else None)
+
+    def _run(self, name: str, args: Dict[str, Any]) -> Dict[str, Any]:
+        """The module's work: on the wait's one session when there is one, else a run of the module."""
+        if self._session is None:
+            return self._run_module(name, args)
+        answer = self._session.info(args) if name == INFO_MODULE else self._session.action(args)
+        self._wait.record.sessions = self._session.logins
+        return answer
+
+    def _warn(self, text: str) -> None:
+        if text not in self._warned:
+            self._warned.add(text)
+            display.warning(text)
 
     def _run_module(self, name: str, args: Dict[str, Any]) -> Dict[str, Any]:
         """The module's result; a host that cannot run it gives a failed result, so the wait still ends in an outcome."""
@@ -229,10 +311,7 @@ class ActionModule(ActionBase):
         if answer.get('unreachable'):
             answer = dict(answer, failed=True)
         for warning in answer.get('warnings') or []:
-            text = _warning_text(warning)
-            if text not in self._warned:
-                self._warned.add(text)
-                display.warning(text)
+            self._warn(_warning_text(warning))
         return answer
 
     def _show(self, line: str) -> None:
@@ -323,7 +402,7 @@ class ActionModule(ActionBase):
             return files
         data = report_data(options, record, outcome, timing, matcher)
         try:
-            os.makedirs(folder, mode=0o755, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)  # 0777 less the umask, as mkdir -p
             _write(files['json'], json.dumps(data, indent=2, sort_keys=True) + '\n')
             _write(files['markdown'], markdown(data, os.path.basename(files['json'])))
         except OSError as err:
@@ -340,16 +419,28 @@ def _warning_text(warning: Any) -> str:
 
 
 def _write(path: str, content: str) -> None:
-    """Write a whole file or nothing: a reader never sees half a report."""
+    """Write a whole file or nothing: a reader never sees half a report.
+
+    The file is created with mode 0666 less the process umask, as any file a user's tool writes (``umask 027``
+    keeps reports from other users); a link planted under the temporary name is not followed.
+    """
     folder = os.path.dirname(path)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix='.%s.' % os.path.basename(path))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
+    for _attempt in range(100):
+        temporary = os.path.join(folder, '.%s.%s' % (os.path.basename(path), secrets.token_hex(6)))
+        try:
+            handle = os.open(temporary, flags, 0o666)
+            break
+        except FileExistsError:
+            continue
+    else:
+        raise FileExistsError(errno.EEXIST, 'no free temporary name', folder)
     try:
         with os.fdopen(handle, 'w', encoding='utf-8') as stream:
             stream.write(content)
-        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
-        if os.path.exists(temporary):
+        if os.path.lexists(temporary):
             os.unlink(temporary)
         raise
 

@@ -228,6 +228,7 @@ class ActionRunner:
         self.last_task: Optional[_Task] = None
         self.warnings = Warnings()
         self._effect_deadline: Optional[Deadline] = None
+        self._confirm = DEFAULT_CONFIRM
 
     def run(
         self,
@@ -242,6 +243,7 @@ class ActionRunner:
         ``confirm`` says how long and how often to look for the action's effect when its answer is lost
         (default: ``wait``, else `DEFAULT_CONFIRM`); with ``wait`` the wait for the result shares that deadline.
         """
+        self._confirm = confirm or wait or DEFAULT_CONFIRM
         decision = self._decide(task_id, action)
         if not decision.send:
             task = self._settle(task_id, action, None if check_mode else wait)
@@ -254,8 +256,17 @@ class ActionRunner:
                 'Check mode: the %s of route update task %s would be sent.' % (word, task_id),
                 False,
             )
-        self._send(task_id, action, confirm or wait or DEFAULT_CONFIRM)
-        task = self._settle(task_id, action, wait)
+        self._send(task_id, action, self._confirm)
+        try:
+            task = self._settle(task_id, action, wait)
+        except SdmError as error:
+            if self.accepted or self.confirmed:
+                # What is known stays known: a read that fails after SDM took the action never makes it "failed".
+                error.with_note(
+                    'SDM %s the %s of route update task %s before that, so its confirmation is pending'
+                    % ('accepted' if self.accepted else 'showed the effect of', word, task_id)
+                )
+            raise
         if self.accepted:
             message = 'SDM accepted the %s of route update task %s.' % (word, task_id)
         else:
@@ -368,7 +379,7 @@ class ActionRunner:
     def _settle(self, task_id: str, action: str, wait: Optional[WaitSettings]) -> Optional[_Task]:
         """The task after the action (read again once it was sent) or, with ``wait``, once its result shows."""
         if wait is None:
-            return self._read(task_id, action) if self.sent else self.last_task
+            return self._read_after_sending(task_id, action, self._confirm) if self.sent else self.last_task
         if self._effect_deadline is not None:
             # The time spent looking for the effect of a lost answer counts against the same wait_timeout.
             wait = WaitSettings(self._effect_deadline.remaining(), wait.sleep, wait.sleep_max)
@@ -376,7 +387,7 @@ class ActionRunner:
             if not self.sent:
                 return self.last_task  # already committed: nothing left to wait for
             self._wait_released(task_id, wait)
-            return self._read(task_id, action)
+            return self._read_after_sending(task_id, action, wait)
         key, target = ('rollback_finished', 'rollback') if action == ROLLBACK else ('finished', 'update')
         if not self.sent and self.last_task is not None and self.last_task.get(key):
             return self.last_task
@@ -399,20 +410,43 @@ class ActionRunner:
         self.last_task = result.tasks[0]
         return self.last_task
 
+    def _read_after_sending(self, task_id: str, action: str, settings: WaitSettings) -> Optional[_Task]:
+        """The task read after the action was sent: a transient fault is retried until the deadline, as the waiter does."""
+        deadline = self._effect_deadline or Deadline(self.clock, settings.timeout)
+        interval = settings.sleep
+        while True:
+            try:
+                return self._read(task_id, action)
+            except SdmError as error:
+                remaining = deadline.remaining()
+                if not error.transient or remaining <= 0:
+                    raise
+            self.clock.sleep(min(interval, remaining))
+            interval = min(interval * GROWTH, settings.sleep_max)
+
     def _wait_released(self, task_id: str, wait: WaitSettings) -> None:
-        """Wait until a committed task has left the pending list: SDM has released its devices."""
+        """Wait until a committed task has left the pending list: SDM has released its devices.
+
+        A read that fails for a transient reason is looked past until the deadline, as the waiter does."""
         deadline = Deadline(self.clock, wait.timeout)
         interval = wait.sleep
         polls = 0
+        failure = ''
         while True:
             polls += 1
-            if task_id not in self.client.list_pending_task_ids():
-                return
+            try:
+                if task_id not in self.client.list_pending_task_ids():
+                    return
+                failure = ''
+            except SdmError as error:
+                if not error.transient:
+                    raise
+                failure = ' (the last read failed: %s)' % error.message
             remaining = deadline.remaining()
             if remaining <= 0:
                 raise SdmWaitTimeout(
-                    'timed out after %s seconds waiting for route update task %s to leave the pending list after its Commit'
-                    % (seconds_text(wait.timeout), task_id),
+                    'timed out after %s seconds waiting for route update task %s to leave the pending list after its Commit%s'
+                    % (seconds_text(wait.timeout), task_id, failure),
                     [self.last_task] if self.last_task else [],
                     polls,
                     deadline.elapsed(),

@@ -13,6 +13,7 @@ import re
 from typing import Any, Dict, List, Optional
 
 from ._outcome import FAILED, WOULD_SEND, Outcome, Timing, WaitOptions, WaitRecord
+from ._fate import committed_text
 from ._states import StateMatcher
 from ._text import EMPTY, count_text, short_text
 from ._verdict import device_outcome, not_rolled_back, updated_devices
@@ -104,11 +105,23 @@ def device_rows(task: Dict[str, Any], matcher: StateMatcher) -> List[Dict[str, A
 # --- Markdown --------------------------------------------------------------------------------------
 
 
+# What SDM's text must not do in a table cell: end the cell (|), start a link or an image ([ ]), start code (`), or be
+# read as HTML (< >); line breaks, which would end the row, are folded before. Backslashes too, so escapes stay escapes.
+_CELL_ESCAPES = {
+    '\\': '\\\\',
+    '|': '\\|',
+    '[': '\\[',
+    ']': '\\]',
+    '`': '\\`',
+    '<': '&lt;',
+    '>': '&gt;',
+}
+
+
 def _cell(value: Any) -> str:
     """A value in a Markdown table cell: one line, with the characters that would break the table escaped."""
-    text = short_text(value, limit=None)
-    text = text.replace('\\', '\\\\').replace('|', '\\|').replace('<', '&lt;').replace('>', '&gt;')
-    return text.strip()
+    text = short_text(value, limit=None)  # one line: short_text folds every line break
+    return ''.join(_CELL_ESCAPES.get(char, char) for char in text).strip()
 
 
 def _word(value: Any) -> str:
@@ -164,7 +177,7 @@ def _summary_table(report: Dict[str, Any]) -> List[str]:
             ),
         ),
         ('Rollback checks', _word(rollback['checks'])),
-        ('Committed', 'yes' if report['committed'] else 'no'),
+        ('Committed', _cell(committed_text(report['committed'], report['actions']))),
         ('Started (UTC)', timings['started']),
         ('Ended (UTC)', timings['ended']),
         ('Elapsed', '%s s' % timings['elapsed_seconds']),

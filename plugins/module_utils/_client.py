@@ -317,6 +317,11 @@ class SdmClient:
     def logged_in(self) -> bool:
         return self._logged_in
 
+    @property
+    def logins(self) -> int:
+        """Sessions this client opened: one per successful login (a 401 mid-run costs one more)."""
+        return self._generation
+
     def warn(self, message: str) -> None:
         """Record a warning once (pollers may hit the same one in every round)."""
         self.warnings.add(message)

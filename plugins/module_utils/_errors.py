@@ -242,11 +242,31 @@ class SdmNotFoundError(SdmError):
         return None
 
 
+# What an answer's status says of SDM, for the headline of a failure (the client retries the first two kinds).
+_BUSY_STATUSES = frozenset((429,))
+_UNAVAILABLE_STATUSES = frozenset((502, 503, 504))
+
+
 class SdmHttpError(SdmError):
-    """Any other answer outside 2xx that is not retried."""
+    """Any other answer outside 2xx, or a transient one (429, 502, 503, 504) after the retries allowed.
+
+    The headline says what the status means: only a 4xx is a refusal; SDM busy (429) or unavailable (502, 503, 504)
+    did not refuse anything, and a 5xx is SDM's own failure.
+    """
 
     def headline(self, target: Target) -> str:
-        return 'SDM %s refused the request%s' % (target.host, self._where())
+        status = self.status
+        if status in _BUSY_STATUSES:
+            what = 'is busy: it asked to try again later, and the retries allowed did not get an answer'
+        elif status in _UNAVAILABLE_STATUSES:
+            what = 'is unavailable: it did not answer within the retries allowed'
+        elif status is not None and 500 <= status < 600:
+            what = 'failed to handle the request (server error)'
+        elif status is not None and 400 <= status < 500:
+            what = 'refused the request'
+        else:
+            what = 'answered the request with an unexpected status'
+        return 'SDM %s %s%s' % (target.host, what, self._where())
 
 
 class SdmActionRefusedError(SdmHttpError):

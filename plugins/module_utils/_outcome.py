@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Optional
 
 from ._client import task_path
 from ._errors import SdmInputError, capitalised
+from ._fate import ACTION_UNKNOWN, COMMIT_UNKNOWN, FATE_SENTENCES
 from ._states import NONE, StateMatcher, normalise_state
 from ._states import SUCCEEDED as SUCCESS_WORD
 from ._states import UNCLEAR as UNKNOWN_WORD
@@ -42,7 +43,7 @@ CHECK_FAILED = 'check_failed'
 COMMIT_FAILED = 'commit_failed'
 ERROR = 'error'
 UNCLEAR = 'unclear'  # the update finished, but SDM's answer shows neither success nor failure
-RESULTS = (SUCCEEDED, FAILED, UNCLEAR, TIMED_OUT, CHECK_FAILED, COMMIT_FAILED, ERROR)
+RESULTS = (SUCCEEDED, FAILED, UNCLEAR, TIMED_OUT, CHECK_FAILED, COMMIT_FAILED, COMMIT_UNKNOWN, ERROR)
 
 # How the update itself ended, before any commit or rollback.
 UPDATE_SUCCEEDED = 'succeeded'
@@ -180,7 +181,7 @@ class ActionRecord:
     action: str
     result: str
     changed: bool
-    committed: bool
+    committed: Optional[bool]  # None: a Commit whose outcome is unknown (see _fate)
     message: str
     elapsed: Optional[float] = None
 
@@ -216,18 +217,25 @@ class WaitRecord:
     actions: List[ActionRecord] = field(default_factory=list)
     error: Optional[ReadError] = None
     policy_problem: Optional[str] = None
+    sessions: Optional[int] = None  # SDM sessions counted by a wait on one session (see plugin_utils/_session_runner)
 
     @property
     def logins(self) -> int:
-        """SDM sessions of the run: one per slice that read the task, one per action."""
+        """SDM sessions of the run: as counted on one session, else one per slice that read the task and per action."""
+        if self.sessions is not None:
+            return self.sessions
         return self.slices + len(self.actions)
 
     def action(self, name: str) -> Optional[ActionRecord]:
         return next((record for record in self.actions if record.action == name), None)
 
     @property
-    def committed(self) -> bool:
-        return any(record.action == 'commit' and record.committed for record in self.actions)
+    def committed(self) -> Optional[bool]:
+        """Whether the task is committed as far as known; ``None`` after a Commit whose outcome is unknown."""
+        commits = [record.committed for record in self.actions if record.action == 'commit']
+        if any(commits):
+            return True
+        return None if None in commits else False
 
 
 # --- the decisions on the way ------------------------------------------------------------------------
@@ -470,6 +478,8 @@ def _result(record: WaitRecord, ended: str, problems: List[str]) -> str:
     commit = record.action('commit')
     if commit is not None and commit.result == ACTION_FAILED:
         return COMMIT_FAILED
+    if commit is not None and commit.result == ACTION_UNKNOWN:
+        return COMMIT_UNKNOWN
     return SUCCEEDED
 
 
@@ -634,7 +644,8 @@ _ACTION_SENTENCES = {
 def _action_sentence(record: Optional[ActionRecord]) -> Optional[str]:
     if record is None:
         return None
-    return _ACTION_SENTENCES[record.action][record.result].format(message=_clause(record.message))
+    sentences = dict(_ACTION_SENTENCES[record.action], **FATE_SENTENCES[record.action])
+    return sentences[record.result].format(message=_clause(record.message))
 
 
 class Messages:

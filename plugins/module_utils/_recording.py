@@ -33,6 +33,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set,
 from urllib.parse import urlsplit
 
 from ._errors import SdmError
+from ._placeholder_ids import identifiers, replace_tokens
+from ._safe_files import NOFOLLOW, FileRefused, check_private, read_bounded
 from ._secrets import REDACTED, SecretFilter
 
 FORMAT = 'ocsdm.route_manager.recording/1'
@@ -47,6 +49,9 @@ MAX_FILES_PER_FOLDER = 20000
 MIN_PASSWORD_LENGTH = 4
 # Shorter cookie values are removed from the cookie headers only.
 MIN_SECRET_LENGTH = 4
+# File names start with the milliseconds from the folder's start, in so many digits (317 years: they keep sorting).
+NAME_DIGITS = 13
+_LEADING_NUMBER = re.compile(r'^([0-9]+)-')
 # An encoded character takes at most 12 characters (%F0%9F%98%80): the tail left out of a body cut short,
 # so that no part of a secret cut in the middle remains.
 ENCODED_CHAR_WIDTH = 12
@@ -73,14 +78,6 @@ _SESSION_IDS = (
     re.compile(r'"sessionId"\s*:\s*"([^"\\]+)"'),
 )
 _UNSAFE_NAME = re.compile(r'[^A-Za-z0-9._-]+')
-# Fields whose values are device ids, and fields whose values name hosts.
-_DEVICE_LIST = re.compile(r'<deviceStatusList\b[^>]*>(.*?)</deviceStatusList\s*>', re.DOTALL)
-_XML_FIELD = re.compile(r'<([A-Za-z_][\w.-]*)>([^<]{1,512})</\1\s*>')
-_DEVICE_FIELDS = {'objectId': 'device', 'deviceId': 'device', 'deviceGroupId': 'group'}
-_GROUP_FIELDS = frozenset(('deviceGroupId',))
-_HOST_FIELD = re.compile(
-    r'(?i)^(?:host|hostname|\w*host(?:name)?|\w*(?:ip)?address|ip|fqdn|\w*devicename|\w*nodename|\w*targetname)$'
-)
 
 
 def cookie_values(header: str) -> List[str]:
@@ -136,10 +133,11 @@ class _BodyTee:
 class _Exchange:
     """One answer being read: its response, its tee, and when its request left."""
 
-    def __init__(self, response: Any, tee: _BodyTee, sent: float) -> None:
+    def __init__(self, response: Any, tee: _BodyTee, sent: float, sent_monotonic: float) -> None:
         self.response = response
         self.tee = tee
-        self.sent = sent
+        self.sent = sent  # wall clock, for the date shown
+        self.sent_monotonic = sent_monotonic  # for the order: a wall clock step cannot reorder a run's files
         self.recorded = False
 
 
@@ -160,8 +158,12 @@ class Recorder:
         self._lock = threading.Lock()
         self._run = secrets.token_hex(3)
         self._started: Optional[float] = None
+        # Where this run's times start, in seconds from the folder's start, and the monotonic time they count from.
+        self._base = 0.0
+        self._origin: Optional[float] = None
         self._key: Optional[bytes] = None
         self._stopped: Optional[str] = None
+        self._latest = -1  # the highest leading number of a file name in the folder when the run started
         self._claimed = 0
         if not isinstance(config.password, str) or len(config.password) < MIN_PASSWORD_LENGTH:
             self._stop(
@@ -176,10 +178,12 @@ class Recorder:
         if self._stopped:
             return response
         try:
+            took = response.elapsed.total_seconds()
             exchange = _Exchange(
                 response,
                 _BodyTee(response.iter_content, self.max_body_bytes),
-                time.time() - response.elapsed.total_seconds(),
+                time.time() - took,
+                time.monotonic() - took,
             )
             response.iter_content = exchange.tee
             close = response.close
@@ -201,7 +205,7 @@ class Recorder:
             return
         exchange.recorded = True
         try:
-            sequence = self._claim(exchange.sent)
+            sequence = self._claim(exchange)
             if sequence is None:
                 return
             document = self.document(exchange, sequence)
@@ -229,7 +233,7 @@ class Recorder:
             'run': self._run,
             'sequence': sequence,
             # concurrent polls may be claimed in another order than they were sent
-            'elapsed': round(max(0.0, exchange.sent - (self._started or exchange.sent)), 3),
+            'elapsed': round(self._elapsed(exchange), 3),
             'at': datetime.fromtimestamp(exchange.sent, timezone.utc)
             .isoformat(timespec='milliseconds')
             .replace('+00:00', 'Z'),
@@ -313,7 +317,7 @@ class Recorder:
             mapping = self._placeholder_map(document)
             for part in (document['request'], document['answer']):
                 for name in ('headers', 'body'):
-                    part[name] = _map_texts(part[name], lambda text: _replace_tokens(text, mapping))
+                    part[name] = _map_texts(part[name], lambda text: replace_tokens(text, mapping))
         return document
 
     # placeholders -------------------------------------------------------------------------------------
@@ -325,7 +329,7 @@ class Recorder:
             found[self.host] = 'host'
         for body in (document['request']['body'], document['answer']['body']):
             if body:
-                found.update(_identifiers(body))
+                found.update(identifiers(body))
         return dict((value, self._placeholder(kind, value)) for value, kind in found.items())
 
     def _placeholder(self, kind: str, value: str) -> str:
@@ -334,13 +338,21 @@ class Recorder:
 
     # files --------------------------------------------------------------------------------------------
 
-    def _claim(self, sent: float) -> Optional[int]:
+    def _elapsed(self, exchange: _Exchange) -> float:
+        """Seconds from the folder's start to the request: this run's start, then its monotonic clock."""
+        origin = exchange.sent_monotonic if self._origin is None else self._origin
+        return self._base + max(0.0, exchange.sent_monotonic - origin)
+
+    def _claim(self, exchange: _Exchange) -> Optional[int]:
         """The sequence number of the next file, or None when this run records no more."""
         with self._lock:
             if self._stopped:
                 return None
             if self._started is None:
-                self._prepare_folder(sent)
+                self._prepare_folder(exchange.sent)
+                # After every file already there, even if the wall clock went back since: names keep their order.
+                self._base = max(exchange.sent - (self._started or exchange.sent), self._latest / 1000.0 + 0.001, 0.0)
+                self._origin = exchange.sent_monotonic
             if self._claimed >= MAX_FILES_PER_RUN:
                 self._stop(
                     'this run reached the limit of %d recorded exchanges; the rest is not recorded' % MAX_FILES_PER_RUN
@@ -353,7 +365,9 @@ class Recorder:
         """The folder, its marker (which a first run writes with the time of its first request) and the placeholder key."""
         if not os.path.isdir(self.folder):
             os.makedirs(self.folder, mode=0o700)
-        if sum(1 for name in os.listdir(self.folder) if name.endswith('.json')) >= MAX_FILES_PER_FOLDER:
+        names = os.listdir(self.folder)
+        self._latest = max([int(found.group(1)) for found in map(_LEADING_NUMBER.match, names) if found] or [-1])
+        if sum(1 for name in names if name.endswith('.json')) >= MAX_FILES_PER_FOLDER:
             raise _Full(
                 'the folder holds %d or more files already; use a new folder for each change window'
                 % MAX_FILES_PER_FOLDER
@@ -381,19 +395,25 @@ class Recorder:
         except (ValueError, KeyError, TypeError):
             raise _Full('%s there is not a recording of this version (%s)' % (MARKER, FORMAT)) from None
         if self.placeholders:
-            self._key = binascii.unhexlify(
-                self._created_once(PLACEHOLDER_KEY, lambda: secrets.token_hex(32) + '\n').strip()
-            )
+            self._key = binascii.unhexlify(self._created_once(PLACEHOLDER_KEY, _new_key, private=True).strip())
         self._started = started
 
-    def _created_once(self, name: str, content: Callable[[], str]) -> str:
-        """The text of a file of the folder, written first by whichever run comes first."""
+    def _created_once(self, name: str, content: Callable[[], str], private: bool = False) -> str:
+        """The text of a file of the folder, written first by whichever run comes first.
+
+        An existing one is read without following a link and without waiting on a FIFO, only when it is a regular
+        file of at most `MAX_READ_BYTES`; with ``private`` (the placeholder key) only when it is this user's, readable
+        by nobody else, with one link and a key's text: a key planted by someone else would make placeholders
+        reversible for them, so the run records nothing rather than use it.
+        """
         path = os.path.join(self.folder, name)
         try:
-            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600)
         except FileExistsError:
-            with open(path, encoding='utf-8') as existing:
-                return existing.read()
+            text, info = read_bounded(path, name)
+            if private:
+                check_private(name, text, info)
+            return text
         text = content()
         with os.fdopen(handle, 'w', encoding='utf-8') as created:
             created.write(text)
@@ -405,7 +425,8 @@ class Recorder:
         where = path.split('/rest/', 1)[-1].split('/', 1)[-1] if '/rest/' in path else path
         slug = _UNSAFE_NAME.sub('_', where).strip('_')[:80] or 'root'
         method = _UNSAFE_NAME.sub('_', request['method'])
-        return '%09d-%s-%04d-%s-%s.json' % (
+        return '%0*d-%s-%04d-%s-%s.json' % (
+            NAME_DIGITS,
             int(document['elapsed'] * 1000),
             self._run,
             document['sequence'],
@@ -417,7 +438,7 @@ class Recorder:
         """Whole or not at all (rename), readable by the owner only."""
         partial = os.path.join(self.folder, '.%s.partial' % name)
         # a new file, never one a link points to (the name holds the run's random id)
-        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o600)
+        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600)
         with os.fdopen(handle, 'w', encoding='utf-8') as out:
             out.write(text)
         os.replace(partial, os.path.join(self.folder, name))
@@ -436,7 +457,7 @@ class Recorder:
             self._warn(message)
 
     def _reason(self, exc: BaseException) -> str:
-        if isinstance(exc, (_Full, SdmError)):
+        if isinstance(exc, (_Full, FileRefused, SdmError)):
             return str(exc)
         if isinstance(exc, OSError) and exc.strerror:
             return exc.strerror
@@ -463,6 +484,10 @@ def attach_recorder(
 
 
 # helpers --------------------------------------------------------------------------------------------------
+
+
+def _new_key() -> str:
+    return secrets.token_hex(32) + '\n'
 
 
 def _set_cookies(response: Any) -> List[str]:
@@ -497,47 +522,3 @@ def _map_texts(value: Any, change: Callable[[str], str]) -> Any:
     if isinstance(value, list):
         return [_map_texts(item, change) for item in value]
     return value
-
-
-def _replace_tokens(text: str, mapping: Dict[str, str]) -> str:
-    """Each value of ``mapping`` replaced where it stands as a whole word (ID3 is left alone inside ID33)."""
-    for value in sorted(mapping, key=len, reverse=True):
-        text = re.sub(r'(?<![\w.-])%s(?![\w-]|\.\w)' % re.escape(value), mapping[value], text)
-    return text
-
-
-def _identifiers(body: str) -> Dict[str, str]:
-    """Device ids and host names in an XML or JSON body: value -> kind (``device``, ``group``, ``host``)."""
-    found: Dict[str, str] = {}
-    stripped = body.lstrip()
-    if stripped.startswith('{') or stripped.startswith('['):
-        try:
-            _json_identifiers(json.loads(body), found, in_devices=False)
-        except ValueError:
-            pass
-        return found
-    for block in _DEVICE_LIST.findall(body):
-        for name, value in _XML_FIELD.findall(block):
-            if name in _DEVICE_FIELDS:
-                found[value.strip()] = _DEVICE_FIELDS[name]
-    for name, value in _XML_FIELD.findall(body):
-        if name in _GROUP_FIELDS:
-            found[value.strip()] = 'group'
-        elif _HOST_FIELD.match(name):
-            found[value.strip()] = 'host'
-    return dict((value, kind) for value, kind in found.items() if value)
-
-
-def _json_identifiers(value: Any, found: Dict[str, str], in_devices: bool) -> None:
-    if isinstance(value, list):
-        for item in value:
-            _json_identifiers(item, found, in_devices)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, str) and item:
-                if key in _GROUP_FIELDS or (in_devices and key in _DEVICE_FIELDS):
-                    found[item] = _DEVICE_FIELDS[key]
-                elif _HOST_FIELD.match(key):
-                    found[item] = 'host'
-            else:
-                _json_identifiers(item, found, in_devices or key == 'deviceStatusList')

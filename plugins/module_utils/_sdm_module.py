@@ -153,6 +153,9 @@ class SdmModule(AnsibleModule):
         kwargs = err.to_fail_kwargs()
         kwargs['msg'] = self.scrubbed(err.describe(self.target()))
         kwargs['changed'] = False
+        if err.transient:
+            # SDM busy or unreachable for now: a caller with time left (the waiting action) may try again.
+            kwargs['transient'] = True
         kwargs.update(extra)
         if isinstance(err, SdmWaitTimeout):
             self.warn_once(err.warnings)

@@ -274,6 +274,29 @@ committed:
   returned: when O(action=commit), and the run did not fail
   type: bool
   sample: true
+sent:
+  description:
+    - Whether the action was sent to SDM in this run (it may have reached SDM even when its answer was lost).
+    - Also returned when the run failed after sending, so that a caller can tell "not sent" from "sent".
+  returned: once the module has logged in to SDM
+  type: bool
+  sample: true
+accepted:
+  description:
+    - Whether SDM answered the action with 2xx.
+    - V(true) with a failed run means that SDM took the action and a read after it failed (for example SDM unavailable
+      for longer than O(wait_timeout)), so its confirmation is pending.
+  returned: once the module has logged in to SDM
+  type: bool
+  sample: true
+confirmed:
+  description:
+    - Whether the answer to the action was lost but the task showed that it took effect.
+    - V(false) together with RV(sent=true) and RV(accepted=false) on a failed run means that the outcome of the action is
+      unknown; running the module again is safe.
+  returned: once the module has logged in to SDM
+  type: bool
+  sample: false
 elapsed:
   description: Seconds the module spent talking to SDM, from login to logout, measured with a monotonic clock.
   returned: success, and on a failure once the module has started to talk to SDM
@@ -296,6 +319,13 @@ status:
   returned: on failure, when SDM answered
   type: int
   sample: 400
+transient:
+  description:
+    - V(true) when the failure may pass by itself (SDM unavailable or busy, a connection reset, no answer in time) after
+      the retries the deadline allowed; a caller with time left may run the module again.
+  returned: on such a failure
+  type: bool
+  sample: true
 url_path:
   description: URL path of the request that made the module fail (never with credentials).
   returned: on failure, when the request got that far
@@ -339,8 +369,17 @@ def fail_after_start(module: SdmModule, runner: ActionRunner, err: SdmError, sta
     module.warn_once(runner.warnings)
     module.warn_once(runner.client.warnings)
     module.fail_from_error(
-        err, changed=runner.sent, route_update=runner.last_task, elapsed=round(time.monotonic() - started, 3), **result
+        err,
+        changed=runner.sent,
+        route_update=runner.last_task,
+        elapsed=round(time.monotonic() - started, 3),
+        **dict(what_is_known(runner), **result),
     )
+
+
+def what_is_known(runner: ActionRunner) -> Dict[str, bool]:
+    """Whether the action was sent, accepted (2xx), or its lost answer's effect seen: the caller reports exactly that."""
+    return dict(sent=runner.sent, accepted=runner.accepted, confirmed=runner.confirmed)
 
 
 def main() -> None:
@@ -371,6 +410,7 @@ def main() -> None:
         result = dict(
             changed=outcome.changed, action=action, task_id=task_id, route_update=outcome.task, msg=outcome.message
         )
+        result.update(what_is_known(runner))
         if action == COMMIT:
             result['committed'] = outcome.committed
         return result

@@ -376,6 +376,13 @@ status:
   returned: on failure, when SDM answered
   type: int
   sample: 403
+transient:
+  description:
+    - V(true) when the failure may pass by itself (SDM unavailable or busy, a connection reset, no answer in time) after
+      the retries the deadline allowed; a caller with time left may run the module again.
+  returned: on such a failure
+  type: bool
+  sample: true
 url_path:
   description: URL path of the request that made the module fail (never with credentials).
   returned: on failure, when the request got that far

@@ -15,11 +15,17 @@ description:
   - Waits until a route update task of Oracle Communications Session Delivery Manager (SDM) has finished, showing a
     progress line at least once every O(progress_interval) seconds, and fails with a message a human can act on
     when the update failed, when O(timeout) passed first, or when SDM could not be read.
-  - The wait runs on the controller in progress slices. Each slice is one run of M(ocsdm.route_manager.route_update_info)
-    on the host of the task (so C(delegate_to) decides where SDM is reached from), with one login, reads every
-    O(poll_interval) seconds, and one logout. After each slice that ends with the task still running, a progress line
-    (task id, status, updated and total devices, failed devices so far, the estimate of the time left when the
-    counts support one, elapsed time) is shown.
+  - The wait runs on the controller in progress slices, reading the task every O(poll_interval) seconds. When the task
+    runs on the controller (C(delegate_to=localhost), a local connection without become and without a task
+    C(environment)), the whole wait, its commit or rollback included, is one SDM session in the controller's process
+    (one login, one logout). Otherwise each slice is one run of M(ocsdm.route_manager.route_update_info) on the host of
+    the task (so C(delegate_to) decides where SDM is reached from), with one login and one logout each. After each slice
+    that ends with the task still running, a progress line (task id, status, updated and total devices, failed
+    devices so far, the estimate of the time left when the counts support one, elapsed time) is shown.
+  - The session is logged out on every path (success, failure, timeout, exception, Ctrl-C); a worker killed outright
+    leaves it to SDM's idle timeout. The session id is never an argument, a result or a log line.
+  - A read that fails for a transient reason (SDM unavailable or busy, a reset, no answer in time), also at a slice
+    boundary, is tried again while the limit leaves time.
   - The sleep between reads grows from O(poll_interval) up to O(poll_interval_max) while no end can be predicted.
     Once the count of finished devices has risen twice, the wait predicts when the last device finishes, and the
     sleep then aims a read just after that moment (never shorter than O(poll_interval), never longer than
@@ -53,8 +59,8 @@ options:
     default: 1800
   progress_interval:
     description:
-      - Length in seconds of one progress slice, which is one module run (one login, one logout) followed by one
-        progress line while the task is still running. Slices end on a fixed schedule counted from the start, so the progress
+      - Length in seconds of one progress slice, followed by one progress line while the task is still running (on a
+        host other than the controller, one module run with one login and one logout). Slices end on a fixed schedule counted from the start, so the progress
         lines do not drift. A slice ends early when the task finishes. Must be at least 1.
     type: int
     default: 60
@@ -169,14 +175,15 @@ attributes:
       - Reads and waits as in a normal run, sends no commit or rollback (it says which one it would send) and writes no report.
 notes:
   - The connection options and the state words work as in the modules. A value given here wins; an option that is not
-    given, or given as V(null) or an empty string, comes from C(module_defaults) (the group
-    C(group/ocsdm.route_manager.sdm) or this action's own name), and else from the E(SDM_URL), E(SDM_USERNAME),
+    given, or given as V(null) or an empty string, comes from C(module_defaults), resolved as ansible-core resolves them
+    for modules (every action group that holds this action, such as C(group/ocsdm.route_manager.sdm) or another
+    collection's group that extends it, then this action's own name), and else from the E(SDM_URL), E(SDM_USERNAME),
     E(SDM_PASSWORD), E(SDM_VALIDATE_CERTS), E(SDM_CA_PATH), E(SDM_RECORD_DIR) and E(SDM_RECORD_PLACEHOLDERS)
     variables of the environment where the modules run. So the role can pass its variables as V(null) when they are
     unset, without hiding C(module_defaults).
   - Limits are measured with a monotonic clock; the times in RV(outcome) and in the report are UTC.
-  - Each slice and each commit or rollback is one SDM session (one login and one logout). RV(outcome.slices) and
-    RV(outcome.actions) count them.
+  - On a host other than the controller each slice and each commit or rollback is one SDM session (one login and one
+    logout); on the controller the whole wait is one. The summary and the report count the logins.
 seealso:
   - module: ocsdm.route_manager.route_update_info
   - module: ocsdm.route_manager.route_update_action
@@ -225,7 +232,7 @@ msg:
   description: The message of the outcome (the summary of a success), or why the change report could not be written.
   returned: always
   type: str
-  sample: "Route update task ID33 succeeded: Completed, 4 of 4 devices updated in 95 s (2 SDM logins)."
+  sample: "Route update task ID33 succeeded: Completed, 4 of 4 devices updated in 95 s (1 SDM login)."
 fails_play:
   description:
     - Whether the outcome fails the task; the same as C(failed), under a name that C(failed_when) does not replace
@@ -244,7 +251,9 @@ outcome:
           V(failed) (the update failed), V(unclear) (the update finished, but SDM's answer does not show that every
           device took it, see RV(ocsdm.route_manager.route_update_info#module:route_updates[].verdict), so nothing is
           committed and no rollback is started), V(timed_out) (O(timeout) passed first), V(check_failed) (a check
-          failed), V(commit_failed) (the commit asked for failed) or V(error) (SDM could not be read).
+          failed), V(commit_failed) (the commit asked for was not sent or SDM refused it), V(commit_unknown) (the
+          commit was sent, its answer was lost and its effect did not show, so running again is safe) or V(error)
+          (SDM could not be read).
       type: str
       returned: always
       sample: succeeded
@@ -280,7 +289,7 @@ outcome:
       type: int
       returned: always
     slices:
-      description: Progress slices that read the task; each one SDM login.
+      description: Progress slices that read the task (on a host other than the controller, each one SDM login).
       type: int
       returned: always
     polls:
@@ -290,12 +299,17 @@ outcome:
     actions:
       description:
         - The commit or rollback tried, each with C(action), C(result) (V(sent), V(already_done), V(would_send) in
-          check mode, or V(failed)), C(changed), C(committed), C(message) and C(elapsed). Each one SDM login.
+          check mode, V(pending) (SDM accepted it, it could not be read back in time, so its confirmation is pending, never
+          failed), V(unknown) (sent, its answer lost, its effect not seen, so running again is safe) or V(failed) (not sent,
+          or refused)), C(changed), C(committed), C(message) and C(elapsed).
       type: list
       elements: dict
       returned: always
     committed:
-      description: Whether the action committed the task (or found it committed).
+      description:
+        - Whether the action committed the task (or found it committed); V(true) also once SDM accepted the Commit
+          whose confirmation is pending.
+        - V(null) when the Commit was sent and its outcome is unknown.
       type: bool
       returned: always
     rollback:

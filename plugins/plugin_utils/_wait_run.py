@@ -22,6 +22,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._estimate impo
     growing_reads,
     sliced_reads,
 )
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._fate import retry_line
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
     PHASE_READ,
     PHASE_ROLLBACK,
@@ -60,6 +61,7 @@ class SliceRead:
     polls: int = 0
     error: Optional[str] = None
     status: Optional[int] = None
+    transient: bool = False  # the error may pass (SDM busy, unavailable, unreachable): worth another slice
 
 
 @dataclass
@@ -124,7 +126,7 @@ class WaitRun:
 
     def _check_policy(self) -> bool:
         """One read before waiting; false when it failed or the error handling policy is not the one expected."""
-        if not self._slice(PHASE_READ, 0, self._started):
+        if not self._slice(PHASE_READ, 0, self._started, self.options.timeout):
             return False
         self.show(progress_line(PHASE_READ, self.options.task_id, self.record.task, 0, 0, self.matcher))
         self.record.policy_problem = policy_problem(self.options, self.record.task)
@@ -137,7 +139,7 @@ class WaitRun:
         while not phase_done(phase, self.record.task):
             elapsed = self.clock.monotonic() - started
             seconds = next_slice(elapsed, limit, self.options.progress_interval, self._aim(phase, started))
-            if not self._slice(phase, seconds, started):
+            if not self._slice(phase, seconds, started, limit):
                 return
             if phase_done(phase, self.record.task):
                 return
@@ -176,9 +178,22 @@ class WaitRun:
         reads = self.record.polls - self._phase_polls + growing_reads(aim - (now - started), first, longest)
         return aim if reads <= sliced_reads(aim, self.options.progress_interval, first, longest) else None
 
-    def _slice(self, phase: str, seconds: float, started: float) -> bool:
-        """One read slice; false (with the error recorded) when it failed."""
+    def _slice(self, phase: str, seconds: float, started: float, limit: float) -> bool:
+        """One read slice; false (with the error recorded) when it failed.
+
+        A slice that failed for a transient reason (SDM busy, unavailable, unreachable, also at a slice boundary) is
+        tried again, with a line on the screen, as long as the phase's limit leaves time for it."""
         result = self.read(phase, seconds)
+        while result.task is None and result.transient:
+            left = limit - (self.clock.monotonic() - started)
+            if left < SHORTEST_SLICE:
+                break
+            self.show(retry_line(self.options.task_id, result.error, left))
+            self.clock.sleep(min(self.options.poll_interval, left))
+            elapsed = self.clock.monotonic() - started
+            result = self.read(
+                phase, 0 if phase == PHASE_READ else next_slice(elapsed, limit, self.options.progress_interval)
+            )
         if result.task is None:
             self.record.error = ReadError(
                 result.error or 'the module returned no task and no message',

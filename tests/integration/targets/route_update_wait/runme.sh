@@ -33,6 +33,10 @@ set -x
 # The role: success, failures, rollback checks, timeouts, arguments, connections.
 ansible-playbook tests.yml "$@"
 
+# module_defaults through another collection's action group that extends ours (a test collection in ./collections).
+ANSIBLE_COLLECTIONS_PATH="$PWD/collections${ANSIBLE_COLLECTIONS_PATH:+:$ANSIBLE_COLLECTIONS_PATH}" \
+  ansible-playbook extended_group.yml "$@"
+
 # Progress slices: one progress line per slice that ends with the task still running, with the task
 # id, status and updated/total; the slice that sees the end is followed by the summary instead. The
 # action shows them on the screen, each line after the host it runs for.

@@ -291,7 +291,10 @@ class ScriptedClient:
 
     def list_pending_task_ids(self, deadline: Any = None) -> List[str]:
         self.calls.append('pending')
-        return list(self._next(self.pending))
+        answer = self._next(self.pending)
+        if isinstance(answer, BaseException):
+            fail_with(answer)
+        return list(answer)
 
     def send_action(self, task_id: str, action: str, deadline: Any = None) -> None:
         self.calls.append('send %s %s' % (action, task_id))
@@ -424,7 +427,9 @@ def test_a_commit_wait_that_times_out_carries_the_last_task():
     assert client.clock.sleeps == [4, 4, 2]  # the last sleep is trimmed to the deadline
     assert (
         caught.value.message
-        == 'timed out after 10 seconds waiting for route update task ID50 to leave the pending list after its Commit'
+        == 'timed out after 10 seconds waiting for route update task ID50 to leave the pending list after its Commit; '
+        # issue 22: what is known of the accepted Commit is kept
+        'SDM accepted the Commit of route update task ID50 before that, so its confirmation is pending'
     )
     assert caught.value.tasks == [task('Completed')] and caught.value.polls == 4
 
@@ -601,3 +606,51 @@ def test_read_warnings_reach_the_client():
     client = ScriptedClient([task('Deploying', task_id='ID53')])
     ActionRunner(client, MATCHER).run('ID53', CANCEL, check_mode=True)
     assert client.warnings == ['warning about ID53']
+
+
+# After SDM accepted the action (issue 22): reads that fail for a while never make it "failed" --------------
+
+
+def unavailable() -> SdmHttpError:
+    return SdmHttpError('GET /x answered 503 Service Unavailable (gave up after 4 attempts)', 503, '/x', transient=True)
+
+
+def test_an_accepted_rollback_rides_out_a_read_that_fails_for_a_while():
+    reads = [task('Failed', task_id='ID51'), unavailable(), unavailable(), task('Failed', 'InProgress', 'ID51')]
+    client = ScriptedClient(reads, pending=[['ID51']])
+    runner = ActionRunner(client, MATCHER)
+    outcome = runner.run('ID51', ROLLBACK, confirm=WAIT)
+    assert outcome.changed is True and outcome.task['rollback_status'] == 'InProgress'
+    assert client.calls.count('send Rollback ID51') == 1
+    assert (runner.sent, runner.accepted) == (True, True)
+    assert client.clock.sleeps == [2, 3.0]
+
+
+def test_an_accepted_commit_rides_out_a_pending_list_that_fails_for_a_while():
+    client = ScriptedClient([task('Completed'), GONE], pending=[['ID50'], unavailable(), unavailable(), []])
+    runner = ActionRunner(client, MATCHER)
+    outcome = runner.run('ID50', COMMIT, wait=WAIT)
+    assert (outcome.changed, outcome.committed, outcome.task) == (True, True, None)
+    assert client.calls.count('send Commit ID50') == 1
+
+
+def test_an_accepted_commit_that_stays_unreadable_says_its_confirmation_is_pending():
+    client = ScriptedClient([task('Completed')], pending=[['ID50'], unavailable()])
+    runner = ActionRunner(client, MATCHER)
+    with pytest.raises(SdmWaitTimeout) as caught:
+        runner.run('ID50', COMMIT, wait=WaitSettings(timeout=10, sleep=2, sleep_max=5))
+    assert (runner.sent, runner.accepted, runner.confirmed) == (True, True, False)
+    assert caught.value.message.endswith(
+        '(the last read failed: GET /x answered 503 Service Unavailable (gave up after 4 attempts)); SDM accepted the '
+        'Commit of route update task ID50 before that, so its confirmation is pending'
+    )
+    assert client.calls.count('send Commit ID50') == 1
+
+
+def test_an_accepted_rollback_whose_read_fails_for_good_keeps_what_is_known():
+    forbidden = SdmPermissionError('GET /x answered 403 Forbidden', 403, '/x')
+    client = ScriptedClient([task('Failed', task_id='ID51'), forbidden], pending=[['ID51']])
+    runner = ActionRunner(client, MATCHER)
+    with pytest.raises(SdmPermissionError, match='so its confirmation is pending$'):
+        runner.run('ID51', ROLLBACK, confirm=WAIT)
+    assert (runner.sent, runner.accepted) == (True, True) and client.clock.sleeps == []

@@ -10,14 +10,16 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 import stat
+import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 from urllib.parse import quote, quote_plus
 
 import pytest
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils import _recording
+from ansible_collections.ocsdm.route_manager.plugins.module_utils import _recording, _safe_files
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions import ActionRunner, WaitSettings
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmBadAnswerError, SdmHttpError
@@ -398,3 +400,90 @@ def test_an_unknown_status_word_replayed(sim, tmp_path):
         with SdmClient(client_config(replay.url)) as fixed:
             task = fixed.get_task('ID33', knowing)
         assert (task['finished'], task['succeeded'], fixed.warnings) == (True, True, [])
+
+
+# --- files someone else may have planted, and names that keep their order (issue 22) -----------------------
+
+
+def test_a_marker_that_links_to_a_fifo_neither_hangs_nor_is_followed(sim, tmp_path):
+    folder = tmp_path / 'rec'
+    folder.mkdir(mode=0o700)
+    os.mkfifo(str(tmp_path / 'fifo'))
+    os.symlink(str(tmp_path / 'fifo'), str(folder / _recording.MARKER))
+    client = sim.client(folder)
+    with client:  # a plain open() of the FIFO would block here for ever, with the session open
+        task = client.get_task('ID33', MATCHER)
+    assert task['succeeded'] is True
+    assert len(client.warnings) == 1 and 'recording.json is a symbolic link' in client.warnings[0]
+    assert sorted(path.name for path in folder.iterdir()) == [_recording.MARKER]
+    assert sim.counters()['sessions_open'] == 0
+
+
+def test_a_marker_that_is_a_fifo_is_refused(sim, tmp_path):
+    folder = tmp_path / 'rec'
+    folder.mkdir(mode=0o700)
+    os.mkfifo(str(folder / _recording.MARKER))
+    client = sim.client(folder)
+    with client:
+        client.get_task('ID33', MATCHER)
+    assert len(client.warnings) == 1 and 'recording.json is not a regular file' in client.warnings[0]
+
+
+def test_a_huge_marker_is_not_read_whole(sim, tmp_path, monkeypatch):
+    folder = tmp_path / 'rec'
+    folder.mkdir(mode=0o700)
+    (folder / _recording.MARKER).write_bytes(b' ' * (_safe_files.MAX_READ_BYTES + 1))
+    client = sim.client(folder)
+    with client:
+        client.get_task('ID33', MATCHER)
+    assert len(client.warnings) == 1 and 'recording.json is larger than 65536 bytes' in client.warnings[0]
+
+
+@pytest.mark.parametrize(
+    'mode, text, why',
+    [
+        (0o644, 'ab' * 32, 'can be read or linked by others (mode 0644, 1 links)'),
+        (0o600, 'not a key', 'does not hold a placeholder key'),
+    ],
+)
+def test_a_planted_placeholder_key_is_not_used(sim, tmp_path, mode, text, why):
+    folder = tmp_path / 'rec'
+    folder.mkdir(mode=0o700)
+    key = folder / _recording.PLACEHOLDER_KEY
+    key.write_text(text + '\n', encoding='utf-8')
+    key.chmod(mode)
+    client = sim.client(folder, record_placeholders=True)
+    with client:
+        client.get_task('ID33', MATCHER)
+    assert len(client.warnings) == 1 and why in client.warnings[0], client.warnings
+    assert recorded(folder) == []  # nothing recorded with a key someone else may hold
+
+
+def test_a_placeholder_key_linked_from_elsewhere_is_not_followed(sim, tmp_path):
+    folder = tmp_path / 'rec'
+    folder.mkdir(mode=0o700)
+    (tmp_path / 'their-key').write_text('ab' * 32 + '\n', encoding='utf-8')
+    os.symlink(str(tmp_path / 'their-key'), str(folder / _recording.PLACEHOLDER_KEY))
+    client = sim.client(folder, record_placeholders=True)
+    with client:
+        client.get_task('ID33', MATCHER)
+    assert len(client.warnings) == 1 and '.placeholder-key is a symbolic link' in client.warnings[0]
+    assert recorded(folder) == []
+
+
+def test_names_keep_their_order_across_runs_even_when_the_wall_clock_goes_back(sim, tmp_path, monkeypatch):
+    folder = tmp_path / 'rec'
+    with sim.client(folder) as client:
+        client.get_task('ID33', MATCHER)
+    first = sorted(path.name for path in folder.glob('0*.json'))
+    real_time = time.time
+    monkeypatch.setattr(_recording.time, 'time', lambda: real_time() - 3600)  # an hour back (NTP, a VM restore)
+    with sim.client(folder) as client:
+        client.get_task('ID33', MATCHER)
+    names = sorted(path.name for path in folder.glob('0*.json'))
+    assert names[: len(first)] == first and len(names) == 2 * len(first)
+    assert all(len(name.split('-', 1)[0]) == _recording.NAME_DIGITS for name in names)
+    elapsed = [item['elapsed'] for item in recorded(folder)]
+    assert elapsed == sorted(elapsed)
+    runs = [item['run'] for item in recorded(folder)]
+    assert runs[: len(first)] == [runs[0]] * len(first) and runs[0] not in runs[len(first) :]

@@ -128,5 +128,26 @@ def test_a_refusal_quotes_the_action_the_task_and_the_reason():
 def test_other_errors_keep_their_wording():
     assert describe_error(SdmInputError('task_id is empty')) == 'Invalid argument: task_id is empty.'
     assert describe_error(SdmHttpError('server error', 500, '/rest/v1.3/x')) == (
-        'SDM sdm.example.com:8443 refused the request (HTTP 500 at /rest/v1.3/x). Details: server error.'
+        'SDM sdm.example.com:8443 failed to handle the request (server error) (HTTP 500 at /rest/v1.3/x). Details: server error.'
     )
+
+
+@pytest.mark.parametrize(
+    'status, headline',
+    [
+        (503, 'SDM sdm.example.com:8443 is unavailable: it did not answer within the retries allowed'),
+        (502, 'SDM sdm.example.com:8443 is unavailable: it did not answer within the retries allowed'),
+        (504, 'SDM sdm.example.com:8443 is unavailable: it did not answer within the retries allowed'),
+        (
+            429,
+            'SDM sdm.example.com:8443 is busy: it asked to try again later, and the retries allowed did not get an answer',
+        ),
+        (400, 'SDM sdm.example.com:8443 refused the request'),
+        (500, 'SDM sdm.example.com:8443 failed to handle the request (server error)'),
+    ],
+)
+def test_a_headline_says_what_the_status_means(status, headline):
+    # Issue 22: a 503 that outlasts the retries was worded "refused the request"; only a 4xx is a refusal.
+    message = describe_error(SdmHttpError('busy', status, '/x', transient=status != 400))
+    assert message.startswith(headline + ' (HTTP %d at /x).' % status)
+    assert ('refused' in message) == (status == 400)

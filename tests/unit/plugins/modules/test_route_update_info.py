@@ -505,7 +505,8 @@ FAILURES = [
     ),
     pytest.param(
         SdmHttpError('server error', 500, TASKS_PATH + '/ID5'),
-        'SDM sdm.example.com:8443 refused the request (HTTP 500 at %s/ID5). Details: server error.' % TASKS_PATH,
+        'SDM sdm.example.com:8443 failed to handle the request (server error) (HTTP 500 at %s/ID5). Details: server error.'
+        % TASKS_PATH,
         500,
         TASKS_PATH + '/ID5',
         id='http-500',

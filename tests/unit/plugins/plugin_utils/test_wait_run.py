@@ -29,6 +29,12 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome impor
     ActionRecord,
     WaitOptions,
 )
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._fate import (
+    ACTION_PENDING,
+    ACTION_UNKNOWN,
+    COMMIT_UNKNOWN,
+    committed_after,
+)
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import FakeClock
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.test_outcome import (
@@ -265,3 +271,79 @@ def test_report_times_are_utc_whatever_the_local_time_zone(monkeypatch):
         monkeypatch.delenv('TZ')
         time.tzset()
     assert os.environ.get('TZ') is None
+
+
+# Issue 22: a transient fault at a slice boundary, and an action SDM accepted that could not be read after ----------
+
+
+class FlakyModules(FakeModules):
+    """Slices ``flaky`` (1-based) fail as a busy SDM does (transient); actions end as ``fate`` says."""
+
+    def __init__(self, clock: FakeClock, script: Any, flaky: List[int], fate: Optional[str] = None, **kwargs: Any):
+        super().__init__(clock, script, **kwargs)
+        self.flaky = flaky
+        self.fate = fate
+
+    def read(self, phase: str, seconds: float) -> SliceRead:
+        if len(self.slices) + 1 in self.flaky:
+            self.slices.append((phase, round(self.now(), 3), round(seconds, 3)))
+            self.clock.advance(3)  # the module's own retries
+            return SliceRead(error='SDM sdm:8443 is unavailable: it did not answer.', status=503, transient=True)
+        return super().read(phase, seconds)
+
+    def act(self, action: str) -> ActionDone:
+        done = super().act(action)
+        if self.fate is not None:
+            done.record = ActionRecord(
+                action, self.fate, True, committed_after(action, self.fate, False), 'SDM sdm:8443 is unavailable', 0.2
+            )
+        return done
+
+
+def test_a_transient_fault_at_a_slice_boundary_is_tried_again_within_the_limit():
+    clock = FakeClock()
+    modules = FlakyModules(clock, finishing_at(200), flaky=[2, 3])
+    outcome, _timing, record, lines = run(modules, clock, progress_interval=60, poll_interval=5)
+    assert outcome.result == SUCCEEDED and record.error is None
+    assert sum('trying again' in line for line in lines) == 2
+    assert all(line.startswith('Route update task ID33: SDM could not be read for now') for line in lines[1:3])
+
+
+def test_a_transient_fault_that_outlasts_the_limit_ends_the_wait_as_an_error():
+    clock = FakeClock()
+    modules = FlakyModules(clock, lambda now: RUNNING, flaky=list(range(2, 1000)))
+    outcome, timing, _record, _lines = run(modules, clock, progress_interval=60, poll_interval=5, timeout=120)
+    # no slice starts with less than SHORTEST_SLICE left; the last one may take its own retries (3 s here)
+    assert outcome.result == ERROR and timing.elapsed <= 120 + 3
+
+
+def test_an_accepted_commit_that_could_not_be_read_after_is_pending_never_failed():
+    clock = FakeClock()
+    modules = FlakyModules(clock, finishing_at(5), flaky=[], fate=ACTION_PENDING)
+    outcome, _timing, record, _lines = run(modules, clock, commit_on_success=True)
+    assert outcome.result == SUCCEEDED and record.committed is True
+    assert 'Commit sent and accepted by SDM; confirmation pending' in outcome.message
+    assert 'FAILED' not in outcome.message and 'locked' not in outcome.message
+
+
+def test_a_commit_whose_outcome_is_unknown_says_so_and_claims_nothing():
+    clock = FakeClock()
+    modules = FlakyModules(clock, finishing_at(5), flaky=[], fate=ACTION_UNKNOWN)
+    outcome, _timing, record, _lines = run(modules, clock, commit_on_success=True)
+    assert outcome.result == COMMIT_UNKNOWN and record.committed is None
+    assert 'its outcome is unknown' in outcome.message and 'Running the role again is safe' in outcome.message
+
+
+@pytest.mark.parametrize('fate', [ACTION_PENDING, ACTION_UNKNOWN])
+def test_a_rollback_sdm_may_have_taken_is_waited_for_and_checked(fate):
+    clock = FakeClock()
+    modules = FlakyModules(
+        clock, lambda now: FAILED_TASK if now < 100 else ROLLED_BACK, flaky=[3], fate=fate, action_task=FAILED_TASK
+    )
+    outcome, _timing, _record, _lines = run(
+        modules, clock, rollback_on_failure=True, rollback_timeout=600, expect_rollback_status='Completed'
+    )
+    assert [phase for phase, _start, _seconds in modules.slices][:2] == [PHASE_UPDATE, PHASE_ROLLBACK]
+    assert outcome.result == FAILED and outcome.problems == []
+    assert 'could not start the rollback' not in outcome.message
+    assert 'Rollback succeeded' in outcome.message and 'Rollback checks passed.' in outcome.message
