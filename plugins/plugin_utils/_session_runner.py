@@ -20,7 +20,7 @@ keys, the same messages), so the action treats both ways alike. Every login and 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
@@ -37,7 +37,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._decode import
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError, SdmWaitTimeout, Target
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._secrets import hide_secrets, hide_session_cookies
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import DEFAULT_RETRY_GRACE, Waiter
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import DEFAULT_RETRY_GRACE, GROWTH, Waiter
 
 _Result = Dict[str, Any]
 
@@ -86,6 +86,11 @@ class SessionRunner:
         self.clock = clock or Clock()
         self._warn = warn
         self.client: Optional[SdmClient] = None
+        # The poll schedule goes on across slices as in one long wait: when the last read was, the next sleep, and
+        # for what (a new phase starts the schedule again).
+        self._last_read: Optional[float] = None
+        self._interval = 0.0
+        self._polled_for: Optional[str] = None
         self.problem: Optional[str] = None  # why no client could be made: every call fails with it, as the module would
         params = dict((name, module_args[name]) for name in connection_spec() if name in module_args)
         validation = ArgumentSpecValidator(connection_spec()).validate(params)  # SDM_* fallbacks and defaults too
@@ -118,12 +123,13 @@ class SessionRunner:
         seconds = float(args['wait_timeout']) if args['wait'] else 0.0
         if self.client is None:
             return self._failed_early()
+        seconds, interval = self._schedule(args, seconds)
         waiter = Waiter(
             self.client,
             self.matcher,
             timeout=seconds,
-            sleep=args['wait_sleep'],
-            sleep_max=args['wait_sleep_max'],
+            sleep=interval,
+            sleep_max=max(interval, args['wait_sleep_max']),
             target=args['wait_for'],
             clock=self.clock,
         )
@@ -135,10 +141,27 @@ class SessionRunner:
             except SdmWaitTimeout as timeout:
                 tasks, polls, warnings = timeout.tasks, timeout.polls, timeout.warnings
         except SdmError as err:
+            self._last_read = None
             return self._failed(err)
+        self._last_read = self.clock.monotonic()
+        self._interval = min(interval * GROWTH ** max(polls - 1, 0), max(interval, args['wait_sleep_max']))
         self._warn_all(warnings)
         self._warn_all(self.client.warnings)
         return dict(changed=False, route_updates=tasks, polls=polls)
+
+    def _schedule(self, args: Dict[str, Any], seconds: float) -> Tuple[float, float]:
+        """The slice's seconds and first sleep, so that the polls keep the schedule of one long wait.
+
+        A module run starts with a read; here the previous slice has just read (at its end), so a slice of the same
+        phase first waits out the rest of the interval instead of reading twice at every slice boundary."""
+        if not args['wait'] or args['wait_for'] != self._polled_for or self._last_read is None:
+            self._polled_for = args['wait_for'] if args['wait'] else self._polled_for
+            self._interval = float(args['wait_sleep'])
+            return seconds, self._interval
+        pause = min(max(0.0, self._interval - (self.clock.monotonic() - self._last_read)), seconds)
+        if pause > 0:
+            self.clock.sleep(pause)
+        return seconds - pause, self._interval
 
     def action(self, args: Dict[str, Any]) -> _Result:
         """What ``route_update_action`` returns: the action sent at most once, and what is known of it."""

@@ -62,8 +62,8 @@ serve sdm --scenario "$here/files/window_sdm.yml"
 window recorded "$url" window-user Rec0rd-Window-Pass-31 -e "window_record_dir=$work/recording"
 files=$(find "$work/recording" -name '0*.json' | wc -l)
 runs=$(find "$work/recording" -name '0*-POST-admin_login.json' | wc -l)
-# 3 module tasks, the role's slices of route_update_info and its rollback (route_update_action): each a run of its own
-[ "$runs" -ge 6 ] || fail "only $runs module runs were recorded"
+# 3 module tasks and the role's 2 waits: each wait, its rollback included, is ONE session on the controller (issue 22)
+[ "$runs" -ge 5 ] || fail "only $runs module runs were recorded"
 ls "$work/recording" | grep -q -- '-POST-routeSets_routeUpdates_ID51_action.json$' || fail "the rollback of ID51 was not recorded"
 ls "$work/recording" | grep -q -- '-POST-routeSets_routeUpdates_ID50_action.json$' || fail "the commit of ID50 was not recorded"
 if grep -rqF 'Rec0rd-Window-Pass-31' "$work/recording"; then fail "the password is in the recording"; fi
