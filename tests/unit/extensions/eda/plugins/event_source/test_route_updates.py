@@ -99,6 +99,35 @@ def test_the_event_carries_the_task_exactly_as_route_update_info_returns_it(sim)
     assert appeared['task'] == finished['task'] == task
 
 
+def test_an_unclear_task_with_rollback_status_na_gets_the_verdicts_of_the_modules(sim):
+    """Issue 21: SDM says Completed with a device that never started and rollback status N/A. The event carries the
+    state model's verdicts, as route_update_info and the role see them: unclear, and no rollback (no rollback event)."""
+    task = dict(
+        SUCCEEDS,
+        answer_fields={'rollbackStatus': 'N/A', 'totalDeviceCount': None, 'updatedCount': None},
+        devices=[
+            {'object_id': 'D1', 'device_group_id': 'G1', 'at': 0},
+            {'object_id': 'D2', 'device_group_id': 'G2', 'at': 0, 'answer_fields': {'status': 'NotStarted'}},
+        ],
+    )
+    sim.load(scenario(task))
+
+    async def scenario_run():
+        async with SourceRun(sim) as source:
+            events = await source.expect(('appeared', 'T1'), ('finished', 'T1'))
+            await source.control(sim.advance, 100)
+            return events
+
+    appeared, finished = run(scenario_run())
+    assert (finished['task']['verdict'], finished['task']['rollback_verdict']) == ('unclear', 'none')
+    assert finished['task']['succeeded'] is False and finished['task']['rollback_status'] == 'N/A'
+    assert [device['object_id'] for device in finished['task']['unclear_devices']] == ['D2']
+    client = SOURCE['SdmClient'](sim.config())
+    with client:
+        read = client.get_task('T1', StateMatcher())
+    assert (read['verdict'], read['rollback_verdict']) == (finished['task']['verdict'], 'none')
+
+
 # A task that fails and is rolled back -----------------------------------------------------------------
 
 
