@@ -39,8 +39,8 @@ from ._errors import (
 )
 from ._secrets import hide_secrets, hide_session_cookies
 from ._states import StateMatcher
-from ._estimate import Estimator
-from ._task_changes import changes_between, changes_on_appearance, departure_change, progress_fields, task_event
+from ._estimate import Estimator, event_fields
+from ._task_changes import changes_between, changes_on_appearance, departure_change, task_event
 from ._waiter import MAX_WORKERS, read_tasks
 
 LOGGER = logging.getLogger('ocsdm.route_manager.route_updates')
@@ -260,15 +260,15 @@ class RouteUpdatePoller:
         return events
 
     def _changes(self, watch: _Watch, task: Dict[str, Any]) -> List[_Event]:
+        now = self.client.clock.monotonic()
+        estimate = watch.estimator.read_task(now, task)  # every read feeds it, the first one too
         if watch.last is None:
-            watch.estimator.read_task(self.client.clock.monotonic(), task)
             if watch.initial and not self.emit_initial_state:
                 return []
             return [
                 task_event(change, task, None, self.sdm_host, watch.initial) for change in changes_on_appearance(task)
             ]
-        now = self.client.clock.monotonic()
-        progress = progress_fields(watch.estimator.read_task(now, task), now)
+        progress = event_fields(estimate, now)
         return [
             task_event(change, task, watch.last, self.sdm_host, progress=progress)
             for change in changes_between(watch.last, task)

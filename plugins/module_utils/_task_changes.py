@@ -16,7 +16,6 @@ import datetime
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from ._estimate import event_fields
 from ._states import FAILED, NONE, RUNNING, SUCCEEDED, UNCLEAR
 
 EVENT_KEY = 'sdm_route_update'
@@ -142,7 +141,7 @@ def task_event(
 ) -> Dict[str, Any]:
     """One event about one task, under `EVENT_KEY`; the task is copied, the source keeps its own.
 
-    ``progress`` holds the fields a ``devices_progressed`` event carries besides (`progress_fields`).
+    ``progress`` holds the fields a ``devices_progressed`` event carries besides (`_estimate.event_fields`).
     """
     body = {
         'change': change,
@@ -156,11 +155,6 @@ def task_event(
     if change == DEVICES_PROGRESSED and progress:
         body.update(progress)
     return {EVENT_KEY: body}
-
-
-def progress_fields(estimate: Any, now: float) -> Dict[str, Any]:
-    """What a ``devices_progressed`` event adds: the estimate of the end (`_estimate`), seconds left or None."""
-    return dict(event_fields(estimate, now))
 
 
 def sdm_event(change: str, sdm_host: str, **details: Any) -> Dict[str, Any]:
