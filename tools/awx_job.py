@@ -27,16 +27,14 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 import jinja2
-import requests
 import yaml
+from simulator_process import SIMULATOR_DIR, SimulatorFailed, SimulatorProcess
 
 TOP = Path(__file__).resolve().parent.parent
-SIMULATOR_DIR = TOP / "tests" / "simulator"
 GUIDE = TOP / "docs" / "docsite" / "rst" / "guide_awx.rst"
 SUCCEEDS, FAILS = "ID33", "ID40"
 # Made up for this local run; a distinctive value, so that a leak into the output is found.
@@ -46,7 +44,6 @@ SESSION_ID = re.compile(r"[0-9A-Fa-f]{32}")
 COOKIE = re.compile(r"JSESSIONID=(?!\*)")
 PROGRESS = re.compile(r"\[localhost\] (ID\d+): .* s elapsed \(limit \d+ s\)\.")
 RESULTS = ("runner_on_ok", "runner_on_failed", "runner_on_unreachable", "runner_on_skipped")
-START_SECONDS = 15.0
 # Generous bounds for a busy 2-core machine; a job takes some 10 s.
 JOB_SECONDS = 180
 
@@ -97,53 +94,25 @@ def credential_inputs(fields: Dict[str, Any], url: str, ca: str) -> Dict[str, An
     return values
 
 
-class Simulator:
-    """The simulator over HTTPS (a CA made at start), in a child process on a free port of 127.0.0.1."""
-
-    def __init__(self, python: str, out: Path) -> None:
-        data = yaml.safe_load((SIMULATOR_DIR / "scenarios" / "demo.yml").read_text(encoding="utf-8"))
-        data["name"] = "awx-job"
-        data["users"] = [{"username": "admin", "password": PASSWORD}]
-        for task in data["tasks"]:
-            task["timed_from"] = "first_request"
-            # Devices end 1 and 2 s into the task (not 2 to 5 s): a short job.
-            for second, device in enumerate(task["devices"], start=1):
-                device["at"] = second
-            if task["id"] == SUCCEEDS:
-                # The task's clock starts at its 5th read. A progress slice (1 s) reads it at most twice (when it starts
-                # and when it ends) and shows a progress line after it: two lines come before the task can end,
-                # however slow the machine.
-                task["timed_from_request"] = 5
-        (out / "scenario.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
-        self.ca = out / "simulator-ca.pem"
-        port_file = out / "simulator.port"
-        port_file.unlink(missing_ok=True)
-        self.log = (out / "simulator.log").open("wb")
-        self.process = subprocess.Popen(
-            [python, "-m", "sdm_simulator", "--host", "127.0.0.1", "--port", "0", "--tls", "--ca-out", str(self.ca)]
-            + ["--scenario", str(out / "scenario.json"), "--port-file", str(port_file)]
-            + ["--lifetime", str(3 * JOB_SECONDS)],
-            cwd=SIMULATOR_DIR,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + START_SECONDS
-        while not (port_file.is_file() and port_file.read_text(encoding="utf-8").strip()):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise JobFailed(f"the simulator did not start: see {out / 'simulator.log'}")
-            time.sleep(0.05)
-        self.url = f"https://127.0.0.1:{port_file.read_text(encoding='utf-8').strip()}"
-
-    def get(self, path: str) -> Any:
-        return requests.get(f"{self.url}/_sim{path}", timeout=30, verify=str(self.ca)).json()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+def simulator(python: str, out: Path) -> SimulatorProcess:
+    """The simulator over HTTPS (a CA made at start) on the demo scenario, its tasks short and timed from their reads."""
+    data = yaml.safe_load((SIMULATOR_DIR / "scenarios" / "demo.yml").read_text(encoding="utf-8"))
+    data["name"] = "awx-job"
+    data["users"] = [{"username": "admin", "password": PASSWORD}]
+    for task in data["tasks"]:
+        task["timed_from"] = "first_request"
+        # Devices end 1 and 2 s into the task (not 2 to 5 s): a short job.
+        for second, device in enumerate(task["devices"], start=1):
+            device["at"] = second
+        if task["id"] == SUCCEEDS:
+            # The task's clock starts at its 5th read. A progress slice (1 s) reads it at most twice (when it starts
+            # and when it ends) and shows a progress line after it: two lines come before the task can end,
+            # however slow the machine.
+            task["timed_from_request"] = 5
+    try:
+        return SimulatorProcess(python, out, data, 3 * JOB_SECONDS, tls=True)
+    except SimulatorFailed as failure:
+        raise JobFailed(str(failure)) from None
 
 
 class Job:
@@ -295,7 +264,7 @@ def _short(text: str, limit: int = 110) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def run_job(job: Job, venv_bin: Path, sim: Simulator, expect_success: bool) -> Tuple[List[str], str]:
+def run_job(job: Job, venv_bin: Path, sim: SimulatorProcess, expect_success: bool) -> Tuple[List[str], str]:
     status, output = job.run(venv_bin)
     events = job.events()
     problems = secrets_shown(job, output)
@@ -339,7 +308,7 @@ def main(argv: List[str]) -> int:
     sim = None
     try:
         fields, injectors = credential_type()
-        sim = Simulator(sim_python, out)
+        sim = simulator(sim_python, out)
         print(f"==> SDM simulator on {sim.url}: {SUCCEEDS} will succeed, {FAILS} will fail on one device", flush=True)
         for ident, task_id, expect_success in (("succeeds", SUCCEEDS, True), ("fails", FAILS, False)):
             inputs = credential_inputs(fields, sim.url, sim.ca.read_text(encoding="utf-8"))

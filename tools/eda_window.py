@@ -30,11 +30,10 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-import requests
 import yaml
+from simulator_process import SIMULATOR_DIR, SimulatorFailed, SimulatorProcess
 
 TOP = Path(__file__).resolve().parent.parent
-SIMULATOR_DIR = TOP / "tests" / "simulator"
 RULEBOOK = "ocsdm.route_manager.route_update_window"
 SUCCEEDS, FAILS = "ID33", "ID40"
 # Made up for this local run; a distinctive value, so that a leak into the output is found.
@@ -46,7 +45,6 @@ REQUEST_TIMEOUT = 2
 SLOW_LOGIN_SECONDS = 3.5
 # That login opened a session the source never learnt of: SDM keeps it until it expires.
 ORPHAN_SESSIONS = 1
-START_SECONDS = 15.0
 # Generous bounds for a busy 2-core machine: Java and two playbook runs. A passing run takes well under a minute.
 WINDOW_SECONDS = 240.0
 STOP_SECONDS = 60.0
@@ -74,51 +72,12 @@ def scenario() -> Dict[str, Any]:
     return data
 
 
-class Simulator:
-    """The simulator in a child process on a free port of 127.0.0.1."""
-
-    def __init__(self, python: str, out: Path) -> None:
-        port_file = out / "simulator.port"
-        port_file.unlink(missing_ok=True)
-        (out / "scenario.json").write_text(json.dumps(scenario(), indent=2), encoding="utf-8")
-        self.log = (out / "simulator.log").open("wb")
-        self.process = subprocess.Popen(
-            [
-                python,
-                "-m",
-                "sdm_simulator",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--scenario",
-                str(out / "scenario.json"),
-                "--port-file",
-                str(port_file),
-                "--lifetime",
-                str(int(WINDOW_SECONDS + 2 * STOP_SECONDS)),
-            ],
-            cwd=SIMULATOR_DIR,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + START_SECONDS
-        while not (port_file.is_file() and port_file.read_text(encoding="utf-8").strip()):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise WindowFailed(f"the simulator did not start: see {out / 'simulator.log'}")
-            time.sleep(0.05)
-        self.url = f"http://127.0.0.1:{port_file.read_text(encoding='utf-8').strip()}"
-
-    def get(self, path: str) -> Any:
-        return requests.get(f"{self.url}/_sim{path}", timeout=30).json()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+def simulator(python: str, out: Path) -> SimulatorProcess:
+    """The simulator on the window's scenario."""
+    try:
+        return SimulatorProcess(python, out, scenario(), WINDOW_SECONDS + 2 * STOP_SECONDS)
+    except SimulatorFailed as failure:
+        raise WindowFailed(str(failure)) from None
 
 
 class Rulebook:
@@ -248,7 +207,7 @@ def _event_of(block: List[str]) -> Optional[Tuple[str, Optional[str]]]:
         return (change.group(1), task[-1] or None) if change and task else None
 
 
-def wait_until_closed(sim: Simulator, rulebook: Rulebook, reports: Path) -> float:
+def wait_until_closed(sim: SimulatorProcess, rulebook: Rulebook, reports: Path) -> float:
     """Until the rulebook has committed ID33, rolled back ID40, written both reports and reported both closed."""
     started = time.monotonic()
     while True:
@@ -274,7 +233,7 @@ def wait_until_closed(sim: Simulator, rulebook: Rulebook, reports: Path) -> floa
         time.sleep(0.2)
 
 
-def check(sim: Simulator, rulebook: Rulebook, status: int, reports: Path) -> List[str]:
+def check(sim: SimulatorProcess, rulebook: Rulebook, status: int, reports: Path) -> List[str]:
     """What went wrong, as sentences; empty when the window closed as expected."""
     problems = []
     counters = sim.get("/counters")
@@ -339,7 +298,7 @@ def main(argv: List[str]) -> int:
     for old in reports.glob("*"):
         old.unlink()
     venv_bin = Path(sys.executable).parent
-    sim = Simulator(sys.executable, out)
+    sim = simulator(sys.executable, out)
     rulebook = None
     try:
         print(f"==> SDM simulator on {sim.url}: {SUCCEEDS} will succeed, {FAILS} will fail on one device")
