@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import copy
 import http
-import json
 import re
 import threading
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Set, Tuple
-from urllib.parse import quote, urlsplit
-from xml.sax.saxutils import escape as xml_escape
+from urllib.parse import urlsplit
 
 from ._body_watchdog import SlowBodyError, iter_body
 from ._clock import Clock, Deadline
@@ -42,6 +40,19 @@ from ._warnings import Warnings
 from ._normalise import TASK_FIELDS, normalise_task, pending_task_ids
 from ._recording import attach_recorder
 from ._retry import RetryPolicy, parse_retry_after
+from ._sdm_api import (  # noqa: F401 (host_port and task_path: re-exported for the module glue)
+    DEFAULT_API_VERSION,
+    DEFAULT_REQUEST_TIMEOUT,
+    LOGIN_PATH,
+    LOGOUT_PATH,
+    SESSION_COOKIE,
+    TASKS_PATH,
+    action_body,
+    action_path,
+    host_port,
+    login_body,
+    task_path,
+)
 from ._secrets import SecretFilter
 from ._states import StateMatcher
 
@@ -56,16 +67,10 @@ else:
     REQUESTS_IMPORT_ERROR = None
 HAS_REQUESTS = REQUESTS_IMPORT_ERROR is None
 
-SESSION_COOKIE = 'JSESSIONID'
-LOGIN_PATH = '/admin/login'
-LOGOUT_PATH = '/admin/logout'
-TASKS_PATH = '/routeSets/routeUpdates'
-ACTION_TYPES = ('Commit', 'Rollback', 'Cancel')
 # How SDM refuses an action in the task's present state (400 as inferred; 409 is the usual alternative).
 REFUSED_ACTION_STATUSES = frozenset((400, 409))
 # Busy answers that come before the request is processed: an action may be sent again after them.
 UNPROCESSED_STATUSES = frozenset((429, 503))
-MAX_TASK_ID_LENGTH = 256
 # Connections kept per host: enough for the waiter's concurrent polls.
 POOL_SIZE = 16
 # Error bodies only feed a short excerpt.
@@ -83,15 +88,9 @@ LOGOUT_RETRY_WINDOW = 5.0
 
 _MEDIA_TYPES = {XML: 'application/xml', JSON: 'application/json'}
 _API_VERSION = re.compile(r'^v[0-9]+(\.[0-9]+)*$')
-_CONTROL = re.compile(r'[\x00-\x1f\x7f-\x9f]')
 # urllib3 prefixes reasons with the connection object; the message already names the host.
 _OBJECT_REPR = re.compile(r'<[^<>]* object at 0x[0-9a-fA-F]+>:?\s*|\b\w*Connection(?:Pool)?\(host=[^()]*\):?\s*')
 # How a server may escape a character when it echoes a secret: the XML entities and JSON's short escapes.
-
-
-# The only API version that has the route-set calls (SDM 8.x and 9.x); the options' defaults come from here.
-DEFAULT_API_VERSION = 'v1.3'
-DEFAULT_REQUEST_TIMEOUT = 30.0
 
 
 @dataclass
@@ -164,72 +163,6 @@ class ConnectionConfig:
         if not self.validate_certs:
             return False
         return self.ca_path or True
-
-
-def host_port(url: str) -> str:
-    """``host:port`` of a URL (an IPv6 address in brackets), with the scheme's default port when none is given."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return url
-    host = parts.hostname or url
-    if ':' in host:
-        host = '[%s]' % host
-    if port is None:
-        port = 443 if parts.scheme == 'https' else 80
-    return '%s:%d' % (host, port)
-
-
-def task_path(task_id: Any) -> str:
-    """The API path of one task; the id is validated and percent-encoded so it stays one path segment."""
-    if not isinstance(task_id, str):
-        raise SdmInputError('a task id must be a string, got %s' % type(task_id).__name__)
-    if not task_id.strip():
-        raise SdmInputError('a task id is empty')
-    if len(task_id) > MAX_TASK_ID_LENGTH:
-        raise SdmInputError('a task id is longer than %d characters' % MAX_TASK_ID_LENGTH)
-    if _CONTROL.search(task_id):
-        raise SdmInputError('the task id %s contains control characters' % ascii(task_id)[:80])
-    if task_id != task_id.strip():
-        # Refused, not trimmed: "ID33 " is a typo, and SDM would be asked for another task than the one written.
-        raise SdmInputError('the task id %s has leading or trailing whitespace' % ascii(task_id)[:80])
-    if task_id in ('.', '..'):
-        # Percent-encoding leaves dots alone, and URL libraries resolve dot segments.
-        raise SdmInputError('%r is not a task id' % task_id)
-    return '%s/%s' % (TASKS_PATH, quote(task_id, safe=''))
-
-
-def action_path(task_id: Any) -> str:
-    """The API path of a task's action endpoint."""
-    return task_path(task_id) + '/action'
-
-
-def action_body(action: str, body_format: str) -> bytes:
-    """The ``<routeUpdateAction>`` document (or its JSON form) for ``Commit``, ``Rollback`` or ``Cancel``."""
-    if action not in ACTION_TYPES:
-        raise SdmInputError('the action must be one of %s, got %r' % (', '.join(ACTION_TYPES), action))
-    if body_format == JSON:
-        return json.dumps({'type': action}).encode('utf-8')
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><routeUpdateAction><type>%s</type></routeUpdateAction>' % action
-    ).encode('utf-8')
-
-
-def login_body(username: str, password: str, body_format: str) -> bytes:
-    """The login document (``<session>`` or its JSON form)."""
-    if body_format == JSON:
-        return json.dumps({'userName': username, 'password': password}).encode('utf-8')
-    for name, value in (('username', username), ('password', password)):
-        if _CONTROL.search(value):
-            # XML 1.0 cannot carry most control characters; the value itself is never shown.
-            raise SdmInputError(
-                '%s contains control characters, which cannot be sent as XML; use body_format=json' % name
-            )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><session><userName>%s</userName><password>%s</password></session>'
-        % (xml_escape(username), xml_escape(password))
-    ).encode('utf-8')
 
 
 @dataclass

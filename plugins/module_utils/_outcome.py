@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from ._client import task_path
+from ._sdm_api import task_path
 from ._errors import SdmInputError, capitalised
 from ._fate import ACTION_UNKNOWN, COMMIT_UNKNOWN, FATE_SENTENCES
 from ._states import NONE, StateMatcher, normalise_state

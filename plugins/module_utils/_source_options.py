@@ -16,7 +16,8 @@ from ansible.module_utils.errors import RequiredError, UnsupportedError
 
 from . import _poller
 from ._argspec import Spec, connection_spec, event_source_spec, states_spec
-from ._client import HAS_REQUESTS, ConnectionConfig, task_path
+from ._client import HAS_REQUESTS, ConnectionConfig
+from ._sdm_api import task_path
 from ._decode import HAS_LXML
 from ._errors import SdmInputError
 from ._states import StateMatcher
