@@ -8,8 +8,8 @@ The wait runs in slices, with a progress line on the screen between them. When t
 (the role's ``delegate_to: localhost``), the whole wait is one SDM session in this process
 (``plugin_utils/_session_runner.py``); delegated to another host, each slice is one run of ``route_update_info``
 there and each commit or rollback one run of ``route_update_action`` (one session each). Every decision comes from
-``module_utils/_outcome.py``, the loop from ``plugin_utils/_wait_run.py``; this file runs the modules, shows
-the lines and writes the report.
+``module_utils/_outcome.py``, every line from ``module_utils/_wording.py``, the loop from
+``plugin_utils/_sliced_wait.py``; this file runs the modules, shows the lines and writes the report.
 """
 
 from __future__ import annotations
@@ -33,27 +33,28 @@ from ansible.utils.display import Display
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._change_report import file_stem, markdown, report_data
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._fate import committed_after, fate_of, fate_warning
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._fate import committed_after, fate_of
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._argspec import connection_spec, states_spec
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
-    ACTION_FAILED,
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import Outcome, outcome_fact
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import FAILED, StateMatcher
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_options import (
+    WaitOptions,
+    input_message,
+    option_problems,
+)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_record import (
     ALREADY_DONE,
     PHASE_READ,
     PHASE_ROLLBACK,
     SENT,
     WOULD_SEND,
     ActionRecord,
-    Outcome,
     Timing,
-    WaitOptions,
     WaitRecord,
-    input_message,
-    option_problems,
-    outcome_fact,
 )
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wording import fate_warning
 from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._session_runner import SessionRunner, can_run_here
-from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._wait_run import ActionDone, SliceRead, WaitRun
+from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._sliced_wait import ActionDone, SlicedWait, SliceRead
 
 display = Display()
 
@@ -137,11 +138,11 @@ class ActionModule(ActionBase):
 
     def _wait_for_task(
         self, options: WaitOptions, matcher: StateMatcher, clock: Clock
-    ) -> Tuple[WaitRun, Outcome, Timing]:
+    ) -> Tuple[SlicedWait, Outcome, Timing]:
         """The wait, its follow-up and its outcome, on one SDM session when there is one (the fault matrix of
         tests/fault_matrix drives this with the simulator's clock)."""
         self._session = self._one_session(matcher, clock)
-        self._wait = run = WaitRun(
+        self._wait = run = SlicedWait(
             options, matcher, read=self._read_slice, act=self._run_action, show=self._show, clock=clock
         )
         try:
@@ -279,7 +280,7 @@ class ActionModule(ActionBase):
             outcome = fate
             display.warning(fate_warning(action, options.task_id, fate, message))
         elif answer.get('failed'):
-            outcome = ACTION_FAILED
+            outcome = FAILED
         elif changed:
             outcome = WOULD_SEND if self._task.check_mode else SENT
         else:

@@ -15,7 +15,7 @@ jar: it is never an argument, a result or a log line.
 
 Each call takes the arguments the action would give the module and returns what the module would return (the same
 keys, the same messages), so the action treats both ways alike. Every login and read has a deadline: the slice's
-(a poll at its end still gets `Waiter`'s retry grace), or the action's ``wait_timeout``.
+(a poll at its end still gets `PollWait`'s retry grace), or the action's ``wait_timeout``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._decode import
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError, SdmWaitTimeout, Target
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._secrets import hide_secrets, hide_session_cookies
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import DEFAULT_RETRY_GRACE, GROWTH, Waiter
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._estimate import GROWTH
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._poll_wait import DEFAULT_RETRY_GRACE, PollWait
 
 _Result = Dict[str, Any]
 
@@ -124,7 +125,7 @@ class SessionRunner:
         if self.client is None:
             return self._failed_early()
         seconds, interval = self._schedule(args, seconds)
-        waiter = Waiter(
+        waiter = PollWait(
             self.client,
             self.matcher,
             timeout=seconds,

@@ -12,47 +12,47 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import normalise_task
+from ansible_collections.ocsdm.route_manager.plugins.module_utils import _states
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
-    ACTION_FAILED,
-    ALREADY_DONE,
     CHECK_FAILED,
     COMMIT_FAILED,
     ERROR,
-    FAILED,
-    PHASE_READ,
-    PHASE_ROLLBACK,
-    PHASE_UPDATE,
-    SENT,
-    SUCCEEDED,
     TIMED_OUT,
-    UPDATE_ERROR,
-    UPDATE_FAILED,
-    UPDATE_RUNNING,
-    UPDATE_SUCCEEDED,
-    UPDATE_UNCLEAR,
-    UNCLEAR,
-    WOULD_SEND,
-    ActionRecord,
     FollowUp,
-    ReadError,
-    WaitOptions,
-    WaitRecord,
-    check_mode_notice,
-    decide,
+    decide_outcome,
     failure_problems,
     follow_up,
-    input_message,
     may_wait_for_rollback,
     next_slice,
-    option_problems,
     phase_done,
     policy_problem,
-    progress_line,
     rollback_state,
     success_problems,
     update_end,
 )
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import (
+    FAILED,
+    SUCCEEDED,
+    UNCLEAR,
+    StateMatcher,
+)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_options import (
+    WaitOptions,
+    input_message,
+    option_problems,
+)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_record import (
+    ALREADY_DONE,
+    PHASE_READ,
+    PHASE_ROLLBACK,
+    PHASE_UPDATE,
+    SENT,
+    WOULD_SEND,
+    ActionRecord,
+    ReadError,
+    WaitRecord,
+)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wording import check_mode_notice, progress_line
 
 MATCHER = StateMatcher()
 
@@ -158,12 +158,12 @@ def outcome_of(opts: WaitOptions, rec: WaitRecord, problems: Optional[List[str]]
         waited = may_wait_for_rollback(follow_up(opts, ended), rec.action('rollback'))
         problems = (
             success_problems(opts, rec.task, MATCHER)
-            if ended == UPDATE_SUCCEEDED
+            if ended == SUCCEEDED
             else failure_problems(opts, rec, waited, MATCHER)
-            if ended == UPDATE_FAILED
+            if ended == FAILED
             else []
         )
-    return decide(opts, rec, ended, problems, MATCHER, elapsed)
+    return decide_outcome(opts, rec, ended, problems, MATCHER, elapsed)
 
 
 # --- every outcome, with its message ----------------------------------------------------------------
@@ -211,9 +211,7 @@ SUCCESS_CASES = [
     (
         'commit failed',
         options(commit_on_success=True),
-        record(
-            sdm_task(), action('commit', ACTION_FAILED, 'SDM refused the Commit of route update task ID33: locked.')
-        ),
+        record(sdm_task(), action('commit', FAILED, 'SDM refused the Commit of route update task ID33: locked.')),
         COMMIT_FAILED,
         'Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (2 SDM logins). But the commit FAILED: SDM '
         'refused the Commit of route update task ID33: locked. SDM keeps the devices locked until the task is committed or '
@@ -352,7 +350,7 @@ FAILURE_CASES = [
             FAILED_TASK,
             action(
                 'rollback',
-                ACTION_FAILED,
+                FAILED,
                 'SDM refused the Rollback of route update task ID33: locked. SDM did not act on the task.',
             ),
         ),
@@ -458,7 +456,7 @@ def test_the_policy_check_stops_before_waiting():
     opts = options(expect_error_handling='rollback', variable_prefix='route_update_wait_')
     rec = record(task)
     rec.policy_problem = policy_problem(opts, task)
-    outcome = decide(opts, rec, update_end(rec), [], MATCHER, 1)
+    outcome = decide_outcome(opts, rec, update_end(rec), [], MATCHER, 1)
     assert outcome.result == CHECK_FAILED
     assert outcome.problems == ['error handling is abort, expected rollback']
     assert outcome.message == (
@@ -539,7 +537,7 @@ ROLLBACK_CHECKS = [
         dict(rollback_on_failure=True, expect_rollback_status='Completed'),
         FAILED_TASK,
         False,
-        action('rollback', ACTION_FAILED, 'no'),
+        action('rollback', FAILED, 'no'),
         ['the rollback could not be started', 'rollback status is Unknown, expected Completed'],
     ),
     (
@@ -622,11 +620,11 @@ def test_rollback_state(task, state):
 @pytest.mark.parametrize(
     'rec, ended',
     [
-        (record({}, error=ReadError('x', None, PHASE_UPDATE, 1, 0)), UPDATE_ERROR),
-        (record(RUNNING), UPDATE_RUNNING),
-        (record(sdm_task()), UPDATE_SUCCEEDED),
-        (record(FAILED_TASK), UPDATE_FAILED),
-        (record(sdm_task('Completed', updated=1, total=2)), UPDATE_FAILED),
+        (record({}, error=ReadError('x', None, PHASE_UPDATE, 1, 0)), ERROR),
+        (record(RUNNING), _states.RUNNING),
+        (record(sdm_task()), SUCCEEDED),
+        (record(FAILED_TASK), FAILED),
+        (record(sdm_task('Completed', updated=1, total=2)), FAILED),
     ],
 )
 def test_update_end(rec, ended):
@@ -636,23 +634,23 @@ def test_update_end(rec, ended):
 @pytest.mark.parametrize(
     'opts, ended, plan',
     [
-        (dict(), UPDATE_SUCCEEDED, FollowUp()),
+        (dict(), SUCCEEDED, FollowUp()),
         (
             dict(commit_on_success=True, expect_no_rollback_on_success=True),
-            UPDATE_SUCCEEDED,
+            SUCCEEDED,
             FollowUp(check_success=True, commit=True),
         ),
-        (dict(rollback_on_failure=True, commit_on_success=True), UPDATE_SUCCEEDED, FollowUp(commit=True)),
-        (dict(), UPDATE_FAILED, FollowUp()),
+        (dict(rollback_on_failure=True, commit_on_success=True), SUCCEEDED, FollowUp(commit=True)),
+        (dict(), FAILED, FollowUp()),
         (
             dict(rollback_on_failure=True),
-            UPDATE_FAILED,
+            FAILED,
             FollowUp(start_rollback=True, wait_for_rollback=True, check_rollback=True),
         ),
-        (dict(rollback_wait=True), UPDATE_FAILED, FollowUp(wait_for_rollback=True, check_rollback=True)),
-        (dict(expect_rollback_count=0), UPDATE_FAILED, FollowUp(check_rollback=True)),
-        (dict(rollback_on_failure=True, commit_on_success=True), UPDATE_RUNNING, FollowUp()),
-        (dict(rollback_on_failure=True, commit_on_success=True), UPDATE_ERROR, FollowUp()),
+        (dict(rollback_wait=True), FAILED, FollowUp(wait_for_rollback=True, check_rollback=True)),
+        (dict(expect_rollback_count=0), FAILED, FollowUp(check_rollback=True)),
+        (dict(rollback_on_failure=True, commit_on_success=True), _states.RUNNING, FollowUp()),
+        (dict(rollback_on_failure=True, commit_on_success=True), ERROR, FollowUp()),
     ],
 )
 def test_follow_up(opts, ended, plan):
@@ -660,7 +658,7 @@ def test_follow_up(opts, ended, plan):
 
 
 @pytest.mark.parametrize(
-    'result, waits', [(None, True), (SENT, True), (ALREADY_DONE, True), (ACTION_FAILED, False), (WOULD_SEND, False)]
+    'result, waits', [(None, True), (SENT, True), (ALREADY_DONE, True), (FAILED, False), (WOULD_SEND, False)]
 )
 def test_the_rollback_is_waited_for_unless_it_could_not_start_or_was_only_announced(result, waits):
     rollback = action('rollback', result) if result else None
@@ -797,13 +795,13 @@ def unclear_task(**kwargs: Any) -> Dict[str, Any]:
 
 def test_an_unclear_update_is_neither_committed_nor_rolled_back():
     rec = record(unclear_task())
-    assert update_end(rec) == UPDATE_UNCLEAR
-    assert follow_up(options(commit_on_success=True, rollback_on_failure=True), UPDATE_UNCLEAR) == FollowUp()
+    assert update_end(rec) == UNCLEAR
+    assert follow_up(options(commit_on_success=True, rollback_on_failure=True), UNCLEAR) == FollowUp()
 
 
 def test_an_unclear_update_fails_naming_its_devices_their_words_and_the_options():
     opts = options(commit_on_success=True, rollback_on_failure=True, variable_prefix='route_update_wait_')
-    outcome = decide(opts, record(unclear_task()), UPDATE_UNCLEAR, [], MATCHER, 12)
+    outcome = decide_outcome(opts, record(unclear_task()), UNCLEAR, [], MATCHER, 12)
     assert outcome.result == UNCLEAR and outcome.fails_play and outcome.rollback == 'none'
     assert outcome.message == (
         'Route update task ID33 is UNCLEAR: SDM reports Completed, ? of ? devices updated, but its answer does not show '
@@ -820,7 +818,7 @@ def test_an_unclear_update_without_a_device_list_says_what_is_missing():
     task = normalise_task({'updateStatus': 'Completed', 'totalDeviceCount': '2', 'updatedCount': '2'}, 'ID33', MATCHER)[
         0
     ]
-    outcome = decide(options(), record(task), update_end(record(task)), [], MATCHER, 3)
+    outcome = decide_outcome(options(), record(task), update_end(record(task)), [], MATCHER, 3)
     assert outcome.result == UNCLEAR
     assert 'SDM lists no devices although totalDeviceCount is 2, so no device shows that it took the update.' in (
         outcome.message
@@ -840,7 +838,7 @@ def test_failure_messages_of_any_json_type_are_shown_as_short_text():
         'ID33',
         MATCHER,
     )[0]
-    outcome = decide(options(expect_devices_rolled_back=True), record(task), UPDATE_FAILED, [], MATCHER, 3)
+    outcome = decide_outcome(options(expect_devices_rolled_back=True), record(task), FAILED, [], MATCHER, 3)
     assert 'D1 (group (empty)): code: 42, text: LRT rejected' in outcome.message
     assert 'D2 (group (empty)): push refused; retry later' in outcome.message
     assert 'D3 (group (empty)): rollback status Failed, x: 1' in outcome.message
