@@ -52,7 +52,11 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_record i
     Timing,
     WaitRecord,
 )
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._wording import fate_warning
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wording import (
+    fate_warning,
+    report_failed,
+    report_line,
+)
 from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._session_runner import SessionRunner, can_run_here
 from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._sliced_wait import ActionDone, SlicedWait, SliceRead
 
@@ -373,9 +377,8 @@ class ActionModule(ActionBase):
         if options.writes_report:
             report = self._report(options, record, outcome, timing, matcher)
             if report.get('error'):
-                message = (
-                    'Could not write the change report of route update task %s to %s: %s. Outcome of the task: %s'
-                    % (options.task_id, os.path.dirname(report['json']), report['error'], outcome.message)
+                message = report_failed(
+                    options.task_id, os.path.dirname(report['json']), report['error'], outcome.message
                 )
                 fails = True
         if not fails:
@@ -397,9 +400,7 @@ class ActionModule(ActionBase):
         base = os.path.join(folder, file_stem(options.report_name, options.task_id))
         files: Dict[str, Any] = dict(json=base + '.json', markdown=base + '.md', written=not options.check_mode)
         if options.check_mode:
-            self._show(
-                'Check mode: the change report would be written to %s and %s' % (files['markdown'], files['json'])
-            )
+            self._show(report_line(files['markdown'], files['json'], written=False))
             return files
         data = report_data(options, record, outcome, timing, matcher)
         try:
@@ -409,7 +410,7 @@ class ActionModule(ActionBase):
         except OSError as err:
             files.update(written=False, error='%s: %s' % (err.strerror or type(err).__name__, err.filename or folder))
             return files
-        self._show('Change report written: %s and %s' % (files['markdown'], files['json']))
+        self._show(report_line(files['markdown'], files['json'], written=True))
         return files
 
 

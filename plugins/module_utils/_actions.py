@@ -35,7 +35,7 @@ from ._estimate import GROWTH
 from ._poll_wait import PollWait
 from ._warnings import Warnings
 from ._states import FAILED, NONE, NOT_STARTED, RUNNING, SUCCEEDED, UNCLEAR, StateMatcher, normalise_state
-from ._text import SHORT_LIMIT, capitalised, seconds_text, sentences, show
+from ._text import capitalised, seconds_text, sentences, word_text
 from ._verdict import rollback_verdict
 
 COMMIT = 'commit'
@@ -87,11 +87,6 @@ class ActionOutcome:
     warnings: List[str] = field(default_factory=list)
 
 
-def _shown(value: Any) -> str:
-    """A status word in a message: short, ``(empty)`` for none."""
-    return show(value, SHORT_LIMIT)
-
-
 def parse_action(value: Any) -> str:
     """``commit``, ``rollback`` or ``cancel`` from any letter case (SDM spells them ``Commit``...)."""
     action = value.strip().lower() if isinstance(value, str) else None
@@ -135,7 +130,7 @@ def _decide_commit(task: _Task, matcher: StateMatcher, is_pending: Callable[[], 
             task,
             COMMIT,
             'it was rolled back (rollback status %s), and SDM does not commit a rolled-back task'
-            % _shown(task['rollback_status']),
+            % word_text(task['rollback_status']),
         )
     if phase == RUNNING:
         raise _conflict(task, COMMIT, 'its rollback is running', running=('rollback status', task['rollback_status']))
@@ -154,13 +149,13 @@ def _decide_rollback(task: _Task, matcher: StateMatcher, is_pending: Callable[[]
         return ActionDecision(
             False,
             'route update task %s is already rolled back (rollback status %s)'
-            % (task['task_id'], _shown(task['rollback_status'])),
+            % (task['task_id'], word_text(task['rollback_status'])),
         )
     if phase == RUNNING:
         return ActionDecision(
             False,
             'the rollback of route update task %s is already running (rollback status %s)'
-            % (task['task_id'], _shown(task['rollback_status'])),
+            % (task['task_id'], word_text(task['rollback_status'])),
         )
     _refuse_while_updating(
         task,
@@ -181,13 +176,13 @@ def _decide_cancel(task: _Task, matcher: StateMatcher) -> ActionDecision:
         return ActionDecision(
             False,
             'route update task %s is already cancelled (update status %s)'
-            % (task['task_id'], _shown(task['update_status'])),
+            % (task['task_id'], word_text(task['update_status'])),
         )
     # A finished update has nothing left to stop; SDM would refuse the Cancel.
     return ActionDecision(
         False,
         'route update task %s has already finished (update status %s): there is nothing to cancel'
-        % (task['task_id'], _shown(task['update_status'])),
+        % (task['task_id'], word_text(task['update_status'])),
     )
 
 
@@ -204,7 +199,7 @@ def _conflict(
     """The error of an action that ``state`` does not allow; ``running`` is the running phase's label and word."""
     label, word = running if running is not None else (None, None)
     return SdmActionConflictError(
-        task['task_id'], action, state, _shown(word) if running is not None else None, label, why
+        task['task_id'], action, state, word_text(word) if running is not None else None, label, why
     )
 
 
@@ -346,13 +341,13 @@ class ActionRunner:
             moved = phase in (RUNNING, ROLLBACK_FINISHED) or (
                 phase == UNCLEAR and normalise_state(word) != normalise_state(before.get('rollback_status'))
             )
-            return moved, 'rollback status %s' % _shown(word)
+            return moved, 'rollback status %s' % word_text(word)
         word = task.get('update_status')
         kind = self.matcher.update_word(word)
         stopped = kind in _UPDATE_OVER or (
             kind == UNCLEAR and normalise_state(word) != normalise_state(before.get('update_status'))
         )
-        return stopped, 'update status %s' % _shown(word)
+        return stopped, 'update status %s' % word_text(word)
 
     def _outcome_unknown(
         self, task_id: str, action: str, lost: SdmError, seen: str, timeout: float

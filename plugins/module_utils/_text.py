@@ -33,6 +33,11 @@ def show(value: Any, limit: Optional[int] = LIMIT) -> str:
     return short_text(value, limit) or EMPTY
 
 
+def word_text(value: Any) -> str:
+    """A status word or an id in a sentence: ``show`` with a shorter limit."""
+    return show(value, SHORT_LIMIT)
+
+
 def count_text(value: Any) -> str:
     """A count in a message or report; SDM may leave one out (shown as ?)."""
     return short_text(value, SHORT_LIMIT) or '?'

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ._states import FAILED, NONE, NOT_STARTED, RUNNING, SUCCEEDED, UNCLEAR, StateMatcher
-from ._text import has_text, show
+from ._text import has_text, show, word_text
 
 _Task = Dict[str, Any]
 _Device = Dict[str, Any]
@@ -208,14 +208,14 @@ def describe_words(device: _Device, position: Optional[int] = None) -> str:
     words = 'status %s' % show(device.get('status'), 60)
     push = device.get('push_status')
     if _given(push) and push != device.get('status'):
-        words += ', push status %s' % show(push, 60)
+        words += ', push status %s' % word_text(push)
     return '%s: %s' % (identity(device, position), words)
 
 
 def identity(device: _Device, position: Optional[int] = None) -> str:
     """``D1 (group G1)``; a device without an object id is named by its position in SDM's list."""
     object_id = device.get('object_id')
-    name = show(object_id, 60) if _given(object_id) else 'device %s' % (position if position else '?')
+    name = word_text(object_id) if _given(object_id) else 'device %s' % (position if position else '?')
     return '%s (group %s)' % (name, show(device.get('device_group_id'), 60))
 
 

@@ -139,6 +139,15 @@ def progress_line(
     )
 
 
+def retry_line(task_id: str, error: Optional[str], left: float) -> str:
+    """The progress line of a read that failed for a transient reason and is tried again within the limit."""
+    return 'Route update task %s: SDM could not be read for now (%s); trying again, %d s left.' % (
+        task_id,
+        (error or 'no message').rstrip('.'),
+        int(left),
+    )
+
+
 def policy_message(options: WaitOptions, task: _Task) -> str:
     return (
         'Route update task %s has error handling %s, expected %s (%s); stopped before waiting. Current status: %s, %s.'
@@ -164,13 +173,20 @@ def check_mode_notice(options: WaitOptions) -> str:
     )
 
 
-# What the message says of a commit or rollback the wait tried, by its result.
+_SAFE_AGAIN = 'Running the role again is safe: it reads the task first and sends the %s only if it is still needed.'
+
+# What the message says of a commit or rollback the wait tried, by its result (those of `_fate`: sent, not confirmed).
 _ACTION_SENTENCES = {
     'commit': {
         SENT: 'Committed: SDM released the devices, and the task left the pending list.',
         ALREADY_DONE: 'No commit sent: {message}.',
         WOULD_SEND: 'Check mode: the role would commit the task now; the Commit was not sent.',
         FAILED: 'But the commit FAILED: {message}. SDM keeps the devices locked until the task is committed or rolled back.',
+        ACTION_PENDING: (
+            'Commit sent and accepted by SDM; confirmation pending: {message}. Check in SDM that the task has left '
+            'the pending list. ' + _SAFE_AGAIN % 'Commit'
+        ),
+        ACTION_UNKNOWN: 'The Commit was sent, but its outcome is unknown: {message}. ' + _SAFE_AGAIN % 'Commit',
     },
     'rollback': {
         SENT: 'The role started the rollback.',
@@ -180,6 +196,14 @@ _ACTION_SENTENCES = {
             'checks were not run.'
         ),
         FAILED: 'The role could not start the rollback: {message}.',
+        ACTION_PENDING: (
+            'The role started the rollback: SDM accepted it; reading the task right after failed ({message}), '
+            'so the wait went on.'
+        ),
+        ACTION_UNKNOWN: (
+            'The role sent the rollback, but its answer was lost and its effect had not shown when the role looked '
+            '({message}); the wait went on. ' + _SAFE_AGAIN % 'Rollback'
+        ),
     },
 }
 
@@ -187,8 +211,7 @@ _ACTION_SENTENCES = {
 def _action_sentence(record: Optional[ActionRecord]) -> Optional[str]:
     if record is None:
         return None
-    sentences = dict(_ACTION_SENTENCES[record.action], **FATE_SENTENCES[record.action])
-    return sentences[record.result].format(message=clause(record.message))
+    return _ACTION_SENTENCES[record.action][record.result].format(message=clause(record.message))
 
 
 class Messages:
@@ -344,29 +367,24 @@ class Messages:
         )
 
 
+def report_line(markdown_path: str, json_path: str, written: bool) -> str:
+    """The line that says where the change report is (or, in check mode, would be)."""
+    if written:
+        return 'Change report written: %s and %s' % (markdown_path, json_path)
+    return 'Check mode: the change report would be written to %s and %s' % (markdown_path, json_path)
+
+
+def report_failed(task_id: str, folder: str, error: str, outcome_message: str) -> str:
+    """The message of a wait whose change report could not be written: that failure first, then the outcome."""
+    return 'Could not write the change report of route update task %s to %s: %s. Outcome of the task: %s' % (
+        task_id,
+        folder,
+        error,
+        outcome_message,
+    )
+
+
 # --- what the wait knows of a commit or rollback it sent (see `_fate`) ---------------------------------
-
-_SAFE_AGAIN = 'Running the role again is safe: it reads the task first and sends the %s only if it is still needed.'
-
-FATE_SENTENCES = {
-    'commit': {
-        ACTION_PENDING: (
-            'Commit sent and accepted by SDM; confirmation pending: {message}. Check in SDM that the task has left '
-            'the pending list. ' + _SAFE_AGAIN % 'Commit'
-        ),
-        ACTION_UNKNOWN: 'The Commit was sent, but its outcome is unknown: {message}. ' + _SAFE_AGAIN % 'Commit',
-    },
-    'rollback': {
-        ACTION_PENDING: (
-            'The role started the rollback: SDM accepted it; reading the task right after failed ({message}), '
-            'so the wait went on.'
-        ),
-        ACTION_UNKNOWN: (
-            'The role sent the rollback, but its answer was lost and its effect had not shown when the role looked '
-            '({message}); the wait went on. ' + _SAFE_AGAIN % 'Rollback'
-        ),
-    },
-}
 
 
 def fate_warning(action: str, task_id: str, fate: str, message: str) -> str:
@@ -393,12 +411,3 @@ def committed_text(committed: Optional[bool], actions: List[Dict[str, Any]]) -> 
     if committed and commit is not None and commit.get('result') == ACTION_PENDING:
         return 'yes: SDM accepted the Commit; confirmation pending'
     return 'yes' if committed else 'no'
-
-
-def retry_line(task_id: str, error: Optional[str], left: float) -> str:
-    """The progress line of a read that failed for a transient reason and is tried again within the limit."""
-    return 'Route update task %s: SDM could not be read for now (%s); trying again, %d s left.' % (
-        task_id,
-        (error or 'no message').rstrip('.'),
-        int(left),
-    )
