@@ -384,7 +384,7 @@ class ActionRunner:
         key, target = ('rollback_finished', 'rollback') if action == ROLLBACK else ('finished', 'update')
         if not self.sent and self.last_task is not None and self.last_task.get(key):
             return self.last_task
-        waiter = PollWait(
+        poll_wait = PollWait(
             self.client,
             self.matcher,
             timeout=wait.timeout,
@@ -394,7 +394,7 @@ class ActionRunner:
             clock=self.clock,
         )
         try:
-            result = waiter.wait([task_id])
+            result = poll_wait.wait([task_id])
         except SdmWaitTimeout as timeout:
             self.last_task = timeout.tasks[0] if timeout.tasks else self.last_task
             raise

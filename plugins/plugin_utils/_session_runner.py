@@ -125,7 +125,7 @@ class SessionRunner:
         if self.client is None:
             return self._failed_early()
         seconds, interval = self._schedule(args, seconds)
-        waiter = PollWait(
+        poll_wait = PollWait(
             self.client,
             self.matcher,
             timeout=seconds,
@@ -137,7 +137,7 @@ class SessionRunner:
         try:
             self._log_in(Deadline(self.clock, max(seconds, DEFAULT_RETRY_GRACE)))
             try:
-                outcome = waiter.wait([task_id])
+                outcome = poll_wait.wait([task_id])
                 tasks, polls, warnings = outcome.tasks, outcome.polls, outcome.warnings
             except SdmWaitTimeout as timeout:
                 tasks, polls, warnings = timeout.tasks, timeout.polls, timeout.warnings

@@ -4,7 +4,7 @@
 
 """The glue's messages for actions that cannot be done: refused by SDM, or not allowed by the task's state.
 
-The conflicts are made by the real `decide` of module_utils._actions; each error words its own message from its
+The conflicts are made by the real `decide_action` of module_utils._actions; each error words its own message from its
 fields (`SdmError.describe`).
 """
 
