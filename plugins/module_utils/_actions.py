@@ -33,16 +33,11 @@ from ._errors import (
 )
 from ._estimate import GROWTH
 from ._poll_wait import PollWait
+from ._sdm_api import ACTIONS, CANCEL, COMMIT, ROLLBACK
 from ._warnings import Warnings
 from ._states import FAILED, NONE, NOT_STARTED, RUNNING, SUCCEEDED, UNCLEAR, StateMatcher, normalise_state
 from ._text import capitalised, seconds_text, sentences, word_text
 from ._verdict import rollback_verdict
-
-COMMIT = 'commit'
-ROLLBACK = 'rollback'
-CANCEL = 'cancel'
-# The module's action names and the type words of the SDM API.
-ACTIONS = {COMMIT: 'Commit', ROLLBACK: 'Rollback', CANCEL: 'Cancel'}
 
 # Where a task's rollback stands: the rollback verdict of the state model (`NONE`, `RUNNING`, `UNCLEAR`), with
 # succeeded and failed taken together as finished.

@@ -13,6 +13,7 @@ import re
 from typing import Any, Dict, List, Optional
 
 from ._outcome import Outcome
+from ._sdm_api import ROLLBACK
 from ._states import FAILED, StateMatcher
 from ._text import count_text, short_text
 from ._verdict import device_outcome, not_rolled_back, updated_devices
@@ -86,7 +87,7 @@ def report_data(
 
 
 def _rollback_checks(options: WaitOptions, record: WaitRecord, outcome: Outcome) -> str:
-    rollback = record.action('rollback')
+    rollback = record.action(ROLLBACK)
     predicted = rollback is not None and rollback.result == WOULD_SEND
     if outcome.result != FAILED or not options.rollback_checks_on or predicted:
         return 'not_run'

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
+from ._sdm_api import COMMIT
+
 # Results of an action the wait sent (`ActionRecord.result`), besides those of `_wait_record.py`.
 ACTION_PENDING = 'pending'  # SDM accepted it (or its effect showed); a read after it failed: confirmation pending
 ACTION_UNKNOWN = 'unknown'  # sent, its answer lost, its effect not seen: the outcome is unknown
@@ -33,7 +35,7 @@ def fate_of(answer: Dict[str, Any]) -> Optional[str]:
 
 def committed_after(action: str, fate: Optional[str], committed: bool) -> Optional[bool]:
     """Whether the task is committed as far as known: ``None`` after a Commit whose outcome is unknown."""
-    if action != 'commit':
+    if action != COMMIT:
         return committed
     if fate == ACTION_PENDING:
         return True  # SDM accepted the Commit (or the task left the pending list)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from ._fate import ACTION_UNKNOWN, COMMIT_UNKNOWN
+from ._sdm_api import COMMIT, ROLLBACK
 from ._states import FAILED, NONE, RUNNING, SUCCEEDED, UNCLEAR, StateMatcher, normalise_state
 from ._text import count_text, plural, show
 from ._verdict import devices_with_rollback, not_rolled_back, unidentified_updates, updated_devices
@@ -146,7 +147,7 @@ def failure_problems(
     options: WaitOptions, record: WaitRecord, waited_for_rollback: bool, matcher: StateMatcher
 ) -> List[str]:
     """The failed rollback checks after a failed update (none when the rollback was only announced in check mode)."""
-    rollback = record.action('rollback')
+    rollback = record.action(ROLLBACK)
     if rollback is not None and rollback.result == WOULD_SEND:
         return []
     task = record.task
@@ -245,7 +246,7 @@ def _result(record: WaitRecord, ended: str, problems: List[str]) -> str:
         return ended
     if problems:
         return CHECK_FAILED
-    commit = record.action('commit')
+    commit = record.action(COMMIT)
     if commit is not None and commit.result == FAILED:
         return COMMIT_FAILED
     if commit is not None and commit.result == ACTION_UNKNOWN:

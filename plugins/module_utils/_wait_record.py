@@ -13,10 +13,12 @@ import datetime
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional
 
+from ._sdm_api import COMMIT, ROLLBACK
+
 # The phases of a wait, each read in slices.
 PHASE_READ = 'read'  # one read, before waiting, for the error handling check
 PHASE_UPDATE = 'update'
-PHASE_ROLLBACK = 'rollback'
+PHASE_ROLLBACK = ROLLBACK  # the phase that waits for the rollback is named after it
 
 # What came of a commit or rollback the wait tried (`ActionRecord.result`); besides these, `_states.FAILED` (it could
 # not be sent) and those of `_fate` (sent, but not confirmed).
@@ -80,7 +82,7 @@ class WaitRecord:
     @property
     def committed(self) -> Optional[bool]:
         """Whether the task is committed as far as known; ``None`` after a Commit whose outcome is unknown."""
-        commits = [record.committed for record in self.actions if record.action == 'commit']
+        commits = [record.committed for record in self.actions if record.action == COMMIT]
         if any(commits):
             return True
         return None if None in commits else False

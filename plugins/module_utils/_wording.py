@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from ._fate import ACTION_PENDING, ACTION_UNKNOWN
+from ._sdm_api import ACTIONS, COMMIT, ROLLBACK
 from ._states import FAILED, SUCCEEDED, UNCLEAR, StateMatcher
 from ._text import EMPTY, capitalised, clause, count_text, plural, sentences, short_text, show
 from ._verdict import describe_words, evidence_gaps, identity, not_rolled_back, position_in, updated_devices
@@ -177,18 +178,18 @@ _SAFE_AGAIN = 'Running the role again is safe: it reads the task first and sends
 
 # What the message says of a commit or rollback the wait tried, by its result (those of `_fate`: sent, not confirmed).
 _ACTION_SENTENCES = {
-    'commit': {
+    COMMIT: {
         SENT: 'Committed: SDM released the devices, and the task left the pending list.',
         ALREADY_DONE: 'No commit sent: {message}.',
         WOULD_SEND: 'Check mode: the role would commit the task now; the Commit was not sent.',
         FAILED: 'But the commit FAILED: {message}. SDM keeps the devices locked until the task is committed or rolled back.',
         ACTION_PENDING: (
             'Commit sent and accepted by SDM; confirmation pending: {message}. Check in SDM that the task has left '
-            'the pending list. ' + _SAFE_AGAIN % 'Commit'
+            'the pending list. ' + _SAFE_AGAIN % ACTIONS[COMMIT]
         ),
-        ACTION_UNKNOWN: 'The Commit was sent, but its outcome is unknown: {message}. ' + _SAFE_AGAIN % 'Commit',
+        ACTION_UNKNOWN: 'The Commit was sent, but its outcome is unknown: {message}. ' + _SAFE_AGAIN % ACTIONS[COMMIT],
     },
-    'rollback': {
+    ROLLBACK: {
         SENT: 'The role started the rollback.',
         ALREADY_DONE: 'No rollback sent: {message}.',
         WOULD_SEND: (
@@ -202,7 +203,7 @@ _ACTION_SENTENCES = {
         ),
         ACTION_UNKNOWN: (
             'The role sent the rollback, but its answer was lost and its effect had not shown when the role looked '
-            '({message}); the wait went on. ' + _SAFE_AGAIN % 'Rollback'
+            '({message}); the wait went on. ' + _SAFE_AGAIN % ACTIONS[ROLLBACK]
         ),
     },
 }
@@ -248,12 +249,12 @@ class Messages:
             ),
             'Nothing was rolled back.' if options.expect_no_rollback_on_success and not problems else None,
             'But a check failed: %s.' % '; '.join(problems) if problems else None,
-            _action_sentence(self.record.action('commit')),
+            _action_sentence(self.record.action(COMMIT)),
         )
 
     def failure(self, problems: List[str]) -> str:
         task, options = self.task, self.options
-        rollback = self.record.action('rollback')
+        rollback = self.record.action(ROLLBACK)
         predicted = rollback is not None and rollback.result == WOULD_SEND
         return sentences(
             'Route update task %s FAILED: status %s, %s, error handling %s.'
@@ -389,7 +390,7 @@ def report_failed(task_id: str, folder: str, error: str, outcome_message: str) -
 
 def fate_warning(action: str, task_id: str, fate: str, message: str) -> str:
     """The warning shown when the wait cannot confirm an action it sent."""
-    word = action.capitalize()
+    word = ACTIONS[action]
     if fate == ACTION_PENDING:
         return 'SDM accepted the %s of route update task %s, but it could not be confirmed: %s' % (
             word,
@@ -405,7 +406,7 @@ def fate_warning(action: str, task_id: str, fate: str, message: str) -> str:
 
 def committed_text(committed: Optional[bool], actions: List[Dict[str, Any]]) -> str:
     """The report's "Committed" cell: exactly what is known."""
-    commit = next((action for action in actions if action.get('action') == 'commit'), None)
+    commit = next((action for action in actions if action.get('action') == COMMIT), None)
     if committed is None:
         return 'unknown: the Commit was sent, its answer was lost (running the role again is safe)'
     if committed and commit is not None and commit.get('result') == ACTION_PENDING:

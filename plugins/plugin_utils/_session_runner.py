@@ -35,6 +35,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock, Deadline
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._decode import HAS_LXML
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError, SdmWaitTimeout, Target
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._sdm_api import COMMIT
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._secrets import hide_secrets, hide_session_cookies
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._estimate import GROWTH
@@ -198,7 +199,7 @@ class SessionRunner:
             confirmed=runner.confirmed,
             elapsed=round(self.clock.monotonic() - started, 3),
         )
-        if args['action'] == 'commit':
+        if args['action'] == COMMIT:
             result['committed'] = outcome.committed
         return result
 

@@ -36,6 +36,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome impor
     success_problems,
     update_end,
 )
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._sdm_api import COMMIT, ROLLBACK
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import FAILED, SUCCEEDED, StateMatcher
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_options import WaitOptions
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_record import (
@@ -115,13 +116,13 @@ class SlicedWait:
         if ended == SUCCEEDED:
             problems = success_problems(self.options, self.record.task, self.matcher) if plan.check_success else []
             if plan.commit and not problems:
-                self._act('commit')
+                self._act(COMMIT)
             return ended, problems
         if ended != FAILED:
             return ended, []
         if plan.start_rollback:
-            self._act('rollback')
-        waits = may_wait_for_rollback(plan, self.record.action('rollback'))
+            self._act(ROLLBACK)
+        waits = may_wait_for_rollback(plan, self.record.action(ROLLBACK))
         if waits:
             self._phase(PHASE_ROLLBACK, self.clock.monotonic(), self.options.rollback_timeout)
         if self.record.error is not None or not plan.check_rollback:
@@ -217,6 +218,6 @@ class SlicedWait:
     def _act(self, action: str) -> None:
         done = self.act(action)
         self.record.actions.append(done.record)
-        if done.task is not None and action == 'rollback':
+        if done.task is not None and action == ROLLBACK:
             # the module read the task after the rollback: its rollback status is where the wait goes on
             self.record.task = done.task
