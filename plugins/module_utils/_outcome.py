@@ -20,11 +20,11 @@ from typing import Any, Dict, List, Optional
 from ._fate import ACTION_UNKNOWN, COMMIT_UNKNOWN
 from ._sdm_api import COMMIT, ROLLBACK
 from ._states import FAILED, NONE, RUNNING, SUCCEEDED, UNCLEAR, StateMatcher, normalise_state
-from ._text import count_text, plural, show
+from ._text import count_text, plural, show, verb_s
 from ._verdict import devices_with_rollback, not_rolled_back, unidentified_updates, updated_devices
 from ._wait_options import WaitOptions
 from ._wait_record import PHASE_ROLLBACK, WOULD_SEND, ActionRecord, Timing, WaitRecord
-from ._wording import Messages, devices_text, more, policy_message, verb_s
+from ._wording import Messages, devices_text, more, policy_message
 
 # The outcomes, one per way a wait can end; besides these, the verdicts `SUCCEEDED`, `FAILED` and `UNCLEAR` of the
 # state model (`_states`: unclear means the update finished, but SDM's answer shows neither success nor failure).

@@ -67,6 +67,11 @@ def plural(count: int) -> str:
     return '' if count == 1 else 's'
 
 
+def verb_s(count: int) -> str:
+    """The verb's s: '1 device reports', '2 devices report'."""
+    return 's' if count == 1 else ''
+
+
 def clause(text: str) -> str:
     """A quoted message as a clause: trimmed, without its final full stop."""
     text = text.strip()

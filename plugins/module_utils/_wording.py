@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional
 from ._fate import ACTION_PENDING, ACTION_UNKNOWN
 from ._sdm_api import ACTIONS, COMMIT, ROLLBACK
 from ._states import FAILED, SUCCEEDED, UNCLEAR, StateMatcher
-from ._text import EMPTY, capitalised, clause, count_text, plural, sentences, short_text, show
+from ._text import EMPTY, capitalised, clause, count_text, plural, sentences, short_text, show, verb_s
 from ._verdict import describe_words, evidence_gaps, identity, not_rolled_back, position_in, updated_devices
 from ._wait_options import WaitOptions
 from ._wait_record import ALREADY_DONE, PHASE_READ, PHASE_ROLLBACK, SENT, WOULD_SEND, ActionRecord, WaitRecord
@@ -26,11 +26,6 @@ _Task = Dict[str, Any]
 
 
 # --- the grammar the sentences share (the primitives that the errors use too are in `_text`) -------------------
-
-
-def verb_s(count: int) -> str:
-    """The verb's s: '1 device reports', '2 devices report'."""
-    return 's' if count == 1 else ''
 
 
 def devices_text(count: int) -> str:
