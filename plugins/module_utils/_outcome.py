@@ -7,8 +7,9 @@
 Pure functions over plain data, no Ansible and no I/O, so each decision is tested table by table. The action's loop
 (`plugin_utils/_sliced_wait.py`) does the reading and acting, keeps what it saw and did in a `WaitRecord`
 (`_wait_record`), and asks this module at each step; the options and their checks are in `_wait_options`. State
-words and verdicts come from the state model (`_states`, `_verdict`) that the modules use; every sentence is worded
-in `_wording`, the change report built from the outcome in `_change_report`.
+words and verdicts come from the state model (`_states`, `_verdict`) that the modules use. A check words the problem
+it finds, in one clause; the messages, progress lines and notices are worded in `_wording`, the change report built
+from the outcome in `_change_report`.
 """
 
 from __future__ import annotations

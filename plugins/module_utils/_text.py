@@ -7,7 +7,7 @@
 SDM documents every field as a string, but a field may arrive as a number, an object, a list (a repeated
 XML element) or not at all: every part shows it with `short_text`/`show`, so none of them crashes on it and
 all of them show it alike. This module imports nothing, so the errors (`_errors`) word their messages with it too;
-the sentences of the wait and of the actions are in `_wording`.
+the messages and lines of the wait are in `_wording`.
 """
 
 from __future__ import annotations

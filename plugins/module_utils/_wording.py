@@ -2,12 +2,13 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Every sentence of a route update wait, in one place: its messages, progress lines, notices and the words of its
-change report; and the small grammar they share (`plural`, `devices_text`, `device_list`...).
+"""The words of a route update wait, in one place: the message of each outcome, the progress lines, the notices and
+warnings, the words of its change report; and the small grammar they share (`devices_text`, `device_list`, `counts`...).
 
 Pure functions over plain data: the options (`_wait_options`), the record of what the wait saw and did
 (`_wait_record`) and the task as normalised. What the words say is decided elsewhere (`_outcome`, the state model
-in `_states` and `_verdict`). Values of SDM's answers are shown with `_text.show`, so any type reads alike.
+in `_states` and `_verdict`; a check words the problem it finds). Values of SDM's answers are shown with
+`_text.show`, so any type reads alike; the grammar the errors use too (`sentences`, `plural`...) is in `_text`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ._wait_record import ALREADY_DONE, PHASE_READ, PHASE_ROLLBACK, SENT, WOULD_
 _Task = Dict[str, Any]
 
 
-# --- the grammar the sentences share (the primitives that the errors use too are in `_text`) -------------------
+# --- the grammar the messages share (what the errors use too is in `_text`) --------------------------------------
 
 
 def devices_text(count: int) -> str:
