@@ -2,8 +2,9 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The decisions of the route update wait (module_utils/_outcome.py), table by table: every outcome, every
-rollback check, the follow-up, the slice schedule, the progress lines and the input checks."""
+"""The decisions of the route update wait (module_utils/_outcome.py), table by table: every outcome with its message,
+every rollback check, the follow-up and the slice schedule. The progress lines are tested in test_wording.py, the
+input checks in test_wait_options.py, with the tasks and options made here."""
 
 from __future__ import annotations
 
@@ -36,14 +37,9 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import
     UNCLEAR,
     StateMatcher,
 )
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_options import (
-    WaitOptions,
-    input_message,
-    option_problems,
-)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_options import WaitOptions
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_record import (
     ALREADY_DONE,
-    PHASE_READ,
     PHASE_ROLLBACK,
     PHASE_UPDATE,
     SENT,
@@ -52,7 +48,6 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_record i
     ReadError,
     WaitRecord,
 )
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._wording import check_mode_notice, progress_line
 
 MATCHER = StateMatcher()
 
@@ -685,93 +680,6 @@ def test_phase_done():
     assert phase_done(PHASE_UPDATE, sdm_task()) and not phase_done(PHASE_UPDATE, RUNNING)
     assert phase_done(PHASE_ROLLBACK, ROLLED_BACK) and not phase_done(PHASE_ROLLBACK, FAILED_TASK)
     assert not phase_done(PHASE_UPDATE, {})
-
-
-def test_progress_lines():
-    task = sdm_task(
-        'InProgress', [device('D1', 'G1'), device('D2', 'G2', 'Failed', 'x'), device('D3', 'G3', 'InProgress')]
-    )
-    assert (
-        progress_line(PHASE_UPDATE, 'ID34', task, 61.4, 1800, MATCHER)
-        == 'ID34: InProgress, 1 of 3 devices updated, 1 failed, 61 s elapsed (limit 1800 s).'
-    )
-    assert (
-        progress_line(PHASE_UPDATE, 'ID34', RUNNING, 2, 30, MATCHER)
-        == 'ID34: InProgress, 1 of 2 devices updated, 2 s elapsed (limit 30 s).'
-    )
-    assert (
-        progress_line(PHASE_READ, 'ID68', RUNNING, 0, 0, MATCHER)
-        == 'ID68: InProgress, 1 of 2 devices updated, error handling rollback.'
-    )
-    rolling = sdm_task(
-        'Failed',
-        [
-            device('D1', 'G1', rollback='Completed'),
-            device('D2', 'G2', rollback='InProgress'),
-            device('D3', 'G3', 'Failed'),
-        ],
-        rollback='InProgress',
-        rollback_count=1,
-    )
-    assert progress_line(PHASE_ROLLBACK, 'ID65', rolling, 3.2, 600, MATCHER) == (
-        'ID65 rollback: InProgress, rollback count 1, 1 of 2 updated devices rolled back, 3 s elapsed (limit 600 s).'
-    )
-
-
-def test_counts_sdm_left_out_are_shown_as_question_marks():
-    task = changed(
-        sdm_task('InProgress', [device('D1', 'G1', 'InProgress')]), updated_count=None, total_device_count=None
-    )
-    assert (
-        progress_line(PHASE_UPDATE, 'ID1', task, 0, 10, MATCHER)
-        == 'ID1: InProgress, ? of ? devices updated, 0 s elapsed (limit 10 s).'
-    )
-
-
-def test_the_check_mode_notice_says_what_is_not_done():
-    assert check_mode_notice(options()) == (
-        'Check mode: route_update_wait only reads route update task ID33 from SDM, so it reads '
-        'and waits as in a normal run; nothing is changed.'
-    )
-    assert check_mode_notice(options(commit_on_success=True, report_dir='/tmp/r')).endswith(
-        'nothing is changed: no commit or rollback is sent, the role says which one it would send, and no report is written.'
-    )
-
-
-# --- input -------------------------------------------------------------------------------------------
-
-
-def test_good_input_has_no_problem():
-    assert option_problems(options(expect_rollback_count=0)) == []
-
-
-def test_every_input_problem_is_named_with_the_role_variable():
-    opts = options(
-        task_id='  ',
-        timeout=0,
-        progress_interval=0,
-        rollback_timeout=0,
-        commit_timeout=0,
-        poll_interval=0,
-        poll_interval_max=-1,
-        failed_devices_shown=-1,
-        expect_rollback_count=-1,
-        variable_prefix='route_update_wait_',
-    )
-    assert input_message(option_problems(opts)) == (
-        'Invalid input to ocsdm.route_manager.route_update_wait: route_update_wait_task_id must not be empty; '
-        'route_update_wait_timeout must be at least 1, got 0; route_update_wait_progress_interval must be at least 1, got 0; '
-        'route_update_wait_rollback_timeout must be at least 1, got 0; route_update_wait_commit_timeout must be at least 1, got 0; '
-        'route_update_wait_poll_interval must be greater than 0, got 0; route_update_wait_poll_interval_max must be greater than '
-        '0, got -1; route_update_wait_failed_devices_shown must not be negative, got -1; route_update_wait_expect_rollback_count '
-        'must not be negative, got -1.'
-    )
-
-
-@pytest.mark.parametrize('task_id', ['ID\x0033', '..', 'x' * 300])
-def test_a_task_id_that_cannot_name_a_task_is_refused_like_the_modules_refuse_it(task_id):
-    problems = option_problems(options(task_id=task_id))
-    assert len(problems) == 1 and problems[0].startswith('task_id is not usable: ')
 
 
 # --- unclear: finished, but no evidence of success (issue 21) ------------------------------------------------
