@@ -33,7 +33,6 @@ from ansible.utils.display import Display
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._change_report import file_stem, markdown, report_data
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._fate import committed_after, fate_of
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._argspec import connection_spec, states_spec
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import Outcome, outcome_fact
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import FAILED, StateMatcher
@@ -51,6 +50,8 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_record i
     ActionRecord,
     Timing,
     WaitRecord,
+    committed_after,
+    fate_of,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._wording import (
     fate_warning,
@@ -278,7 +279,7 @@ class ActionModule(ActionBase):
         answer = self._run(ACTION_MODULE, args)
         changed = bool(answer.get('changed'))
         message = to_text(answer.get('msg') or '').strip() or 'the module gave no message'
-        # A failed run that sent the action knows more than "failed": accepted, or outcome unknown (see _fate).
+        # A failed run that sent the action knows more than "failed": accepted, or outcome unknown (see fate_of).
         fate = fate_of(answer) if answer.get('failed') else None
         if fate is not None:
             outcome = fate

@@ -18,13 +18,12 @@ import math
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
-from ._fate import ACTION_UNKNOWN, COMMIT_UNKNOWN
 from ._sdm_api import COMMIT, ROLLBACK
 from ._states import FAILED, NONE, RUNNING, SUCCEEDED, UNCLEAR, StateMatcher, normalise_state
 from ._text import count_text, plural, show, verb_s
 from ._verdict import devices_with_rollback, not_rolled_back, unidentified_updates, updated_devices
 from ._wait_options import WaitOptions
-from ._wait_record import PHASE_ROLLBACK, WOULD_SEND, ActionRecord, Timing, WaitRecord
+from ._wait_record import ACTION_UNKNOWN, PHASE_ROLLBACK, WOULD_SEND, ActionRecord, Timing, WaitRecord
 from ._wording import Messages, devices_text, more, policy_message
 
 # The outcomes, one per way a wait can end; besides these, the verdicts `SUCCEEDED`, `FAILED` and `UNCLEAR` of the
@@ -32,6 +31,7 @@ from ._wording import Messages, devices_text, more, policy_message
 TIMED_OUT = 'timed_out'
 CHECK_FAILED = 'check_failed'
 COMMIT_FAILED = 'commit_failed'
+COMMIT_UNKNOWN = 'commit_unknown'  # the commit was sent, and its outcome is unknown (`ACTION_UNKNOWN`)
 ERROR = 'error'  # also how the update ended when SDM could not be read (`update_end`)
 RESULTS = (SUCCEEDED, FAILED, UNCLEAR, TIMED_OUT, CHECK_FAILED, COMMIT_FAILED, COMMIT_UNKNOWN, ERROR)
 

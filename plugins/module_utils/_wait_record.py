@@ -2,9 +2,16 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What a route update wait saw and did: the phases it reads in, the commits and rollbacks it tried, the read that
-failed, and when it ran. The action's loop (`plugin_utils/_sliced_wait.py`) fills a `WaitRecord`; the decisions
-(`_outcome`), the wording (`_wording`) and the change report (`_change_report`) read it. Plain data, no I/O.
+"""What a route update wait saw and did: the phases it reads in, the commits and rollbacks it tried and what is known
+of them, the read that failed, and when it ran. The action's loop (`plugin_utils/_sliced_wait.py`) fills a
+`WaitRecord`; the decisions (`_outcome`), the wording (`_wording`) and the change report (`_change_report`) read it.
+Plain data, no I/O.
+
+What is known of an action the wait sent: ``route_update_action`` tells whether it sent the action, whether SDM
+accepted it (2xx) and whether the effect of a lost answer showed (``sent``, ``accepted``, ``confirmed``). A read that
+fails after SDM accepted an action never turns it into "failed": it is "sent; confirmation pending"
+(`ACTION_PENDING`). An action whose answer was lost and whose effect did not show is "outcome unknown, safe to re-run"
+(`ACTION_UNKNOWN`).
 """
 
 from __future__ import annotations
@@ -21,10 +28,12 @@ PHASE_UPDATE = 'update'
 PHASE_ROLLBACK = ROLLBACK  # the phase that waits for the rollback is named after it
 
 # What came of a commit or rollback the wait tried (`ActionRecord.result`); besides these, `_states.FAILED` (it could
-# not be sent) and those of `_fate` (sent, but not confirmed).
+# not be sent, or SDM refused it).
 SENT = 'sent'
 ALREADY_DONE = 'already_done'
 WOULD_SEND = 'would_send'  # check mode
+ACTION_PENDING = 'pending'  # SDM accepted it (or its effect showed); a read after it failed: confirmation pending
+ACTION_UNKNOWN = 'unknown'  # sent, its answer lost, its effect not seen: the outcome is unknown
 
 TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
@@ -38,12 +47,33 @@ class ActionRecord:
     action: str
     result: str
     changed: bool
-    committed: Optional[bool]  # None: a Commit whose outcome is unknown (see _fate)
+    committed: Optional[bool]  # None: a Commit whose outcome is unknown (`committed_after`)
     message: str
     elapsed: Optional[float] = None
 
     def as_dict(self) -> Dict[str, Any]:
         return asdict(self)
+
+
+def fate_of(answer: Dict[str, Any]) -> Optional[str]:
+    """`ACTION_PENDING` or `ACTION_UNKNOWN` for a failed run of ``route_update_action`` that sent the action;
+    ``None`` when it did not send it (then it failed for real)."""
+    if answer.get('accepted') or answer.get('confirmed'):
+        return ACTION_PENDING
+    if answer.get('sent'):
+        return ACTION_UNKNOWN
+    return None
+
+
+def committed_after(action: str, fate: Optional[str], committed: bool) -> Optional[bool]:
+    """Whether the task is committed as far as known: ``None`` after a Commit whose outcome is unknown."""
+    if action != COMMIT:
+        return committed
+    if fate == ACTION_PENDING:
+        return True  # SDM accepted the Commit (or the task left the pending list)
+    if fate == ACTION_UNKNOWN:
+        return None
+    return committed
 
 
 @dataclass(frozen=True)

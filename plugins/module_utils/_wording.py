@@ -15,13 +15,22 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from ._fate import ACTION_PENDING, ACTION_UNKNOWN
 from ._sdm_api import ACTIONS, COMMIT, ROLLBACK
 from ._states import FAILED, SUCCEEDED, UNCLEAR, StateMatcher
 from ._text import EMPTY, capitalised, clause, count_text, plural, sentences, short_text, show, verb_s
 from ._verdict import describe_words, evidence_gaps, identity, not_rolled_back, position_in, updated_devices
 from ._wait_options import WaitOptions
-from ._wait_record import ALREADY_DONE, PHASE_READ, PHASE_ROLLBACK, SENT, WOULD_SEND, ActionRecord, WaitRecord
+from ._wait_record import (
+    ACTION_PENDING,
+    ACTION_UNKNOWN,
+    ALREADY_DONE,
+    PHASE_READ,
+    PHASE_ROLLBACK,
+    SENT,
+    WOULD_SEND,
+    ActionRecord,
+    WaitRecord,
+)
 
 _Task = Dict[str, Any]
 
@@ -172,7 +181,7 @@ def check_mode_notice(options: WaitOptions) -> str:
 
 _SAFE_AGAIN = 'Running the role again is safe: it reads the task first and sends the %s only if it is still needed.'
 
-# What the message says of a commit or rollback the wait tried, by its result (those of `_fate`: sent, not confirmed).
+# What the message says of a commit or rollback the wait tried, by its result.
 _ACTION_SENTENCES = {
     COMMIT: {
         SENT: 'Committed: SDM released the devices, and the task left the pending list.',
@@ -381,7 +390,7 @@ def report_failed(task_id: str, folder: str, error: str, outcome_message: str) -
     )
 
 
-# --- what the wait knows of a commit or rollback it sent (see `_fate`) ---------------------------------
+# --- what the wait knows of a commit or rollback it sent (`ACTION_PENDING`, `ACTION_UNKNOWN`) --------------------
 
 
 def fate_warning(action: str, task_id: str, fate: str, message: str) -> str:

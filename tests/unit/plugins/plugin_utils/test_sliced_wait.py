@@ -15,21 +15,18 @@ from typing import Any, Callable, Dict, List, Optional
 import pytest
 
 from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._sliced_wait import ActionDone, SlicedWait, SliceRead
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import ERROR, TIMED_OUT
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import COMMIT_UNKNOWN, ERROR, TIMED_OUT
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import FAILED, SUCCEEDED
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_options import WaitOptions
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_record import (
+    ACTION_PENDING,
+    ACTION_UNKNOWN,
     PHASE_READ,
     PHASE_ROLLBACK,
     PHASE_UPDATE,
     SENT,
     WOULD_SEND,
     ActionRecord,
-)
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._fate import (
-    ACTION_PENDING,
-    ACTION_UNKNOWN,
-    COMMIT_UNKNOWN,
     committed_after,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
