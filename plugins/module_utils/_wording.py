@@ -20,17 +20,8 @@ from ._states import FAILED, SUCCEEDED, UNCLEAR, StateMatcher
 from ._text import EMPTY, capitalised, clause, count_text, plural, sentences, short_text, show, verb_s
 from ._verdict import describe_words, evidence_gaps, identity, not_rolled_back, position_in, updated_devices
 from ._wait_options import WaitOptions
-from ._wait_record import (
-    ACTION_PENDING,
-    ACTION_UNKNOWN,
-    ALREADY_DONE,
-    PHASE_READ,
-    PHASE_ROLLBACK,
-    SENT,
-    WOULD_SEND,
-    ActionRecord,
-    WaitRecord,
-)
+from ._wait_record import ACTION_PENDING, ACTION_UNKNOWN, ALREADY_DONE, SENT, WOULD_SEND, ActionRecord, WaitRecord
+from ._wait_record import PHASE_READ, PHASE_ROLLBACK
 
 _Task = Dict[str, Any]
 
