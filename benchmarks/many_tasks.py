@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark 3: one poll round over 1, 10 and 100 tasks, with every SDM answer 50 ms late.
 
-The collection's own client and Waiter (imported from the collection copy), configured as the
-module configures them. The tasks have finished already, so one call of ``Waiter.wait`` is exactly
+The collection's own client and PollWait (imported from the collection copy), configured as the
+module configures them. The tasks have finished already, so one call of ``PollWait.wait`` is exactly
 one poll round; it is timed from the call to its return, after the login and before the logout.
 """
 
@@ -35,17 +35,17 @@ class RoundFigures:
 
 
 def client_classes(collections: Path) -> Dict[str, Any]:
-    """ConnectionConfig, SdmClient, StateMatcher and Waiter from the collection copy."""
+    """ConnectionConfig, SdmClient, StateMatcher and PollWait from the collection copy."""
     if str(collections) not in sys.path:
         sys.path.insert(0, str(collections))
     client = importlib.import_module(MODULE_UTILS + "._client")
     states = importlib.import_module(MODULE_UTILS + "._states")
-    waiter = importlib.import_module(MODULE_UTILS + "._waiter")
+    poll_wait = importlib.import_module(MODULE_UTILS + "._poll_wait")
     return {
         "ConnectionConfig": client.ConnectionConfig,
         "SdmClient": client.SdmClient,
         "StateMatcher": states.StateMatcher,
-        "Waiter": waiter.Waiter,
+        "PollWait": poll_wait.PollWait,
     }
 
 
@@ -66,7 +66,7 @@ def measure(sim: Simulator, classes: Dict[str, Any], count: int, latency: float,
         sim.control("POST", "/counters/reset")  # count the rounds only, not the login
         for _round in range(rounds):
             # as the module builds it (default workers); sleep values do not matter for a single round
-            waiter = classes["Waiter"](client, classes["StateMatcher"](), timeout=WAIT_TIMEOUT, sleep=1, sleep_max=1)
+            waiter = classes["PollWait"](client, classes["StateMatcher"](), timeout=WAIT_TIMEOUT, sleep=1, sleep_max=1)
             result = waiter.wait(ids)
             times.append(result.elapsed)
             polls += result.polls

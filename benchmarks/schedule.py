@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark 5: the reads of a 10-minute update, aimed at the predicted end against today's growing schedule.
 
-Simulated time, not a 10-minute wait: the action's loop (`WaitRun`) with its slices and progress lines, each
-slice a `Waiter` as route_update_info runs it, both imported from the collection copy, on a simulated clock.
+Simulated time, not a 10-minute wait: the action's loop (`SlicedWait`) with its slices and progress lines, each
+slice a `PollWait` as route_update_info runs it, both imported from the collection copy, on a simulated clock.
 The task follows a script of device finishes; each read costs `READ_SECONDS` and each slice (a module run and
 its login) `MODULE_START` of simulated time. Default settings: first sleep 5 s growing to 30 s, a progress line
 every 60 s. Two updates of `DEVICES` devices:
@@ -14,7 +14,7 @@ every 60 s. Two updates of `DEVICES` devices:
 
 Each is run at 5 random phases: the end falls at 600 s plus a random part of one progress interval (stratified
 as in benchmark 1, seeded). Each phase runs twice, with the aimed schedule (today's code) and with the growing
-schedule alone (``Waiter(aim=False)`` and ``WaitRun(aim=False)``: slices on the progress marks only, the
+schedule alone (``PollWait(aim=False)`` and ``SlicedWait(aim=False)``: slices on the progress marks only, the
 schedule before issue 26). Figures: the detection latency (from the
 end to the read that saw it), the reads per wait, and, on the steady update, the error of the estimate a
 progress line shows at half-time (the first line at or after it), against the time truly left.
@@ -105,9 +105,9 @@ def modules(collections: Path) -> Dict[str, Any]:
     return {
         "normalise": importlib.import_module(MODULE_UTILS + "._normalise"),
         "states": importlib.import_module(MODULE_UTILS + "._states"),
-        "waiter": importlib.import_module(MODULE_UTILS + "._waiter"),
-        "outcome": importlib.import_module(MODULE_UTILS + "._outcome"),
-        "wait_run": importlib.import_module(PLUGIN_UTILS + "._wait_run"),
+        "poll_wait": importlib.import_module(MODULE_UTILS + "._poll_wait"),
+        "wait_options": importlib.import_module(MODULE_UTILS + "._wait_options"),
+        "sliced_wait": importlib.import_module(PLUGIN_UTILS + "._sliced_wait"),
     }
 
 
@@ -149,26 +149,26 @@ def run_one(mods: Dict[str, Any], shape: str, end: float, aim: bool) -> Schedule
     def read(phase: str, seconds: float) -> Any:
         clock.sleep(MODULE_START)
         timeout = 0 if phase == "read" else max(1, int(math.ceil(seconds)))
-        waiter = mods["waiter"].Waiter(
+        waiter = mods["poll_wait"].PollWait(
             source, matcher, timeout=timeout, sleep=SLEEP, sleep_max=SLEEP_MAX, clock=clock, aim=aim
         )
         try:
             result = waiter.wait([TASK_ID])
             task, polls = result.tasks[0], result.polls
-        except mods["waiter"].SdmWaitTimeout as timed_out:
+        except mods["poll_wait"].SdmWaitTimeout as timed_out:
             task, polls = timed_out.tasks[0], timed_out.polls
         slice_reads.append(polls)
-        return mods["wait_run"].SliceRead(task=task, polls=polls)
+        return mods["sliced_wait"].SliceRead(task=task, polls=polls)
 
     lines: List[Tuple[float, str]] = []
-    options = mods["outcome"].WaitOptions(
+    options = mods["wait_options"].WaitOptions(
         task_id=TASK_ID,
         timeout=TIMEOUT,
         progress_interval=PROGRESS_INTERVAL,
         poll_interval=SLEEP,
         poll_interval_max=SLEEP_MAX,
     )
-    wait = mods["wait_run"].WaitRun(
+    wait = mods["sliced_wait"].SlicedWait(
         options,
         matcher,
         read=read,

@@ -8,8 +8,8 @@ The wait runs in slices, with a progress line on the screen between them. When t
 (the role's ``delegate_to: localhost``), the whole wait is one SDM session in this process
 (``plugin_utils/_session_runner.py``); delegated to another host, each slice is one run of ``route_update_info``
 there and each commit or rollback one run of ``route_update_action`` (one session each). Every decision comes from
-``module_utils/_outcome.py``, the loop from ``plugin_utils/_wait_run.py``; this file runs the modules, shows
-the lines and writes the report.
+``module_utils/_outcome.py``, every line from ``module_utils/_wording.py``, the loop from
+``plugin_utils/_sliced_wait.py``; this file runs the modules, shows the lines and writes the report.
 """
 
 from __future__ import annotations
@@ -33,27 +33,33 @@ from ansible.utils.display import Display
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._change_report import file_stem, markdown, report_data
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._fate import committed_after, fate_of, fate_warning
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._argspec import connection_spec, states_spec
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
-    ACTION_FAILED,
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import Outcome, outcome_fact
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import FAILED, StateMatcher
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_options import (
+    WaitOptions,
+    input_message,
+    option_problems,
+)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_record import (
     ALREADY_DONE,
     PHASE_READ,
     PHASE_ROLLBACK,
     SENT,
     WOULD_SEND,
     ActionRecord,
-    Outcome,
     Timing,
-    WaitOptions,
     WaitRecord,
-    input_message,
-    option_problems,
-    outcome_fact,
+    committed_after,
+    fate_of,
 )
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wording import (
+    fate_warning,
+    report_failed,
+    report_line,
+)
 from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._session_runner import SessionRunner, can_run_here
-from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._wait_run import ActionDone, SliceRead, WaitRun
+from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._sliced_wait import ActionDone, SlicedWait, SliceRead
 
 display = Display()
 
@@ -137,11 +143,11 @@ class ActionModule(ActionBase):
 
     def _wait_for_task(
         self, options: WaitOptions, matcher: StateMatcher, clock: Clock
-    ) -> Tuple[WaitRun, Outcome, Timing]:
+    ) -> Tuple[SlicedWait, Outcome, Timing]:
         """The wait, its follow-up and its outcome, on one SDM session when there is one (the fault matrix of
         tests/fault_matrix drives this with the simulator's clock)."""
         self._session = self._one_session(matcher, clock)
-        self._wait = run = WaitRun(
+        self._wait = run = SlicedWait(
             options, matcher, read=self._read_slice, act=self._run_action, show=self._show, clock=clock
         )
         try:
@@ -273,13 +279,13 @@ class ActionModule(ActionBase):
         answer = self._run(ACTION_MODULE, args)
         changed = bool(answer.get('changed'))
         message = to_text(answer.get('msg') or '').strip() or 'the module gave no message'
-        # A failed run that sent the action knows more than "failed": accepted, or outcome unknown (see _fate).
+        # A failed run that sent the action knows more than "failed": accepted, or outcome unknown (see fate_of).
         fate = fate_of(answer) if answer.get('failed') else None
         if fate is not None:
             outcome = fate
             display.warning(fate_warning(action, options.task_id, fate, message))
         elif answer.get('failed'):
-            outcome = ACTION_FAILED
+            outcome = FAILED
         elif changed:
             outcome = WOULD_SEND if self._task.check_mode else SENT
         else:
@@ -372,9 +378,8 @@ class ActionModule(ActionBase):
         if options.writes_report:
             report = self._report(options, record, outcome, timing, matcher)
             if report.get('error'):
-                message = (
-                    'Could not write the change report of route update task %s to %s: %s. Outcome of the task: %s'
-                    % (options.task_id, os.path.dirname(report['json']), report['error'], outcome.message)
+                message = report_failed(
+                    options.task_id, os.path.dirname(report['json']), report['error'], outcome.message
                 )
                 fails = True
         if not fails:
@@ -396,9 +401,7 @@ class ActionModule(ActionBase):
         base = os.path.join(folder, file_stem(options.report_name, options.task_id))
         files: Dict[str, Any] = dict(json=base + '.json', markdown=base + '.md', written=not options.check_mode)
         if options.check_mode:
-            self._show(
-                'Check mode: the change report would be written to %s and %s' % (files['markdown'], files['json'])
-            )
+            self._show(report_line(files['markdown'], files['json'], written=False))
             return files
         data = report_data(options, record, outcome, timing, matcher)
         try:
@@ -408,7 +411,7 @@ class ActionModule(ActionBase):
         except OSError as err:
             files.update(written=False, error='%s: %s' % (err.strerror or type(err).__name__, err.filename or folder))
             return files
-        self._show('Change report written: %s and %s' % (files['markdown'], files['json']))
+        self._show(report_line(files['markdown'], files['json'], written=True))
         return files
 
 

@@ -6,7 +6,7 @@
 
 SDM keeps the devices of a task locked until someone commits or rolls it back. SDM itself refuses an
 action that is already done, so repeating a playbook would fail; here the task is read first and
-`decide` tells whether the action is still needed, already done (``changed`` false), or impossible in
+`decide_action` tells whether the action is still needed, already done (``changed`` false), or impossible in
 the task's state (an error before anything is sent, where SDM would refuse it too).
 
 `ActionRunner` does the requests around the decision on one client session: the read, the POST, and
@@ -30,26 +30,18 @@ from ._errors import (
     SdmOutcomeUnknownError,
     SdmUnconfirmedError,
     SdmWaitTimeout,
-    capitalised,
-    sentences,
 )
+from ._estimate import GROWTH
+from ._poll_wait import PollWait
+from ._sdm_api import ACTIONS, CANCEL, COMMIT, ROLLBACK
 from ._warnings import Warnings
 from ._states import FAILED, NONE, NOT_STARTED, RUNNING, SUCCEEDED, UNCLEAR, StateMatcher, normalise_state
-from ._text import show
+from ._text import capitalised, seconds_text, sentences, word_text
 from ._verdict import rollback_verdict
-from ._waiter import GROWTH, Waiter, seconds_text
 
-COMMIT = 'commit'
-ROLLBACK = 'rollback'
-CANCEL = 'cancel'
-# The module's action names and the type words of the SDM API.
-ACTIONS = {COMMIT: 'Commit', ROLLBACK: 'Rollback', CANCEL: 'Cancel'}
-
-# Where a task's rollback stands (from the rollback verdict of the state model).
-NO_ROLLBACK = NONE
-ROLLBACK_RUNNING = RUNNING
+# Where a task's rollback stands: the rollback verdict of the state model (`NONE`, `RUNNING`, `UNCLEAR`), with
+# succeeded and failed taken together as finished.
 ROLLBACK_FINISHED = 'finished'
-ROLLBACK_UNCLEAR = UNCLEAR
 # Update words after which an update is no longer running.
 _UPDATE_OVER = (SUCCEEDED, FAILED)
 
@@ -57,7 +49,7 @@ _Task = Dict[str, Any]
 
 
 @dataclass(frozen=True)
-class Decision:
+class ActionDecision:
     """Whether to send the action; when not, ``reason`` says why it is already done."""
 
     send: bool
@@ -99,14 +91,14 @@ def parse_action(value: Any) -> str:
 
 
 def rollback_phase(task: _Task, matcher: StateMatcher) -> str:
-    """`NO_ROLLBACK`, `ROLLBACK_RUNNING`, `ROLLBACK_FINISHED`, or `ROLLBACK_UNCLEAR` for a word nobody knows."""
+    """`NONE`, `RUNNING`, `ROLLBACK_FINISHED`, or `UNCLEAR` for a word nobody knows."""
     verdict = rollback_verdict(task, matcher)
     return ROLLBACK_FINISHED if verdict in (SUCCEEDED, FAILED) else verdict
 
 
-def decide(
+def decide_action(
     action: str, task_id: str, task: Optional[_Task], matcher: StateMatcher, is_pending: Callable[[], bool]
-) -> Decision:
+) -> ActionDecision:
     """Whether ``action`` must be sent for ``task``; raises `SdmActionConflictError`, or `SdmNotFoundError` for
     ``None`` (SDM answered 404: for a commit too, since a typo must not pass for a task committed earlier).
 
@@ -125,7 +117,7 @@ def decide(
     raise SdmInputError('unknown action %r' % (action,))
 
 
-def _decide_commit(task: _Task, matcher: StateMatcher, is_pending: Callable[[], bool]) -> Decision:
+def _decide_commit(task: _Task, matcher: StateMatcher, is_pending: Callable[[], bool]) -> ActionDecision:
     _refuse_while_updating(task, matcher, COMMIT, 'SDM commits a task only after its update has finished')
     phase = rollback_phase(task, matcher)
     if phase == ROLLBACK_FINISHED:
@@ -133,32 +125,32 @@ def _decide_commit(task: _Task, matcher: StateMatcher, is_pending: Callable[[], 
             task,
             COMMIT,
             'it was rolled back (rollback status %s), and SDM does not commit a rolled-back task'
-            % _word(task['rollback_status']),
+            % word_text(task['rollback_status']),
         )
-    if phase == ROLLBACK_RUNNING:
+    if phase == RUNNING:
         raise _conflict(task, COMMIT, 'its rollback is running', running=('rollback status', task['rollback_status']))
     if not is_pending():
-        return Decision(
+        return ActionDecision(
             False,
             'route update task %s is already committed: it is no longer in the pending list' % task['task_id'],
             committed=True,
         )
-    return Decision(True)
+    return ActionDecision(True)
 
 
-def _decide_rollback(task: _Task, matcher: StateMatcher, is_pending: Callable[[], bool]) -> Decision:
+def _decide_rollback(task: _Task, matcher: StateMatcher, is_pending: Callable[[], bool]) -> ActionDecision:
     phase = rollback_phase(task, matcher)
     if phase == ROLLBACK_FINISHED:
-        return Decision(
+        return ActionDecision(
             False,
             'route update task %s is already rolled back (rollback status %s)'
-            % (task['task_id'], _word(task['rollback_status'])),
+            % (task['task_id'], word_text(task['rollback_status'])),
         )
-    if phase == ROLLBACK_RUNNING:
-        return Decision(
+    if phase == RUNNING:
+        return ActionDecision(
             False,
             'the rollback of route update task %s is already running (rollback status %s)'
-            % (task['task_id'], _word(task['rollback_status'])),
+            % (task['task_id'], word_text(task['rollback_status'])),
         )
     _refuse_while_updating(
         task,
@@ -166,26 +158,26 @@ def _decide_rollback(task: _Task, matcher: StateMatcher, is_pending: Callable[[]
         ROLLBACK,
         'SDM rolls back only a finished update. Wait for it to finish, or stop it with action=cancel',
     )
-    if phase == NO_ROLLBACK and not is_pending():
+    if phase == NONE and not is_pending():
         # Readable, never rolled back, yet no longer pending: it was committed.
         raise _conflict(task, ROLLBACK, 'it is no longer in the pending list, so it was committed')
-    return Decision(True)
+    return ActionDecision(True)
 
 
-def _decide_cancel(task: _Task, matcher: StateMatcher) -> Decision:
+def _decide_cancel(task: _Task, matcher: StateMatcher) -> ActionDecision:
     if matcher.update_word(task['update_status']) not in _UPDATE_OVER:
-        return Decision(True)
+        return ActionDecision(True)
     if matcher.is_cancelled(task['update_status']):
-        return Decision(
+        return ActionDecision(
             False,
             'route update task %s is already cancelled (update status %s)'
-            % (task['task_id'], _word(task['update_status'])),
+            % (task['task_id'], word_text(task['update_status'])),
         )
     # A finished update has nothing left to stop; SDM would refuse the Cancel.
-    return Decision(
+    return ActionDecision(
         False,
         'route update task %s has already finished (update status %s): there is nothing to cancel'
-        % (task['task_id'], _word(task['update_status'])),
+        % (task['task_id'], word_text(task['update_status'])),
     )
 
 
@@ -202,12 +194,8 @@ def _conflict(
     """The error of an action that ``state`` does not allow; ``running`` is the running phase's label and word."""
     label, word = running if running is not None else (None, None)
     return SdmActionConflictError(
-        task['task_id'], action, state, _word(word) if running is not None else None, label, why
+        task['task_id'], action, state, word_text(word) if running is not None else None, label, why
     )
-
-
-def _word(value: Any) -> str:
-    return show(value, 60)
 
 
 class ActionRunner:
@@ -278,14 +266,14 @@ class ActionRunner:
 
     # Reading and deciding ------------------------------------------------------------------------
 
-    def _decide(self, task_id: str, action: str) -> Decision:
+    def _decide(self, task_id: str, action: str) -> ActionDecision:
         try:
             self.last_task = self._read(task_id, action)
         except SdmNotFoundError as missing:
-            # Named as what it is for the user: nothing happened. A commit ends here too (see decide).
+            # Named as what it is for the user: nothing happened. A commit ends here too (see decide_action).
             missing.with_note('the %s was not sent' % ACTIONS[action])
             raise
-        return decide(
+        return decide_action(
             action, task_id, self.last_task, self.matcher, lambda: task_id in self.client.list_pending_task_ids()
         )
 
@@ -345,16 +333,16 @@ class ActionRunner:
         if action == ROLLBACK:
             word = task.get('rollback_status')
             phase = rollback_phase(task, self.matcher)
-            moved = phase in (ROLLBACK_RUNNING, ROLLBACK_FINISHED) or (
-                phase == ROLLBACK_UNCLEAR and normalise_state(word) != normalise_state(before.get('rollback_status'))
+            moved = phase in (RUNNING, ROLLBACK_FINISHED) or (
+                phase == UNCLEAR and normalise_state(word) != normalise_state(before.get('rollback_status'))
             )
-            return moved, 'rollback status %s' % _word(word)
+            return moved, 'rollback status %s' % word_text(word)
         word = task.get('update_status')
         kind = self.matcher.update_word(word)
         stopped = kind in _UPDATE_OVER or (
             kind == UNCLEAR and normalise_state(word) != normalise_state(before.get('update_status'))
         )
-        return stopped, 'update status %s' % _word(word)
+        return stopped, 'update status %s' % word_text(word)
 
     def _outcome_unknown(
         self, task_id: str, action: str, lost: SdmError, seen: str, timeout: float
@@ -391,7 +379,7 @@ class ActionRunner:
         key, target = ('rollback_finished', 'rollback') if action == ROLLBACK else ('finished', 'update')
         if not self.sent and self.last_task is not None and self.last_task.get(key):
             return self.last_task
-        waiter = Waiter(
+        poll_wait = PollWait(
             self.client,
             self.matcher,
             timeout=wait.timeout,
@@ -401,7 +389,7 @@ class ActionRunner:
             clock=self.clock,
         )
         try:
-            result = waiter.wait([task_id])
+            result = poll_wait.wait([task_id])
         except SdmWaitTimeout as timeout:
             self.last_task = timeout.tasks[0] if timeout.tasks else self.last_task
             raise
@@ -411,7 +399,7 @@ class ActionRunner:
         return self.last_task
 
     def _read_after_sending(self, task_id: str, action: str, settings: WaitSettings) -> Optional[_Task]:
-        """The task read after the action was sent: a transient fault is retried until the deadline, as the waiter does."""
+        """The task read after the action was sent: a transient fault is retried until the deadline, as `PollWait` does."""
         deadline = self._effect_deadline or Deadline(self.clock, settings.timeout)
         interval = settings.sleep
         while True:
@@ -427,7 +415,7 @@ class ActionRunner:
     def _wait_released(self, task_id: str, wait: WaitSettings) -> None:
         """Wait until a committed task has left the pending list: SDM has released its devices.
 
-        A read that fails for a transient reason is looked past until the deadline, as the waiter does."""
+        A read that fails for a transient reason is looked past until the deadline, as `PollWait` does."""
         deadline = Deadline(self.clock, wait.timeout)
         interval = wait.sleep
         polls = 0

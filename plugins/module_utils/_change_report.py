@@ -12,11 +12,14 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional
 
-from ._outcome import FAILED, WOULD_SEND, Outcome, Timing, WaitOptions, WaitRecord
-from ._fate import committed_text
-from ._states import StateMatcher
-from ._text import EMPTY, count_text, short_text
+from ._outcome import Outcome
+from ._sdm_api import ROLLBACK
+from ._states import FAILED, StateMatcher
+from ._text import count_text, short_text
 from ._verdict import device_outcome, not_rolled_back, updated_devices
+from ._wait_options import WaitOptions
+from ._wait_record import WOULD_SEND, Timing, WaitRecord
+from ._wording import committed_text, readable, rollback_counts
 
 REPORT_VERSION = 1
 DEVICE_FIELDS = (
@@ -84,7 +87,7 @@ def report_data(
 
 
 def _rollback_checks(options: WaitOptions, record: WaitRecord, outcome: Outcome) -> str:
-    rollback = record.action('rollback')
+    rollback = record.action(ROLLBACK)
     predicted = rollback is not None and rollback.result == WOULD_SEND
     if outcome.result != FAILED or not options.rollback_checks_on or predicted:
         return 'not_run'
@@ -124,15 +127,10 @@ def _cell(value: Any) -> str:
     return ''.join(_CELL_ESCAPES.get(char, char) for char in text).strip()
 
 
-def _word(value: Any) -> str:
-    """One of the collection's own words (an outcome, a result) for people: ``timed_out`` -> ``timed out``."""
-    return str(value).replace('_', ' ') if value not in (None, '') else EMPTY
-
-
 def markdown(report: Dict[str, Any], json_file_name: str) -> str:
     """The report for a change ticket: a summary table, the outcome, the actions and the devices."""
     lines = [
-        '# Route update task %s: %s' % (_cell(report['task_id']), str(report['result']).replace('_', ' ').upper()),
+        '# Route update task %s: %s' % (_cell(report['task_id']), readable(report['result']).upper()),
         '',
     ]
     if report['check_mode']:
@@ -156,7 +154,7 @@ def _summary_table(report: Dict[str, Any]) -> List[str]:
     rows = [('Change', _cell(report['name']))] if report['name'] else []
     rows += [
         ('Route update task', _cell(report['task_id'])),
-        ('Result', '**%s**' % _word(report['result'])),
+        ('Result', '**%s**' % readable(report['result'])),
         ('Update status', _cell(update['status'])),
         (
             'Devices updated',
@@ -166,17 +164,18 @@ def _summary_table(report: Dict[str, Any]) -> List[str]:
         ('Error handling', _cell(update['error_handling'])),
         (
             'Rollback',
-            '%s: rollback status %s, rollback count %s, %d of %d updated device%s rolled back'
+            '%s: %s'
             % (
-                _word(rollback['outcome']),
-                _cell(rollback['status']),
-                count_text(rollback['count']),
-                rollback['rolled_back_devices'],
-                rollback['updated_devices'],
-                '' if rollback['updated_devices'] == 1 else 's',
+                readable(rollback['outcome']),
+                rollback_counts(
+                    _cell(rollback['status']),
+                    rollback['count'],
+                    rollback['rolled_back_devices'],
+                    rollback['updated_devices'],
+                ),
             ),
         ),
-        ('Rollback checks', _word(rollback['checks'])),
+        ('Rollback checks', readable(rollback['checks'])),
         ('Committed', _cell(committed_text(report['committed'], report['actions']))),
         ('Started (UTC)', timings['started']),
         ('Ended (UTC)', timings['ended']),
@@ -190,7 +189,8 @@ def _actions_table(actions: List[Dict[str, Any]]) -> List[str]:
     if not actions:
         return ['None: the role sent no commit or rollback.']
     return ['| Action | Result | Message |', '|---|---|---|'] + [
-        '| %s | %s | %s |' % (action['action'], _word(action['result']), _cell(action['message'])) for action in actions
+        '| %s | %s | %s |' % (action['action'], readable(action['result']), _cell(action['message']))
+        for action in actions
     ]
 
 
@@ -210,7 +210,7 @@ def _devices_table(devices: List[Dict[str, Any]]) -> List[str]:
             _cell(d['update_failure_msg']),
             _cell(d['rollback_status']),
             _cell(d['rollback_failure_msg']),
-            _word(d['outcome']),
+            readable(d['outcome']),
         )
         for d in devices
     ]

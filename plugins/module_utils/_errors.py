@@ -17,6 +17,8 @@ import ssl
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
+from ._text import capitalised, sentences
+
 # The past participles and verbs of the actions in messages.
 _PAST = {'commit': 'committed', 'rollback': 'rolled back', 'cancel': 'cancelled'}
 _VERB = {'commit': 'commit', 'rollback': 'roll back', 'cancel': 'cancel'}
@@ -46,20 +48,6 @@ class Target:
     user: Optional[str] = None
     api_version: Optional[str] = None
     has_ca_path: bool = False
-
-
-def sentences(*parts: Optional[str]) -> str:
-    """Sentences joined with single spaces, each ending with a full stop; empty ones left out."""
-    out = []
-    for part in parts:
-        part = (part or '').strip()
-        if part:
-            out.append(part if part[-1] in '.!?' else part + '.')
-    return ' '.join(out)
-
-
-def capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def exception_chain(error: BaseException, wrapped_only: bool = False) -> List[BaseException]:

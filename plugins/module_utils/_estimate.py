@@ -26,8 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-# How much longer each sleep is than the one before, until the longest (the growing schedule; _waiter re-exports it
-# for _actions).
+# How much longer each sleep is than the one before, until the longest (the growing schedule of `_poll_wait`, of the
+# action's confirmation reads in `_actions`, and of the slices on one session).
 GROWTH = 1.5
 # The aimed read comes this share of the first sleep after the predicted end: it most likely finds the task ended
 # (one read, not two), and an end later than predicted is still seen within the first sleep.

@@ -27,7 +27,12 @@ SESSION_COOKIE = 'JSESSIONID'
 LOGIN_PATH = '/admin/login'
 LOGOUT_PATH = '/admin/logout'
 TASKS_PATH = '/routeSets/routeUpdates'
-ACTION_TYPES = ('Commit', 'Rollback', 'Cancel')
+# The actions on a task: the collection's names for them (the modules' option values) and SDM's type words.
+COMMIT = 'commit'
+ROLLBACK = 'rollback'
+CANCEL = 'cancel'
+ACTIONS = {COMMIT: 'Commit', ROLLBACK: 'Rollback', CANCEL: 'Cancel'}
+ACTION_TYPES = tuple(ACTIONS.values())
 MAX_TASK_ID_LENGTH = 256
 
 _CONTROL = re.compile(r'[\x00-\x1f\x7f-\x9f]')

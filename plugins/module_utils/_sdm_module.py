@@ -33,7 +33,7 @@ from ._decode import HAS_LXML, LXML_IMPORT_ERROR
 from ._errors import SdmError, SdmInputError, SdmWaitTimeout, Target
 from ._secrets import hide_secrets, hide_session_cookies
 from ._states import StateMatcher
-from ._waiter import check_wait_settings
+from ._poll_wait import check_wait_settings
 
 
 class SdmModule(AnsibleModule):

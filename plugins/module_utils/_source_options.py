@@ -14,7 +14,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import RequiredError, UnsupportedError
 
-from . import _poller
+from . import _event_poller
 from ._argspec import Spec, connection_spec, event_source_spec, states_spec
 from ._client import HAS_REQUESTS, ConnectionConfig
 from ._sdm_api import task_path
@@ -73,9 +73,9 @@ def read_options(args: Mapping[str, Any]) -> Dict[str, Any]:
             '; '.join(_problem(error, spec, params, result.validated_parameters) for error in result.errors.errors)
         )
     values = result.validated_parameters
-    if values['interval'] < _poller.MIN_INTERVAL:
+    if values['interval'] < _event_poller.MIN_INTERVAL:
         raise _refused(
-            'option interval is below its floor of %g s: got %g' % (_poller.MIN_INTERVAL, values['interval'])
+            'option interval is below its floor of %g s: got %g' % (_event_poller.MIN_INTERVAL, values['interval'])
         )
     if not values['request_timeout'] > 0:
         raise _refused('option request_timeout must be greater than 0, got %g' % values['request_timeout'])

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ._states import FAILED, NONE, NOT_STARTED, RUNNING, SUCCEEDED, UNCLEAR, StateMatcher
-from ._text import has_text, show
+from ._text import has_text, plural, show, verb_s, word_text
 
 _Task = Dict[str, Any]
 _Device = Dict[str, Any]
@@ -105,7 +105,7 @@ def evidence_gaps(task: _Task) -> List[str]:
         of = ' although totalDeviceCount is %d' % total if total else ''
         gaps.append('SDM lists no devices%s, so no device shows that it took the update' % of)
     elif total is not None and len(devices) != total:
-        gaps.append('SDM lists %d device%s, but totalDeviceCount is %d' % (len(devices), _s(len(devices)), total))
+        gaps.append('SDM lists %d device%s, but totalDeviceCount is %d' % (len(devices), plural(len(devices)), total))
     return gaps
 
 
@@ -173,8 +173,8 @@ def unidentified_updates(task: _Task, matcher: StateMatcher) -> List[str]:
             '%d device%s show%s no word that tells whether %s took the update (%s)'
             % (
                 len(unknown),
-                _s(len(unknown)),
-                '' if len(unknown) != 1 else 's',
+                plural(len(unknown)),
+                verb_s(len(unknown)),
                 'they' if len(unknown) != 1 else 'it',
                 '; '.join(describe_words(device, position_in(task, device)) for device in unknown[:5])
                 + ('; ...' if len(unknown) > 5 else ''),
@@ -183,7 +183,7 @@ def unidentified_updates(task: _Task, matcher: StateMatcher) -> List[str]:
     named = len(updated_devices(task, matcher))
     updated = _whole(updated)
     if updated is not None and updated > named:
-        gaps.append('updatedCount is %d, but SDM names %d updated device%s' % (updated, named, _s(named)))
+        gaps.append('updatedCount is %d, but SDM names %d updated device%s' % (updated, named, plural(named)))
     return gaps
 
 
@@ -208,14 +208,14 @@ def describe_words(device: _Device, position: Optional[int] = None) -> str:
     words = 'status %s' % show(device.get('status'), 60)
     push = device.get('push_status')
     if _given(push) and push != device.get('status'):
-        words += ', push status %s' % show(push, 60)
+        words += ', push status %s' % word_text(push)
     return '%s: %s' % (identity(device, position), words)
 
 
 def identity(device: _Device, position: Optional[int] = None) -> str:
     """``D1 (group G1)``; a device without an object id is named by its position in SDM's list."""
     object_id = device.get('object_id')
-    name = show(object_id, 60) if _given(object_id) else 'device %s' % (position if position else '?')
+    name = word_text(object_id) if _given(object_id) else 'device %s' % (position if position else '?')
     return '%s (group %s)' % (name, show(device.get('device_group_id'), 60))
 
 
@@ -253,7 +253,3 @@ def _whole(value: Any) -> Optional[int]:
 
 def _unreadable(value: Any) -> bool:
     return _given(value) and _whole(value) is None
-
-
-def _s(count: int) -> str:
-    return '' if count == 1 else 's'

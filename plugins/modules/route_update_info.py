@@ -414,7 +414,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._argspec impor
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmWaitTimeout
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._sdm_module import SdmModule
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._poll_wait import PollWait
 
 
 def main() -> None:
@@ -441,7 +441,7 @@ def main() -> None:
         timed_out = False
         if ids:
             # Without wait, one round of reads: a zero deadline ends the wait right after the first poll.
-            waiter = Waiter(
+            poll_wait = PollWait(
                 client,
                 matcher,
                 timeout=params['wait_timeout'] if params['wait'] else 0,
@@ -450,7 +450,7 @@ def main() -> None:
                 target=params['wait_for'],
             )
             try:
-                outcome = waiter.wait(ids)
+                outcome = poll_wait.wait(ids)
             except SdmWaitTimeout as err:
                 if params['wait'] and params['fail_on_timeout']:
                     raise

@@ -15,7 +15,7 @@ jar: it is never an argument, a result or a log line.
 
 Each call takes the arguments the action would give the module and returns what the module would return (the same
 keys, the same messages), so the action treats both ways alike. Every login and read has a deadline: the slice's
-(a poll at its end still gets `Waiter`'s retry grace), or the action's ``wait_timeout``.
+(a poll at its end still gets `PollWait`'s retry grace), or the action's ``wait_timeout``.
 """
 
 from __future__ import annotations
@@ -35,9 +35,11 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock, Deadline
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._decode import HAS_LXML
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError, SdmWaitTimeout, Target
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._sdm_api import COMMIT
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._secrets import hide_secrets, hide_session_cookies
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import DEFAULT_RETRY_GRACE, GROWTH, Waiter
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._estimate import GROWTH
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._poll_wait import DEFAULT_RETRY_GRACE, PollWait
 
 _Result = Dict[str, Any]
 
@@ -124,7 +126,7 @@ class SessionRunner:
         if self.client is None:
             return self._failed_early()
         seconds, interval = self._schedule(args, seconds)
-        waiter = Waiter(
+        poll_wait = PollWait(
             self.client,
             self.matcher,
             timeout=seconds,
@@ -136,7 +138,7 @@ class SessionRunner:
         try:
             self._log_in(Deadline(self.clock, max(seconds, DEFAULT_RETRY_GRACE)))
             try:
-                outcome = waiter.wait([task_id])
+                outcome = poll_wait.wait([task_id])
                 tasks, polls, warnings = outcome.tasks, outcome.polls, outcome.warnings
             except SdmWaitTimeout as timeout:
                 tasks, polls, warnings = timeout.tasks, timeout.polls, timeout.warnings
@@ -197,7 +199,7 @@ class SessionRunner:
             confirmed=runner.confirmed,
             elapsed=round(self.clock.monotonic() - started, 3),
         )
-        if args['action'] == 'commit':
+        if args['action'] == COMMIT:
             result['committed'] = outcome.committed
         return result
 

@@ -306,9 +306,9 @@ def main(argv: List[str]) -> int:
     started = time.monotonic()
     with SimulatorServer(parse_scenario(scenario("commit")), port=0) as sim:
         matrix = Matrix(collections, sim)
-        from ansible_collections.ocsdm.route_manager.plugins.module_utils import _change_report, _fate
+        from ansible_collections.ocsdm.route_manager.plugins.module_utils import _change_report, _wording
 
-        matrix.action.committed_text = _fate.committed_text
+        matrix.action.committed_text = _wording.committed_text
         matrix.action.cell_text = _change_report._cell  # pylint: disable=protected-access
         cells = passed = 0
         for mode in MODES:

@@ -25,11 +25,11 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmActionRefusedError, SdmError
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._poller import (
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._event_poller import (
     GONE_AFTER_ROUNDS,
     Reachability,
     RoundFailed,
-    RouteUpdatePoller,
+    EventPoller,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
@@ -109,7 +109,7 @@ class Soak:
         config = client_config(server.url, request_timeout=REQUEST_TIMEOUT, body_format='json', retry=QUICK_RETRY)
         self.client = SdmClient(config)
         self.actor = SdmClient(client_config(server.url, body_format='json', retry=QUICK_RETRY))
-        self.poller = RouteUpdatePoller(self.client, StateMatcher(), interval=5.0)
+        self.poller = EventPoller(self.client, StateMatcher(), interval=5.0)
         self.reachability = Reachability(1.0)
 
     # The world ----------------------------------------------------------------------------------------

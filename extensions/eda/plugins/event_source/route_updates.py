@@ -227,11 +227,11 @@ if (
 try:
     from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
     from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError
-    from ansible_collections.ocsdm.route_manager.plugins.module_utils._poller import (
+    from ansible_collections.ocsdm.route_manager.plugins.module_utils._event_poller import (
         LOGGER,
+        EventPoller,
         Reachability,
         RoundFailed,
-        RouteUpdatePoller,
     )
     from ansible_collections.ocsdm.route_manager.plugins.module_utils._source_options import SourceSettings
     from ansible_collections.ocsdm.route_manager.plugins.module_utils._task_changes import (
@@ -255,7 +255,7 @@ class RouteUpdateSource:
     def __init__(self, queue: Any, settings: SourceSettings) -> None:
         self.queue = queue
         self.settings = settings
-        self.poller = RouteUpdatePoller(
+        self.poller = EventPoller(
             SdmClient(settings.connection),
             settings.matcher,
             settings.task_ids,

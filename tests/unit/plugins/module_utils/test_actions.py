@@ -13,14 +13,11 @@ import pytest
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions import (
     CANCEL,
     COMMIT,
-    NO_ROLLBACK,
     ROLLBACK,
     ROLLBACK_FINISHED,
-    ROLLBACK_RUNNING,
-    ROLLBACK_UNCLEAR,
     ActionRunner,
     WaitSettings,
-    decide,
+    decide_action,
     parse_action,
     rollback_phase,
 )
@@ -37,7 +34,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import
     SdmWaitTimeout,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import normalise_task
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import NONE, RUNNING, UNCLEAR, StateMatcher
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import FakeClock
 
 MATCHER = StateMatcher()
@@ -83,17 +80,17 @@ def test_an_unknown_action_names_the_choices(value):
 @pytest.mark.parametrize(
     'word, phase',
     [
-        ('Unknown', NO_ROLLBACK),
-        (None, NO_ROLLBACK),
-        ('', NO_ROLLBACK),
-        ('not_started', NO_ROLLBACK),
-        ('InProgress', ROLLBACK_RUNNING),
-        ('Pending', ROLLBACK_RUNNING),
-        ('RUNNING', ROLLBACK_RUNNING),
+        ('Unknown', NONE),
+        (None, NONE),
+        ('', NONE),
+        ('not_started', NONE),
+        ('InProgress', RUNNING),
+        ('Pending', RUNNING),
+        ('RUNNING', RUNNING),
         ('Completed', ROLLBACK_FINISHED),
         ('Failed', ROLLBACK_FINISHED),
         ('Partially Completed', ROLLBACK_FINISHED),
-        ('Reverting', ROLLBACK_UNCLEAR),
+        ('Reverting', UNCLEAR),
     ],
 )
 def test_rollback_phase(word, phase):
@@ -106,7 +103,7 @@ def test_rollback_phase(word, phase):
 def test_commit_of_a_finished_pending_task_is_sent():
     pending = Pending(True)
     for update in ('Completed', 'Failed', 'PartiallyCompleted', 'Cancelled'):
-        assert decide(COMMIT, 'ID50', task(update), MATCHER, pending).send is True
+        assert decide_action(COMMIT, 'ID50', task(update), MATCHER, pending).send is True
     assert pending.calls == 4
 
 
@@ -114,12 +111,12 @@ def test_commit_of_a_task_sdm_does_not_know_is_not_found():
     """A typo (ID333) or a task committed earlier: SDM cannot tell them apart, so neither passes for a commit."""
     pending = Pending(True)
     with pytest.raises(SdmNotFoundError, match='^route update task ID333 not found$'):
-        decide(COMMIT, 'ID333', None, MATCHER, pending)
+        decide_action(COMMIT, 'ID333', None, MATCHER, pending)
     assert pending.calls == 0
 
 
 def test_commit_of_a_readable_task_that_left_the_pending_list_is_done():
-    decision = decide(COMMIT, 'ID50', task('Completed'), MATCHER, Pending(False))
+    decision = decide_action(COMMIT, 'ID50', task('Completed'), MATCHER, Pending(False))
     assert (decision.send, decision.committed) == (False, True)
     assert decision.reason == 'route update task ID50 is already committed: it is no longer in the pending list'
 
@@ -145,7 +142,7 @@ def test_commit_of_a_readable_task_that_left_the_pending_list_is_done():
 def test_commit_refused_before_sending(update, rollback, why):
     pending = Pending(True)
     with pytest.raises(SdmActionConflictError) as caught:
-        decide(COMMIT, 'ID50', task(update, rollback), MATCHER, pending)
+        decide_action(COMMIT, 'ID50', task(update, rollback), MATCHER, pending)
     assert caught.value.message.startswith('route update task ID50 cannot be committed: ' + why)
     assert caught.value.message.endswith('. Nothing was sent to SDM')
     assert caught.value.status is None and isinstance(caught.value, SdmInputError)
@@ -153,7 +150,7 @@ def test_commit_refused_before_sending(update, rollback, why):
 
 
 def test_commit_with_an_update_word_nobody_knows_is_left_to_sdm():
-    assert decide(COMMIT, 'ID50', task('Deploying'), MATCHER, Pending(True)).send is True
+    assert decide_action(COMMIT, 'ID50', task('Deploying'), MATCHER, Pending(True)).send is True
 
 
 # decide: rollback ------------------------------------------------------------------------------
@@ -161,7 +158,7 @@ def test_commit_with_an_update_word_nobody_knows_is_left_to_sdm():
 
 @pytest.mark.parametrize('update', ['Failed', 'Completed', 'Cancelled', 'Deploying'])
 def test_rollback_of_a_pending_task_without_rollback_is_sent(update):
-    assert decide(ROLLBACK, 'ID51', task(update), MATCHER, Pending(True)).send is True
+    assert decide_action(ROLLBACK, 'ID51', task(update), MATCHER, Pending(True)).send is True
 
 
 @pytest.mark.parametrize(
@@ -174,7 +171,7 @@ def test_rollback_of_a_pending_task_without_rollback_is_sent(update):
 )
 def test_rollback_done_or_running_is_not_sent_again(rollback, reason):
     pending = Pending(False)
-    decision = decide(ROLLBACK, 'ID51', task('Failed', rollback, 'ID51'), MATCHER, pending)
+    decision = decide_action(ROLLBACK, 'ID51', task('Failed', rollback, 'ID51'), MATCHER, pending)
     assert (decision.send, decision.reason, decision.committed) == (False, reason, False)
     assert pending.calls == 0
 
@@ -182,7 +179,7 @@ def test_rollback_done_or_running_is_not_sent_again(rollback, reason):
 @pytest.mark.parametrize('update', ['InProgress', 'Pending', 'in_progress'])
 def test_rollback_while_the_update_runs_is_refused_before_sending(update):
     with pytest.raises(SdmActionConflictError) as caught:
-        decide(ROLLBACK, 'ID53', task(update, task_id='ID53'), MATCHER, Pending(True))
+        decide_action(ROLLBACK, 'ID53', task(update, task_id='ID53'), MATCHER, Pending(True))
     assert caught.value.message == (
         'route update task ID53 cannot be rolled back: its update is still running (update status %s); SDM rolls back only a '
         'finished update. Wait for it to finish, or stop it with action=cancel. Nothing was sent to SDM' % update
@@ -193,18 +190,18 @@ def test_rollback_of_a_committed_task_is_refused_before_sending():
     with pytest.raises(
         SdmActionConflictError, match='cannot be rolled back: it is no longer in the pending list, so it was committed'
     ):
-        decide(ROLLBACK, 'ID50', task('Completed'), MATCHER, Pending(False))
+        decide_action(ROLLBACK, 'ID50', task('Completed'), MATCHER, Pending(False))
 
 
 def test_rollback_with_a_rollback_word_nobody_knows_is_left_to_sdm():
     pending = Pending(False)
-    assert decide(ROLLBACK, 'ID51', task('Failed', 'Reverting'), MATCHER, pending).send is True
+    assert decide_action(ROLLBACK, 'ID51', task('Failed', 'Reverting'), MATCHER, pending).send is True
     assert pending.calls == 0
 
 
 def test_rollback_of_an_unknown_task_is_not_found():
     with pytest.raises(SdmNotFoundError, match='route update task ID99 not found'):
-        decide(ROLLBACK, 'ID99', None, MATCHER, Pending(True))
+        decide_action(ROLLBACK, 'ID99', None, MATCHER, Pending(True))
 
 
 # decide: cancel --------------------------------------------------------------------------------
@@ -213,7 +210,7 @@ def test_rollback_of_an_unknown_task_is_not_found():
 @pytest.mark.parametrize('update', ['InProgress', 'Pending', 'Deploying'])
 def test_cancel_of_a_running_task_is_sent(update):
     pending = Pending(True)
-    assert decide(CANCEL, 'ID53', task(update), MATCHER, pending).send is True
+    assert decide_action(CANCEL, 'ID53', task(update), MATCHER, pending).send is True
     assert pending.calls == 0
 
 
@@ -230,15 +227,15 @@ def test_cancel_of_a_running_task_is_sent(update):
     ],
 )
 def test_cancel_of_a_finished_task_changes_nothing(update, reason):
-    decision = decide(CANCEL, 'ID53', task(update, task_id='ID53'), MATCHER, Pending(True))
+    decision = decide_action(CANCEL, 'ID53', task(update, task_id='ID53'), MATCHER, Pending(True))
     assert (decision.send, decision.reason) == (False, reason)
 
 
 def test_decisions_follow_the_configured_words():
     matcher = StateMatcher(success_states=['Done'], failure_states=['Broken'], rollback_success_states=['Reverted'])
     done = normalise_task({'updateStatus': 'Done', 'rollbackStatus': 'Reverted'}, 'ID1', matcher)[0]
-    assert decide(ROLLBACK, 'ID1', done, matcher, Pending(True)).send is False
-    assert decide(CANCEL, 'ID1', done, matcher, Pending(True)).send is False
+    assert decide_action(ROLLBACK, 'ID1', done, matcher, Pending(True)).send is False
+    assert decide_action(CANCEL, 'ID1', done, matcher, Pending(True)).send is False
 
 
 # ActionRunner ----------------------------------------------------------------------------------

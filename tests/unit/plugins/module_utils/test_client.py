@@ -32,7 +32,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._poll_wait import PollWait
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import (
     PASSWORD,
     SESSION_ID,
@@ -259,7 +259,7 @@ def test_concurrent_pollers_share_one_re_login():
     clock = FakeClock()
     client, _transport = client_for(sdm, clock=clock)
     with client:
-        waiter = Waiter(client, MATCHER, timeout=30, sleep=5, sleep_max=5, clock=clock, max_workers=6)
+        waiter = PollWait(client, MATCHER, timeout=30, sleep=5, sleep_max=5, clock=clock, max_workers=6)
         with pytest.raises(SdmWaitTimeout):
             waiter.wait(['ID0'])  # establishes the session only
         sdm.expire_sessions()
@@ -417,7 +417,7 @@ def test_a_relogin_whose_answer_was_lost_ends_a_wait_at_once():
     )
     with pytest.raises(SdmTransportError, match='the login was not repeated'):
         with client:
-            Waiter(client, MATCHER, timeout=60, sleep=5, sleep_max=5).wait(['ID33'])
+            PollWait(client, MATCHER, timeout=60, sleep=5, sleep_max=5).wait(['ID33'])
     assert transport.lines == [LOGIN, GET_TASK, LOGIN, LOGOUT]
     assert clock.sleeps == []
 

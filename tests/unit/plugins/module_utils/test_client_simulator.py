@@ -27,7 +27,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import
     SdmWaitTimeout,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._poll_wait import PollWait
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import EXPECTED_ID33, PASSWORD
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.simulator_setup import (
     SimulatorHandle,
@@ -147,7 +147,7 @@ def _garbage_body(client, sim):
 
 
 def _wait_timeout(client, sim):
-    Waiter(client, MATCHER, timeout=0.2, sleep=0.05, sleep_max=0.1).wait(['ID33', 'ID40'])
+    PollWait(client, MATCHER, timeout=0.2, sleep=0.05, sleep_max=0.1).wait(['ID33', 'ID40'])
 
 
 @pytest.mark.parametrize(
@@ -251,7 +251,7 @@ def test_concurrent_pollers_renew_a_dropped_session_once(sim):
     sim.load(scenario(tasks))
     sim.faults({'kind': 'drop_sessions', 'method': 'GET', 'path': TASKS + '/*', 'skip': 10})
     with SdmClient(sim.config()) as client:
-        result = Waiter(client, MATCHER, timeout=10, sleep=0.05, sleep_max=0.1, max_workers=8).wait(
+        result = PollWait(client, MATCHER, timeout=10, sleep=0.05, sleep_max=0.1, max_workers=8).wait(
             [task['id'] for task in tasks]
         )
     assert all(task['succeeded'] for task in result.tasks)
@@ -492,7 +492,7 @@ def test_a_hundred_tasks_are_waited_for_in_one_call(sim):
     sim.load(scenario(tasks, speed=20))
     task_ids = [task['id'] for task in tasks]
     with SdmClient(sim.config()) as client:
-        result = Waiter(client, MATCHER, timeout=30, sleep=0.05, sleep_max=0.1, max_workers=8).wait(task_ids)
+        result = PollWait(client, MATCHER, timeout=30, sleep=0.05, sleep_max=0.1, max_workers=8).wait(task_ids)
     assert [task['task_id'] for task in result.tasks] == task_ids
     assert all(task['finished'] for task in result.tasks)
     assert [task['task_id'] for task in result.tasks if not task['succeeded']] == [
@@ -513,7 +513,7 @@ def test_a_hundred_tasks_are_waited_for_in_one_call(sim):
 def test_a_single_read_survives_a_transient_fault(sim):
     sim.faults({'kind': 'status', 'status': 503, 'method': 'GET'})
     with SdmClient(sim.config()) as client:
-        result = Waiter(client, MATCHER, timeout=0, sleep=1, sleep_max=1).wait(['ID33'])
+        result = PollWait(client, MATCHER, timeout=0, sleep=1, sleep_max=1).wait(['ID33'])
     assert result.tasks == [EXPECTED_ID33] and result.polls == 1
     assert sim.requests_to('GET %s/ID33' % TASKS) == 2
 
@@ -523,7 +523,7 @@ def test_a_task_that_vanishes_while_waiting_is_named(sim):
     sim.load(scenario([dict(NEVER_ENDS, vanish_at=2, timed_from='first_request')], speed=10))
     with pytest.raises(SdmNotFoundError, match='route update task ID40 vanished while waiting'):
         with SdmClient(sim.config()) as client:
-            Waiter(client, MATCHER, timeout=10, sleep=0.05, sleep_max=0.1).wait(['ID40'])
+            PollWait(client, MATCHER, timeout=10, sleep=0.05, sleep_max=0.1).wait(['ID40'])
     sim.assert_one_session()
 
 
@@ -539,7 +539,7 @@ def test_waiting_for_a_rollback(sim):
     }
     sim.load(scenario([task], speed=10))
     with SdmClient(sim.config(body_format='json')) as client:
-        result = Waiter(client, MATCHER, timeout=10, sleep=0.05, sleep_max=0.1, target='rollback').wait(['ID50'])
+        result = PollWait(client, MATCHER, timeout=10, sleep=0.05, sleep_max=0.1, target='rollback').wait(['ID50'])
     rolled_back = result.tasks[0]
     assert rolled_back['update_status'] == 'Failed' and rolled_back['rollback_status'] == 'Completed'
     assert rolled_back['rollback_succeeded'] is True and rolled_back['rollback_count'] == 1
@@ -550,7 +550,7 @@ def test_waiting_for_a_rollback(sim):
 def test_a_wait_timeout_carries_the_last_states(sim):
     with pytest.raises(SdmWaitTimeout) as caught:
         with SdmClient(sim.config()) as client:
-            Waiter(client, MATCHER, timeout=0.3, sleep=0.1, sleep_max=0.1).wait(['ID33', 'ID40'])
+            PollWait(client, MATCHER, timeout=0.3, sleep=0.1, sleep_max=0.1).wait(['ID33', 'ID40'])
     assert [(task['task_id'], task['update_status']) for task in caught.value.tasks] == [
         ('ID33', 'Completed'),
         ('ID40', 'InProgress'),

@@ -21,7 +21,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._estimate impo
     sliced_reads,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._poll_wait import PollWait
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import FakeClock
 
 
@@ -188,7 +188,7 @@ class _CountingSource:
 def _wait(aim):
     clock = FakeClock()
     source = _CountingSource(clock, total=60, gap=3.2)  # ends at 192 s
-    waiter = Waiter(source, StateMatcher(), timeout=600, sleep=5, sleep_max=30, clock=clock, aim=aim)
+    waiter = PollWait(source, StateMatcher(), timeout=600, sleep=5, sleep_max=30, clock=clock, aim=aim)
     return waiter.wait(['T1']).elapsed - 192, len(source.reads)
 
 

@@ -2,8 +2,9 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The decisions of the route update wait (module_utils/_outcome.py), table by table: every outcome, every
-rollback check, the follow-up, the slice schedule, the progress lines and the input checks."""
+"""The decisions of the route update wait (module_utils/_outcome.py), table by table: every outcome with its message,
+every rollback check, the follow-up and the slice schedule. The progress lines are tested in test_wording.py, the
+input checks in test_wait_options.py, with the tasks and options made here."""
 
 from __future__ import annotations
 
@@ -12,47 +13,41 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import normalise_task
+from ansible_collections.ocsdm.route_manager.plugins.module_utils import _states
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
-    ACTION_FAILED,
-    ALREADY_DONE,
     CHECK_FAILED,
     COMMIT_FAILED,
     ERROR,
-    FAILED,
-    PHASE_READ,
-    PHASE_ROLLBACK,
-    PHASE_UPDATE,
-    SENT,
-    SUCCEEDED,
     TIMED_OUT,
-    UPDATE_ERROR,
-    UPDATE_FAILED,
-    UPDATE_RUNNING,
-    UPDATE_SUCCEEDED,
-    UPDATE_UNCLEAR,
-    UNCLEAR,
-    WOULD_SEND,
-    ActionRecord,
     FollowUp,
-    ReadError,
-    WaitOptions,
-    WaitRecord,
-    check_mode_notice,
-    decide,
+    decide_outcome,
     failure_problems,
     follow_up,
-    input_message,
     may_wait_for_rollback,
     next_slice,
-    option_problems,
     phase_done,
     policy_problem,
-    progress_line,
     rollback_state,
     success_problems,
     update_end,
 )
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import (
+    FAILED,
+    SUCCEEDED,
+    UNCLEAR,
+    StateMatcher,
+)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_options import WaitOptions
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_record import (
+    ALREADY_DONE,
+    PHASE_ROLLBACK,
+    PHASE_UPDATE,
+    SENT,
+    WOULD_SEND,
+    ActionRecord,
+    ReadError,
+    WaitRecord,
+)
 
 MATCHER = StateMatcher()
 
@@ -158,12 +153,12 @@ def outcome_of(opts: WaitOptions, rec: WaitRecord, problems: Optional[List[str]]
         waited = may_wait_for_rollback(follow_up(opts, ended), rec.action('rollback'))
         problems = (
             success_problems(opts, rec.task, MATCHER)
-            if ended == UPDATE_SUCCEEDED
+            if ended == SUCCEEDED
             else failure_problems(opts, rec, waited, MATCHER)
-            if ended == UPDATE_FAILED
+            if ended == FAILED
             else []
         )
-    return decide(opts, rec, ended, problems, MATCHER, elapsed)
+    return decide_outcome(opts, rec, ended, problems, MATCHER, elapsed)
 
 
 # --- every outcome, with its message ----------------------------------------------------------------
@@ -211,9 +206,7 @@ SUCCESS_CASES = [
     (
         'commit failed',
         options(commit_on_success=True),
-        record(
-            sdm_task(), action('commit', ACTION_FAILED, 'SDM refused the Commit of route update task ID33: locked.')
-        ),
+        record(sdm_task(), action('commit', FAILED, 'SDM refused the Commit of route update task ID33: locked.')),
         COMMIT_FAILED,
         'Route update task ID33 succeeded: Completed, 2 of 2 devices updated in 95 s (2 SDM logins). But the commit FAILED: SDM '
         'refused the Commit of route update task ID33: locked. SDM keeps the devices locked until the task is committed or '
@@ -352,7 +345,7 @@ FAILURE_CASES = [
             FAILED_TASK,
             action(
                 'rollback',
-                ACTION_FAILED,
+                FAILED,
                 'SDM refused the Rollback of route update task ID33: locked. SDM did not act on the task.',
             ),
         ),
@@ -458,7 +451,7 @@ def test_the_policy_check_stops_before_waiting():
     opts = options(expect_error_handling='rollback', variable_prefix='route_update_wait_')
     rec = record(task)
     rec.policy_problem = policy_problem(opts, task)
-    outcome = decide(opts, rec, update_end(rec), [], MATCHER, 1)
+    outcome = decide_outcome(opts, rec, update_end(rec), [], MATCHER, 1)
     assert outcome.result == CHECK_FAILED
     assert outcome.problems == ['error handling is abort, expected rollback']
     assert outcome.message == (
@@ -539,7 +532,7 @@ ROLLBACK_CHECKS = [
         dict(rollback_on_failure=True, expect_rollback_status='Completed'),
         FAILED_TASK,
         False,
-        action('rollback', ACTION_FAILED, 'no'),
+        action('rollback', FAILED, 'no'),
         ['the rollback could not be started', 'rollback status is Unknown, expected Completed'],
     ),
     (
@@ -622,11 +615,11 @@ def test_rollback_state(task, state):
 @pytest.mark.parametrize(
     'rec, ended',
     [
-        (record({}, error=ReadError('x', None, PHASE_UPDATE, 1, 0)), UPDATE_ERROR),
-        (record(RUNNING), UPDATE_RUNNING),
-        (record(sdm_task()), UPDATE_SUCCEEDED),
-        (record(FAILED_TASK), UPDATE_FAILED),
-        (record(sdm_task('Completed', updated=1, total=2)), UPDATE_FAILED),
+        (record({}, error=ReadError('x', None, PHASE_UPDATE, 1, 0)), ERROR),
+        (record(RUNNING), _states.RUNNING),
+        (record(sdm_task()), SUCCEEDED),
+        (record(FAILED_TASK), FAILED),
+        (record(sdm_task('Completed', updated=1, total=2)), FAILED),
     ],
 )
 def test_update_end(rec, ended):
@@ -636,23 +629,23 @@ def test_update_end(rec, ended):
 @pytest.mark.parametrize(
     'opts, ended, plan',
     [
-        (dict(), UPDATE_SUCCEEDED, FollowUp()),
+        (dict(), SUCCEEDED, FollowUp()),
         (
             dict(commit_on_success=True, expect_no_rollback_on_success=True),
-            UPDATE_SUCCEEDED,
+            SUCCEEDED,
             FollowUp(check_success=True, commit=True),
         ),
-        (dict(rollback_on_failure=True, commit_on_success=True), UPDATE_SUCCEEDED, FollowUp(commit=True)),
-        (dict(), UPDATE_FAILED, FollowUp()),
+        (dict(rollback_on_failure=True, commit_on_success=True), SUCCEEDED, FollowUp(commit=True)),
+        (dict(), FAILED, FollowUp()),
         (
             dict(rollback_on_failure=True),
-            UPDATE_FAILED,
+            FAILED,
             FollowUp(start_rollback=True, wait_for_rollback=True, check_rollback=True),
         ),
-        (dict(rollback_wait=True), UPDATE_FAILED, FollowUp(wait_for_rollback=True, check_rollback=True)),
-        (dict(expect_rollback_count=0), UPDATE_FAILED, FollowUp(check_rollback=True)),
-        (dict(rollback_on_failure=True, commit_on_success=True), UPDATE_RUNNING, FollowUp()),
-        (dict(rollback_on_failure=True, commit_on_success=True), UPDATE_ERROR, FollowUp()),
+        (dict(rollback_wait=True), FAILED, FollowUp(wait_for_rollback=True, check_rollback=True)),
+        (dict(expect_rollback_count=0), FAILED, FollowUp(check_rollback=True)),
+        (dict(rollback_on_failure=True, commit_on_success=True), _states.RUNNING, FollowUp()),
+        (dict(rollback_on_failure=True, commit_on_success=True), ERROR, FollowUp()),
     ],
 )
 def test_follow_up(opts, ended, plan):
@@ -660,7 +653,7 @@ def test_follow_up(opts, ended, plan):
 
 
 @pytest.mark.parametrize(
-    'result, waits', [(None, True), (SENT, True), (ALREADY_DONE, True), (ACTION_FAILED, False), (WOULD_SEND, False)]
+    'result, waits', [(None, True), (SENT, True), (ALREADY_DONE, True), (FAILED, False), (WOULD_SEND, False)]
 )
 def test_the_rollback_is_waited_for_unless_it_could_not_start_or_was_only_announced(result, waits):
     rollback = action('rollback', result) if result else None
@@ -689,93 +682,6 @@ def test_phase_done():
     assert not phase_done(PHASE_UPDATE, {})
 
 
-def test_progress_lines():
-    task = sdm_task(
-        'InProgress', [device('D1', 'G1'), device('D2', 'G2', 'Failed', 'x'), device('D3', 'G3', 'InProgress')]
-    )
-    assert (
-        progress_line(PHASE_UPDATE, 'ID34', task, 61.4, 1800, MATCHER)
-        == 'ID34: InProgress, 1 of 3 devices updated, 1 failed, 61 s elapsed (limit 1800 s).'
-    )
-    assert (
-        progress_line(PHASE_UPDATE, 'ID34', RUNNING, 2, 30, MATCHER)
-        == 'ID34: InProgress, 1 of 2 devices updated, 2 s elapsed (limit 30 s).'
-    )
-    assert (
-        progress_line(PHASE_READ, 'ID68', RUNNING, 0, 0, MATCHER)
-        == 'ID68: InProgress, 1 of 2 devices updated, error handling rollback.'
-    )
-    rolling = sdm_task(
-        'Failed',
-        [
-            device('D1', 'G1', rollback='Completed'),
-            device('D2', 'G2', rollback='InProgress'),
-            device('D3', 'G3', 'Failed'),
-        ],
-        rollback='InProgress',
-        rollback_count=1,
-    )
-    assert progress_line(PHASE_ROLLBACK, 'ID65', rolling, 3.2, 600, MATCHER) == (
-        'ID65 rollback: InProgress, rollback count 1, 1 of 2 updated devices rolled back, 3 s elapsed (limit 600 s).'
-    )
-
-
-def test_counts_sdm_left_out_are_shown_as_question_marks():
-    task = changed(
-        sdm_task('InProgress', [device('D1', 'G1', 'InProgress')]), updated_count=None, total_device_count=None
-    )
-    assert (
-        progress_line(PHASE_UPDATE, 'ID1', task, 0, 10, MATCHER)
-        == 'ID1: InProgress, ? of ? devices updated, 0 s elapsed (limit 10 s).'
-    )
-
-
-def test_the_check_mode_notice_says_what_is_not_done():
-    assert check_mode_notice(options()) == (
-        'Check mode: route_update_wait only reads route update task ID33 from SDM, so it reads '
-        'and waits as in a normal run; nothing is changed.'
-    )
-    assert check_mode_notice(options(commit_on_success=True, report_dir='/tmp/r')).endswith(
-        'nothing is changed: no commit or rollback is sent, the role says which one it would send, and no report is written.'
-    )
-
-
-# --- input -------------------------------------------------------------------------------------------
-
-
-def test_good_input_has_no_problem():
-    assert option_problems(options(expect_rollback_count=0)) == []
-
-
-def test_every_input_problem_is_named_with_the_role_variable():
-    opts = options(
-        task_id='  ',
-        timeout=0,
-        progress_interval=0,
-        rollback_timeout=0,
-        commit_timeout=0,
-        poll_interval=0,
-        poll_interval_max=-1,
-        failed_devices_shown=-1,
-        expect_rollback_count=-1,
-        variable_prefix='route_update_wait_',
-    )
-    assert input_message(option_problems(opts)) == (
-        'Invalid input to ocsdm.route_manager.route_update_wait: route_update_wait_task_id must not be empty; '
-        'route_update_wait_timeout must be at least 1, got 0; route_update_wait_progress_interval must be at least 1, got 0; '
-        'route_update_wait_rollback_timeout must be at least 1, got 0; route_update_wait_commit_timeout must be at least 1, got 0; '
-        'route_update_wait_poll_interval must be greater than 0, got 0; route_update_wait_poll_interval_max must be greater than '
-        '0, got -1; route_update_wait_failed_devices_shown must not be negative, got -1; route_update_wait_expect_rollback_count '
-        'must not be negative, got -1.'
-    )
-
-
-@pytest.mark.parametrize('task_id', ['ID\x0033', '..', 'x' * 300])
-def test_a_task_id_that_cannot_name_a_task_is_refused_like_the_modules_refuse_it(task_id):
-    problems = option_problems(options(task_id=task_id))
-    assert len(problems) == 1 and problems[0].startswith('task_id is not usable: ')
-
-
 # --- unclear: finished, but no evidence of success (issue 21) ------------------------------------------------
 
 
@@ -797,13 +703,13 @@ def unclear_task(**kwargs: Any) -> Dict[str, Any]:
 
 def test_an_unclear_update_is_neither_committed_nor_rolled_back():
     rec = record(unclear_task())
-    assert update_end(rec) == UPDATE_UNCLEAR
-    assert follow_up(options(commit_on_success=True, rollback_on_failure=True), UPDATE_UNCLEAR) == FollowUp()
+    assert update_end(rec) == UNCLEAR
+    assert follow_up(options(commit_on_success=True, rollback_on_failure=True), UNCLEAR) == FollowUp()
 
 
 def test_an_unclear_update_fails_naming_its_devices_their_words_and_the_options():
     opts = options(commit_on_success=True, rollback_on_failure=True, variable_prefix='route_update_wait_')
-    outcome = decide(opts, record(unclear_task()), UPDATE_UNCLEAR, [], MATCHER, 12)
+    outcome = decide_outcome(opts, record(unclear_task()), UNCLEAR, [], MATCHER, 12)
     assert outcome.result == UNCLEAR and outcome.fails_play and outcome.rollback == 'none'
     assert outcome.message == (
         'Route update task ID33 is UNCLEAR: SDM reports Completed, ? of ? devices updated, but its answer does not show '
@@ -820,7 +726,7 @@ def test_an_unclear_update_without_a_device_list_says_what_is_missing():
     task = normalise_task({'updateStatus': 'Completed', 'totalDeviceCount': '2', 'updatedCount': '2'}, 'ID33', MATCHER)[
         0
     ]
-    outcome = decide(options(), record(task), update_end(record(task)), [], MATCHER, 3)
+    outcome = decide_outcome(options(), record(task), update_end(record(task)), [], MATCHER, 3)
     assert outcome.result == UNCLEAR
     assert 'SDM lists no devices although totalDeviceCount is 2, so no device shows that it took the update.' in (
         outcome.message
@@ -840,7 +746,7 @@ def test_failure_messages_of_any_json_type_are_shown_as_short_text():
         'ID33',
         MATCHER,
     )[0]
-    outcome = decide(options(expect_devices_rolled_back=True), record(task), UPDATE_FAILED, [], MATCHER, 3)
+    outcome = decide_outcome(options(expect_devices_rolled_back=True), record(task), FAILED, [], MATCHER, 3)
     assert 'D1 (group (empty)): code: 42, text: LRT rejected' in outcome.message
     assert 'D2 (group (empty)): push refused; retry later' in outcome.message
     assert 'D3 (group (empty)): rollback status Failed, x: 1' in outcome.message

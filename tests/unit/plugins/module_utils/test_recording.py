@@ -26,7 +26,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._recording import MIN_SECRET_LENGTH
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._secrets import REDACTED, SecretFilter
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import DEFAULT_SUCCESS_STATES, StateMatcher
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._poll_wait import PollWait
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.simulator_setup import (
     SimulatorHandle,
     client_config,
@@ -326,7 +326,7 @@ def test_concurrent_polls_each_get_their_file(sim, tmp_path):
     folder = tmp_path / 'rec'
     sim.load(scenario(tasks=[{'id': 'ID%d' % number, 'devices': [{'at': 0}]} for number in range(1, 9)]))
     with sim.client(folder) as client:
-        result = Waiter(client, MATCHER, timeout=10, sleep=0.1, sleep_max=0.1).wait(
+        result = PollWait(client, MATCHER, timeout=10, sleep=0.1, sleep_max=0.1).wait(
             ['ID%d' % number for number in range(1, 9)]
         )
     assert all(task['succeeded'] for task in result.tasks)
@@ -341,7 +341,7 @@ def test_concurrent_polls_each_get_their_file(sim, tmp_path):
 def change_window(client: SdmClient) -> List[Any]:
     """Wait for two tasks, roll back the failed one, commit the other, read the pending list: what a window sees."""
     seen: List[Any] = []
-    result = Waiter(client, MATCHER, timeout=30, sleep=0.1, sleep_max=0.1).wait(['ID50', 'ID51'])
+    result = PollWait(client, MATCHER, timeout=30, sleep=0.1, sleep_max=0.1).wait(['ID50', 'ID51'])
     seen.append(result.tasks)
     rollback = ActionRunner(client, MATCHER).run('ID51', 'rollback', wait=WaitSettings(30, 0.1, 0.1))
     seen.append((rollback.changed, rollback.message, rollback.task))

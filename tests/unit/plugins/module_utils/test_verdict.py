@@ -23,14 +23,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._change_report
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import normalise_task
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
-    UNCLEAR as RESULT_UNCLEAR,
-)
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
-    Timing,
-    WaitOptions,
-    WaitRecord,
-    decide,
-    failed_device,
+    decide_outcome,
     failure_problems,
     follow_up,
     update_end,
@@ -52,6 +45,9 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._text import (
     short_text,
     show,
 )
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_options import WaitOptions
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_record import Timing, WaitRecord
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wording import failed_device
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._verdict import (
     describe_words,
     device_outcome,
@@ -98,7 +94,7 @@ def wait(task: Dict[str, Any], **options: Any):
     record = WaitRecord(task=task, slices=1, polls=1)
     ended = update_end(record)
     problems = failure_problems(opts, record, False, MATCHER) if ended == FAILED else []
-    return follow_up(opts, ended), decide(opts, record, ended, problems, MATCHER, 10)
+    return follow_up(opts, ended), decide_outcome(opts, record, ended, problems, MATCHER, 10)
 
 
 # --- the update verdict ---------------------------------------------------------------------------------
@@ -133,7 +129,7 @@ def test_unclear_update_never_commits_nor_rolls_back_and_says_so():
     task = task_of([sdm_device('D1'), sdm_device('D2', 'NotStarted', pushStatus='Skipped')])
     plan, outcome = wait(task, commit_on_success=True, rollback_on_failure=True)
     assert (plan.commit, plan.start_rollback, plan.wait_for_rollback) == (False, False, False)
-    assert outcome.result == RESULT_UNCLEAR and outcome.fails_play
+    assert outcome.result == UNCLEAR and outcome.fails_play
     assert 'D2 (group G1): status NotStarted, push status Skipped' in outcome.message
     assert 'success_states or failure_states' in outcome.message
     assert 'Nothing was committed' in outcome.message
@@ -335,7 +331,7 @@ def test_expect_devices_rolled_back_fails_on_words_nobody_knows():
 def report_of(task: Dict[str, Any], **options: Any) -> Dict[str, Any]:
     opts = WaitOptions(task_id='T1', report_dir='reports', **options)
     record = WaitRecord(task=task, slices=1, polls=1)
-    outcome = decide(opts, record, update_end(record), [], MATCHER, 10)
+    outcome = decide_outcome(opts, record, update_end(record), [], MATCHER, 10)
     return report_data(opts, record, outcome, Timing.of(STARTED, 10), MATCHER)
 
 

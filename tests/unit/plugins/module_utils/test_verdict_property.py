@@ -31,7 +31,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions impor
     COMMIT,
     ROLLBACK,
     ROLLBACK_FINISHED,
-    decide as action_decision,
+    decide_action,
     rollback_phase,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._change_report import markdown, report_data
@@ -40,11 +40,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import normalise_task
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
     TIMED_OUT,
-    UPDATE_RUNNING,
-    Timing,
-    WaitOptions,
-    WaitRecord,
-    decide,
+    decide_outcome,
     failure_problems,
     follow_up,
     update_end,
@@ -66,6 +62,8 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import
     StateMatcher,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._text import has_text
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_options import WaitOptions
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_record import Timing, WaitRecord
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._verdict import (
     device_verdict,
     evidence_gaps,
@@ -315,7 +313,7 @@ def wait_outcome(task: Dict[str, Any], matcher: StateMatcher, **options: Any) ->
     ended = update_end(record)
     plan = follow_up(opts, ended)
     problems = failure_problems(opts, record, False, matcher) if ended == FAILED else []
-    return ended, plan, decide(opts, record, ended, problems, matcher, 10)
+    return ended, plan, decide_outcome(opts, record, ended, problems, matcher, 10)
 
 
 def words_of(device: Dict[str, Any]) -> List[Any]:
@@ -365,7 +363,7 @@ def check_evidence(task: Dict[str, Any], matcher: StateMatcher) -> None:
 def check_wait(task: Dict[str, Any], matcher: StateMatcher) -> None:
     verdict = task['verdict']
     ended, plan, outcome = wait_outcome(task, matcher, commit_on_success=True, rollback_on_failure=True)
-    assert ended == (UPDATE_RUNNING if verdict == RUNNING else verdict)
+    assert ended == (RUNNING if verdict == RUNNING else verdict)
     assert plan.commit == (verdict == SUCCEEDED), 'commits only a succeeded update'
     assert plan.start_rollback == (verdict == FAILED), 'a rollback only after a failed update'
     assert outcome.result == {RUNNING: TIMED_OUT}.get(verdict, verdict)
@@ -409,7 +407,7 @@ def check_actions(task: Dict[str, Any], matcher: StateMatcher) -> None:
     updating = matcher.update_word(task['update_status']) in (RUNNING, NOT_STARTED)
     for action in (COMMIT, ROLLBACK, CANCEL):
         try:
-            decision = action_decision(action, 'T1', task, matcher, lambda: True)
+            decision = decide_action(action, 'T1', task, matcher, lambda: True)
         except SdmActionConflictError as conflict:
             assert conflict.message
             assert action != CANCEL
@@ -425,7 +423,7 @@ def check_report(task: Dict[str, Any], matcher: StateMatcher) -> None:
     opts = WaitOptions(task_id='T1', report_dir='reports', commit_on_success=True)
     record = WaitRecord(task=task, slices=1, polls=1)
     ended = update_end(record)
-    outcome = decide(opts, record, ended, [], matcher, 10)
+    outcome = decide_outcome(opts, record, ended, [], matcher, 10)
     report = report_data(opts, record, outcome, Timing.of(STARTED, 10), matcher)
     text = markdown(report, 'T1.json')
     json.dumps(report)  # the JSON report can be written

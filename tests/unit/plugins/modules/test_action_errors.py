@@ -4,7 +4,7 @@
 
 """The glue's messages for actions that cannot be done: refused by SDM, or not allowed by the task's state.
 
-The conflicts are made by the real `decide` of module_utils._actions; each error words its own message from its
+The conflicts are made by the real `decide_action` of module_utils._actions; each error words its own message from its
 fields (`SdmError.describe`).
 """
 
@@ -14,7 +14,7 @@ from typing import Any, Dict
 
 import pytest
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions import decide
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions import decide_action
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
     SdmActionConflictError,
     SdmActionRefusedError,
@@ -41,7 +41,7 @@ def task(update: str = 'Failed', rollback: str = 'Unknown') -> Dict[str, Any]:
 
 def conflict(action: str, state: Dict[str, Any], pending: bool = True) -> SdmActionConflictError:
     with pytest.raises(SdmActionConflictError) as caught:
-        decide(action, 'ID40', state, StateMatcher(), lambda: pending)
+        decide_action(action, 'ID40', state, StateMatcher(), lambda: pending)
     return caught.value
 
 

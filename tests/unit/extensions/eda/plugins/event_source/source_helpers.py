@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils import _poller
+from ansible_collections.ocsdm.route_manager.plugins.module_utils import _event_poller
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._task_changes import EVENT_KEY
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import PASSWORD
@@ -45,7 +45,7 @@ def load_as_script(path: Path) -> Dict[str, Any]:
 SOURCE = load_as_script(SOURCE_PATH)
 
 EVENT_TIMEOUT = 30.0
-# The tests poll every 50 ms (below the floor users get: `_poller.MIN_INTERVAL`), so that rounds pass quickly.
+# The tests poll every 50 ms (below the floor users get: `_event_poller.MIN_INTERVAL`), so that rounds pass quickly.
 TEST_INTERVAL_FLOOR = 0.01
 BASE = '/rest/v1.3'
 PENDING_LIST = 'GET %s/routeSets/routeUpdates' % BASE
@@ -129,7 +129,7 @@ class SourceRun:
         self.seen: List[Dict[str, Any]] = []
 
     async def __aenter__(self) -> 'SourceRun':
-        self.floor, _poller.MIN_INTERVAL = _poller.MIN_INTERVAL, TEST_INTERVAL_FLOOR
+        self.floor, _event_poller.MIN_INTERVAL = _event_poller.MIN_INTERVAL, TEST_INTERVAL_FLOOR
         self.task = asyncio.ensure_future(SOURCE['main'](self.queue, dict(self.args)))
         return self
 
@@ -137,7 +137,7 @@ class SourceRun:
         try:
             await self.stop()
         finally:
-            _poller.MIN_INTERVAL = self.floor
+            _event_poller.MIN_INTERVAL = self.floor
 
     async def stop(self) -> None:
         """Cancel the source, as ansible-rulebook does when it stops, and wait for it to end."""

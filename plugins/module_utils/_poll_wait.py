@@ -2,10 +2,11 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Waiting until route update tasks have finished.
+"""The wait of one module run: `PollWait` polls route update tasks in rounds until they have finished.
 
-Each round polls every task that has not finished yet, concurrently (bounded) on the one client
-session. Between rounds it sleeps, starting at ``sleep`` and growing by `GROWTH` up to
+(The action ``route_update_wait`` runs such waits in slices: `plugin_utils/_sliced_wait.py`; the event source polls
+in rounds that never end: `_event_poller.py`.) Each round polls every task that has not finished yet, concurrently (bounded) on the one client
+session. Between rounds it sleeps, starting at ``sleep`` and growing by `_estimate.GROWTH` up to
 ``sleep_max``; when the reads so far predict the end of every task (`_estimate`), a sleep that would
 pass the predicted end ends there instead (never below ``sleep``), and once a prediction has passed the
 sleeps start over from ``sleep``. The last sleep is trimmed to the deadline and one final round polls at
@@ -24,11 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ._clock import Clock, Deadline
-from ._estimate import GROWTH  # noqa: F401  # pylint: disable=unused-import
 from ._estimate import Estimate, Estimator, SleepSchedule, latest_end
 from ._errors import SdmError, SdmInputError, SdmNotFoundError, SdmWaitTimeout
 from ._warnings import Warnings
 from ._states import StateMatcher
+from ._text import plural, seconds_text
 
 TARGETS = ('update', 'rollback')
 # Concurrent reads of one round: what a round over 100 tasks with a slow SDM needs (benchmarks/many_tasks.py).
@@ -49,8 +50,8 @@ class WaitResult:
     warnings: List[str] = field(default_factory=list)
 
 
-class Waiter:
-    """Polls tasks through an `SdmClient` until all are finished or ``timeout`` seconds have passed."""
+class PollWait:
+    """Polls tasks through an `SdmClient`, in rounds, until all are finished or ``timeout`` seconds have passed."""
 
     def __init__(
         self,
@@ -92,7 +93,7 @@ class Waiter:
         workers = min(self.max_workers, len(ids))
         executor = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
         try:
-            return _WaitRun(self, ids, deadline, executor).run()
+            return _PollRounds(self, ids, deadline, executor).run()
         finally:
             if executor is not None:
                 executor.shutdown(wait=True)
@@ -128,13 +129,13 @@ def unique(task_ids: Sequence[str]) -> List[str]:
     return ids
 
 
-class _WaitRun:
-    """The state of one call to `Waiter.wait`."""
+class _PollRounds:
+    """The rounds of one call to `PollWait.wait`, and what they saw."""
 
     def __init__(
-        self, waiter: Waiter, ids: List[str], deadline: Deadline, executor: Optional[ThreadPoolExecutor]
+        self, wait: PollWait, ids: List[str], deadline: Deadline, executor: Optional[ThreadPoolExecutor]
     ) -> None:
-        self.waiter = waiter
+        self.wait = wait
         self.ids = ids
         self.deadline = deadline
         self.executor = executor
@@ -145,7 +146,7 @@ class _WaitRun:
         self.estimators = dict((task_id, Estimator()) for task_id in ids)
 
     def run(self) -> WaitResult:
-        schedule = SleepSchedule(self.waiter.sleep, self.waiter.sleep_max)
+        schedule = SleepSchedule(self.wait.sleep, self.wait.sleep_max)
         while True:
             self._poll_round()
             unfinished = self._unfinished()
@@ -156,12 +157,12 @@ class _WaitRun:
             remaining = self.deadline.remaining()
             if remaining <= 0:
                 raise self._timeout()
-            now = self.waiter.clock.monotonic()
-            self.waiter.clock.sleep(min(schedule.next_sleep(now, self._estimate(unfinished, now)), remaining))
+            now = self.wait.clock.monotonic()
+            self.wait.clock.sleep(min(schedule.next_sleep(now, self._estimate(unfinished, now)), remaining))
 
     def _estimate(self, unfinished: List[str], now: float) -> Optional[Estimate]:
         """The predicted end of the wait (every unfinished task's), from the reads so far; None without one."""
-        if not self.waiter.aim:
+        if not self.wait.aim:
             return None
         return latest_end(
             [
@@ -171,7 +172,7 @@ class _WaitRun:
         )
 
     def _unfinished(self) -> List[str]:
-        key = self.waiter.finished_key
+        key = self.wait.finished_key
         return [task_id for task_id in self.ids if not self.latest.get(task_id, {}).get(key)]
 
     def _poll_round(self) -> None:
@@ -187,12 +188,12 @@ class _WaitRun:
                 self.warnings.add(*warnings)
 
     def _retry_deadline(self) -> Deadline:
-        if self.deadline.remaining() >= self.waiter.retry_grace:
+        if self.deadline.remaining() >= self.wait.retry_grace:
             return self.deadline
-        return Deadline(self.waiter.clock, self.waiter.retry_grace)
+        return Deadline(self.wait.clock, self.wait.retry_grace)
 
     def _poll_all(self, pending: List[str], retry_deadline: Deadline) -> List[_PollOutcome]:
-        outcomes = read_tasks(self.waiter.client, self.waiter.matcher, pending, retry_deadline, self.executor)
+        outcomes = read_tasks(self.wait.client, self.wait.matcher, pending, retry_deadline, self.executor)
         return [outcome for outcome in outcomes if outcome is not None]
 
     def _on_failure(self, task_id: str, error: SdmError) -> None:
@@ -213,11 +214,11 @@ class _WaitRun:
         described = ', '.join('%s (%s)' % (task_id, self._status_of(task_id)) for task_id in unfinished[:5])
         more = ' and %d more' % (len(unfinished) - 5) if len(unfinished) > 5 else ''
         message = 'timed out after %s seconds waiting for the %s of %d of %d route update task%s to finish: %s%s' % (
-            seconds_text(self.waiter.timeout),
-            self.waiter.target,
+            seconds_text(self.wait.timeout),
+            self.wait.target,
             len(unfinished),
             len(self.ids),
-            '' if len(self.ids) == 1 else 's',
+            plural(len(self.ids)),
             described,
             more,
         )
@@ -228,7 +229,7 @@ class _WaitRun:
         )
 
     def _status_of(self, task_id: str) -> str:
-        key = 'update_status' if self.waiter.target == 'update' else 'rollback_status'
+        key = 'update_status' if self.wait.target == 'update' else 'rollback_status'
         status = self.latest[task_id].get(key)
         return 'status %s' % status if status not in (None, '') else 'no status'
 
@@ -268,8 +269,3 @@ def _read_one(
         return client.read_task(task_id, matcher, deadline)
     except SdmError as exc:
         return exc
-
-
-def seconds_text(value: float) -> str:
-    """``30`` or ``2.5``: seconds in a message."""
-    return '%d' % value if value == int(value) else '%.1f' % value

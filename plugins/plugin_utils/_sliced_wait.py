@@ -2,11 +2,13 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The loop of the action ``ocsdm.route_manager.route_update_wait``, without Ansible: phases, slices, follow-up.
+"""The wait of the action ``ocsdm.route_manager.route_update_wait``, without Ansible: `SlicedWait` reads each phase
+(update, rollback) in slices, one run of ``route_update_info`` each, then does the follow-up.
 
 The action plugin gives it a slice reader (a run of ``route_update_info``), an actor (a run of
 ``route_update_action``) and a screen; the tests give it fakes and a fake clock. Every decision is asked of
-``module_utils/_outcome.py``.
+``module_utils/_outcome.py``, every line worded by ``module_utils/_wording.py``. (Within a slice, the module polls
+with `_poll_wait.PollWait`.)
 """
 
 from __future__ import annotations
@@ -22,32 +24,35 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._estimate impo
     growing_reads,
     sliced_reads,
 )
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._fate import retry_line
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
-    PHASE_READ,
-    PHASE_ROLLBACK,
-    PHASE_UPDATE,
-    UPDATE_FAILED,
-    UPDATE_SUCCEEDED,
-    ActionRecord,
     Outcome,
-    ReadError,
-    Timing,
-    WaitOptions,
-    WaitRecord,
-    check_mode_notice,
-    decide,
+    decide_outcome,
     failure_problems,
     follow_up,
     may_wait_for_rollback,
     next_slice,
     phase_done,
     policy_problem,
-    progress_line,
     success_problems,
     update_end,
 )
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._sdm_api import COMMIT, ROLLBACK
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import FAILED, SUCCEEDED, StateMatcher
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_options import WaitOptions
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_record import (
+    PHASE_READ,
+    PHASE_ROLLBACK,
+    PHASE_UPDATE,
+    ActionRecord,
+    ReadError,
+    Timing,
+    WaitRecord,
+)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wording import (
+    check_mode_notice,
+    progress_line,
+    retry_line,
+)
 
 # A slice with less than this left of its phase is not worth a login.
 SHORTEST_SLICE = 0.5
@@ -73,7 +78,7 @@ class ActionDone:
 
 
 @dataclass
-class WaitRun:
+class SlicedWait:
     """One wait from the first read to the outcome: the phases, their slices and the follow-up.
 
     ``read(phase, seconds)`` runs one slice, ``act(action)`` one commit or rollback, ``show(line)`` shows a line.
@@ -98,7 +103,7 @@ class WaitRun:
             self.show(check_mode_notice(self.options))
         ended, problems = self._wait()
         elapsed = self.clock.monotonic() - self._started
-        outcome = decide(self.options, self.record, ended, problems, self.matcher, int(elapsed))
+        outcome = decide_outcome(self.options, self.record, ended, problems, self.matcher, int(elapsed))
         return outcome, Timing.of(started_wall, elapsed)
 
     def _wait(self) -> Tuple[str, List[str]]:
@@ -108,16 +113,16 @@ class WaitRun:
         self._phase(PHASE_UPDATE, self._started, self.options.timeout)
         ended = update_end(self.record)
         plan = follow_up(self.options, ended)
-        if ended == UPDATE_SUCCEEDED:
+        if ended == SUCCEEDED:
             problems = success_problems(self.options, self.record.task, self.matcher) if plan.check_success else []
             if plan.commit and not problems:
-                self._act('commit')
+                self._act(COMMIT)
             return ended, problems
-        if ended != UPDATE_FAILED:
+        if ended != FAILED:
             return ended, []
         if plan.start_rollback:
-            self._act('rollback')
-        waits = may_wait_for_rollback(plan, self.record.action('rollback'))
+            self._act(ROLLBACK)
+        waits = may_wait_for_rollback(plan, self.record.action(ROLLBACK))
         if waits:
             self._phase(PHASE_ROLLBACK, self.clock.monotonic(), self.options.rollback_timeout)
         if self.record.error is not None or not plan.check_rollback:
@@ -213,6 +218,6 @@ class WaitRun:
     def _act(self, action: str) -> None:
         done = self.act(action)
         self.record.actions.append(done.record)
-        if done.task is not None and action == 'rollback':
+        if done.task is not None and action == ROLLBACK:
             # the module read the task after the rollback: its rollback status is where the wait goes on
             self.record.task = done.task

@@ -2,8 +2,10 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The poller of the event source ``route_updates``: one round of reads on one `SdmClient` session, and what the
-answers prove. Synchronous and without asyncio: the source runs it in a thread of its own.
+"""The poller of the event source ``route_updates``: `EventPoller` reads in rounds that never end (one round of reads
+on one `SdmClient` session each), and turns what the answers prove into events. (The wait of a module run is
+`_poll_wait.PollWait`, the action's wait `plugin_utils/_sliced_wait.SlicedWait`.) Synchronous and without asyncio:
+the source runs it in a thread of its own.
 
 What counts as evidence:
 
@@ -41,7 +43,7 @@ from ._secrets import hide_secrets, hide_session_cookies
 from ._states import StateMatcher
 from ._estimate import Estimator, event_fields
 from ._task_changes import changes_between, changes_on_appearance, departure_change, task_event
-from ._waiter import MAX_WORKERS, read_tasks
+from ._poll_wait import MAX_WORKERS, read_tasks
 
 LOGGER = logging.getLogger('ocsdm.route_manager.route_updates')
 
@@ -117,11 +119,11 @@ class _Watch:
     estimator: Estimator = field(default_factory=Estimator)  # the end of its update, from the reads so far
 
 
-class RouteUpdatePoller:
+class EventPoller:
     """Reads the tasks through one `SdmClient` session and turns what changed into events.
 
     `poll` and `close` run in one thread, one after the other, never together, so a logout can never race a read
-    that would log in again. Reads run on the waiter's concurrent reads (`read_tasks`).
+    that would log in again. Reads run on the concurrent reads of `PollWait` (`_poll_wait.read_tasks`).
     """
 
     def __init__(

@@ -2,7 +2,7 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The loop of the action route_update_wait (`WaitRun`) with a fake clock, a fake module runner and a list of
+"""The loop of the action route_update_wait (`SlicedWait`) with a fake clock, a fake module runner and a list of
 lines instead of the screen: the slices, the follow-up, what is shown, and a wait of 10,000 slices."""
 
 from __future__ import annotations
@@ -14,25 +14,19 @@ from typing import Any, Callable, Dict, List, Optional
 
 import pytest
 
-from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._wait_run import ActionDone, SliceRead, WaitRun
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
-    ACTION_FAILED,
-    ERROR,
-    FAILED,
+from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._sliced_wait import ActionDone, SlicedWait, SliceRead
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import COMMIT_UNKNOWN, ERROR, TIMED_OUT
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import FAILED, SUCCEEDED
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_options import WaitOptions
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_record import (
+    ACTION_PENDING,
+    ACTION_UNKNOWN,
     PHASE_READ,
     PHASE_ROLLBACK,
     PHASE_UPDATE,
     SENT,
-    SUCCEEDED,
-    TIMED_OUT,
     WOULD_SEND,
     ActionRecord,
-    WaitOptions,
-)
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._fate import (
-    ACTION_PENDING,
-    ACTION_UNKNOWN,
-    COMMIT_UNKNOWN,
     committed_after,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
@@ -119,7 +113,7 @@ def finishing_at(seconds: float) -> Callable[[float], Dict[str, Any]]:
 def run(modules: FakeModules, clock: FakeClock, **kwargs: Any):
     kwargs.setdefault('task_id', 'ID33')
     lines: List[str] = []
-    wait = WaitRun(
+    wait = SlicedWait(
         WaitOptions(**kwargs), StateMatcher(), read=modules.read, act=modules.act, show=lines.append, clock=clock
     )
     outcome, timing = wait.run()
@@ -239,7 +233,7 @@ def test_a_failure_is_rolled_back_and_the_rollback_waited_for_in_its_own_phase()
     assert record.logins == 4
 
 
-@pytest.mark.parametrize('result', [ACTION_FAILED, WOULD_SEND])
+@pytest.mark.parametrize('result', [FAILED, WOULD_SEND])
 def test_a_rollback_that_was_not_started_is_not_waited_for(result):
     clock = FakeClock()
     modules = FakeModules(clock, lambda now: FAILED_TASK, action_result=result)

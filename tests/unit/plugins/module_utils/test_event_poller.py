@@ -2,7 +2,7 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The event source's poller (`_poller.py`) against a scripted SDM: what each answer proves, round by round.
+"""The event source's poller (`_event_poller.py`) against a scripted SDM: what each answer proves, round by round.
 
 One test per point of the issue on the event source (issue 23): a round of 404s is an outage, not the end of every
 task; ``emit_initial_state: false`` holds until a task's first read; a slow first login is an outage; the logged
@@ -25,11 +25,11 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import
     SdmPermissionError,
     SdmTransportError,
 )
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._poller import (
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._event_poller import (
     GONE_AFTER_ROUNDS,
     OnceLog,
     RoundFailed,
-    RouteUpdatePoller,
+    EventPoller,
     ends_source_at_start,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import normalise_task
@@ -109,8 +109,8 @@ def busy() -> SdmHttpError:
     return SdmHttpError('GET /rest/v1.3/routeSets/routeUpdates answered 503 Service Unavailable', 503, '/rest')
 
 
-def poller(sdm: ScriptedSdm, **options: Any) -> RouteUpdatePoller:
-    return RouteUpdatePoller(sdm, StateMatcher(), interval=10.0, **options)
+def poller(sdm: ScriptedSdm, **options: Any) -> EventPoller:
+    return EventPoller(sdm, StateMatcher(), interval=10.0, **options)
 
 
 def changes(events: List[Dict[str, Any]]) -> List[Any]:

@@ -14,7 +14,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import
     SdmWaitTimeout,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._poll_wait import PollWait
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import FakeClock, FakeTaskSource
 
 MATCHER = StateMatcher()
@@ -24,7 +24,7 @@ RUNNING_FOREVER = [(0, 'InProgress')]
 def make_waiter(timelines, timeout=60, sleep=5, sleep_max=20, **kwargs):
     clock = FakeClock()
     source = FakeTaskSource(clock, timelines, latency=kwargs.pop('latency', 0.0), rollback=kwargs.pop('rollback', None))
-    waiter = Waiter(source, MATCHER, timeout=timeout, sleep=sleep, sleep_max=sleep_max, clock=clock, **kwargs)
+    waiter = PollWait(source, MATCHER, timeout=timeout, sleep=sleep, sleep_max=sleep_max, clock=clock, **kwargs)
     return waiter, source, clock
 
 
@@ -213,7 +213,7 @@ def test_invalid_settings_are_input_errors(kwargs, message):
     settings = dict(timeout=60, sleep=5, sleep_max=20)
     settings.update(kwargs)
     with pytest.raises(SdmInputError, match=message):
-        Waiter(FakeTaskSource(FakeClock(), {}), MATCHER, **settings)
+        PollWait(FakeTaskSource(FakeClock(), {}), MATCHER, **settings)
 
 
 @pytest.mark.parametrize(

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import (
-    PHASE_UPDATE,
-    WaitOptions,
-    next_slice,
-    progress_line,
-)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._outcome import next_slice
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
-from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._wait_run import SliceRead, WaitRun
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_options import WaitOptions
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wait_record import PHASE_UPDATE
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._wording import progress_line
+from ansible_collections.ocsdm.route_manager.plugins.plugin_utils._sliced_wait import SlicedWait, SliceRead
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import FakeClock
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.test_outcome import device, sdm_task
-from ansible_collections.ocsdm.route_manager.tests.unit.plugins.plugin_utils.test_wait_run import FakeModules, run
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.plugin_utils.test_sliced_wait import FakeModules, run
 
 TOTAL = 10
 
@@ -93,7 +91,7 @@ class _SliceReader:
 def _slice_ends(polls, aim=True):
     clock = FakeClock()
     reader = _SliceReader(clock, polls)
-    wait = WaitRun(
+    wait = SlicedWait(
         WaitOptions(task_id='ID33', progress_interval=60),
         StateMatcher(),
         read=reader.read,
