@@ -19,7 +19,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils import _recording, _recording_adapter, _safe_files
+from ansible_collections.ocsdm.route_manager.plugins.module_utils import _recorder, _recording_adapter, _safe_files
 from ansible_collections.ocsdm.route_manager.plugins.module_utils import _recording_format as recording_format
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions import ActionRunner, WaitSettings
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
@@ -259,7 +259,7 @@ def test_a_body_cut_short_loses_its_tail(sim, tmp_path):
 
 
 def test_the_files_of_a_run_are_bounded(sim, tmp_path, monkeypatch):
-    monkeypatch.setattr(_recording, 'MAX_FILES_PER_RUN', 3)
+    monkeypatch.setattr(_recorder, 'MAX_FILES_PER_RUN', 3)
     folder = tmp_path / 'rec'
     client = sim.client(folder)
     with client:
@@ -284,7 +284,7 @@ def test_a_recording_that_cannot_be_written_only_warns(sim, tmp_path, monkeypatc
     (tmp_path / 'full').mkdir()
     for name in ('a.json', 'b.json'):
         (tmp_path / 'full' / name).write_text('{}', encoding='utf-8')
-    monkeypatch.setattr(_recording, 'MAX_FILES_PER_FOLDER', 2)
+    monkeypatch.setattr(_recorder, 'MAX_FILES_PER_FOLDER', 2)
     client = sim.client(tmp_path / where)
     with client:
         task = client.get_task('ID33', MATCHER)
