@@ -55,11 +55,11 @@ class DocumentMaker:
         response, tee = exchange.response, exchange.tee
         request = response.request
         path = urlsplit(request.url).path
-        sdm_document, unread = self._read(path, response, tee)
+        sdm_document, why_left_out = self._read(path, response, tee)
         self._learn_secrets(response, tee, sdm_document)
         body, encoding, note = self._answer_body(response, tee)
-        if unread and tee.size:
-            body, encoding, note = None, None, unread
+        if why_left_out and body is not None and tee.size:
+            body, encoding, note = None, None, why_left_out
         document = recording_format.exchange_document(
             run,
             sequence,
