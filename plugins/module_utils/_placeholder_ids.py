@@ -2,23 +2,26 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What the recorder's placeholders stand for: the device ids and host names in an XML or JSON body, and their
-replacement where they stand as whole words. Moved out of ``_recording.py`` as it is (a concern of its own)."""
+"""What the recorder's placeholders stand for: the device ids and host names of an SDM document, decoded by the
+decoder (`_decode.decode_body`, XML and JSON alike), their placeholders, and their replacement in a text where they
+stand as whole words."""
 
 from __future__ import annotations
 
-import json
+import hashlib
+import hmac
 import re
 from typing import Any, Dict
 
-# Fields whose values are device ids, and fields whose values name hosts.
-_DEVICE_LIST = re.compile(r'<deviceStatusList\b[^>]*>(.*?)</deviceStatusList\s*>', re.DOTALL)
-_XML_FIELD = re.compile(r'<([A-Za-z_][\w.-]*)>([^<]{1,512})</\1\s*>')
+# Fields whose values are device ids (in the device list), and fields whose values name hosts.
 _DEVICE_FIELDS = {'objectId': 'device', 'deviceId': 'device', 'deviceGroupId': 'group'}
 _GROUP_FIELDS = frozenset(('deviceGroupId',))
+_DEVICE_LIST = 'deviceStatusList'
 _HOST_FIELD = re.compile(
     r'(?i)^(?:host|hostname|\w*host(?:name)?|\w*(?:ip)?address|ip|fqdn|\w*devicename|\w*nodename|\w*targetname)$'
 )
+# Longer values are not identifiers (a message, a list in one field).
+_MAX_VALUE = 512
 
 
 def replace_tokens(text: str, mapping: Dict[str, str]) -> str:
@@ -28,38 +31,34 @@ def replace_tokens(text: str, mapping: Dict[str, str]) -> str:
     return text
 
 
-def identifiers(body: str) -> Dict[str, str]:
-    """Device ids and host names in an XML or JSON body: value -> kind (``device``, ``group``, ``host``)."""
+def identifiers(document: Any) -> Dict[str, str]:
+    """Device ids and host names of a decoded document: value -> kind (``device``, ``group``, ``host``)."""
     found: Dict[str, str] = {}
-    stripped = body.lstrip()
-    if stripped.startswith('{') or stripped.startswith('['):
-        try:
-            _json_identifiers(json.loads(body), found, in_devices=False)
-        except ValueError:
-            pass
-        return found
-    for block in _DEVICE_LIST.findall(body):
-        for name, value in _XML_FIELD.findall(block):
-            if name in _DEVICE_FIELDS:
-                found[value.strip()] = _DEVICE_FIELDS[name]
-    for name, value in _XML_FIELD.findall(body):
-        if name in _GROUP_FIELDS:
-            found[value.strip()] = 'group'
-        elif _HOST_FIELD.match(name):
-            found[value.strip()] = 'host'
-    return dict((value, kind) for value, kind in found.items() if value)
+    _collect(document, found, in_devices=False)
+    return found
 
 
-def _json_identifiers(value: Any, found: Dict[str, str], in_devices: bool) -> None:
+def placeholder(key: bytes, kind: str, value: str) -> str:
+    """The placeholder of a value: the same for the same key, which only its holder can reverse."""
+    digest = hmac.new(key, ('%s\0%s' % (kind, value)).encode('utf-8'), hashlib.sha256).hexdigest()
+    return '%s-%s' % (kind, digest[:10])
+
+
+def _collect(value: Any, found: Dict[str, str], in_devices: bool) -> None:
     if isinstance(value, list):
         for item in value:
-            _json_identifiers(item, found, in_devices)
+            _collect(item, found, in_devices)
     elif isinstance(value, dict):
         for key, item in value.items():
-            if isinstance(item, str) and item:
-                if key in _GROUP_FIELDS or (in_devices and key in _DEVICE_FIELDS):
-                    found[item] = _DEVICE_FIELDS[key]
-                elif _HOST_FIELD.match(key):
-                    found[item] = 'host'
+            if isinstance(item, str):
+                kind = _kind(key, in_devices)
+                if kind and item.strip() and len(item) <= _MAX_VALUE:
+                    found[item.strip()] = kind
             else:
-                _json_identifiers(item, found, in_devices or key == 'deviceStatusList')
+                _collect(item, found, in_devices or key == _DEVICE_LIST)
+
+
+def _kind(field: str, in_devices: bool) -> str:
+    if field in _GROUP_FIELDS or (in_devices and field in _DEVICE_FIELDS):
+        return _DEVICE_FIELDS[field]
+    return 'host' if _HOST_FIELD.match(field) else ''

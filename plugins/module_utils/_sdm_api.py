@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Optional
 from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
@@ -33,6 +33,10 @@ ROLLBACK = 'rollback'
 CANCEL = 'cancel'
 ACTIONS = {COMMIT: 'Commit', ROLLBACK: 'Rollback', CANCEL: 'Cancel'}
 ACTION_TYPES = tuple(ACTIONS.values())
+# The root element of each document SDM answers with (a JSON answer may wrap its object in the same name).
+SESSION_ROOT = 'session'
+TASK_ROOT = 'routeUpdateTaskDetails'
+TASKS_ROOT = 'routeUpdateTasks'
 MAX_TASK_ID_LENGTH = 256
 
 _CONTROL = re.compile(r'[\x00-\x1f\x7f-\x9f]')
@@ -102,3 +106,14 @@ def login_body(username: str, password: str, body_format: str) -> bytes:
         '<?xml version="1.0" encoding="UTF-8"?><session><userName>%s</userName><password>%s</password></session>'
         % (xml_escape(username), xml_escape(password))
     ).encode('utf-8')
+
+
+def answer_root(path: str) -> Optional[str]:
+    """The root element of SDM's answer (2xx) to a request on ``path`` (from the API version on, as in `task_path`);
+    None for an answer without a document."""
+    if path == LOGIN_PATH:
+        return SESSION_ROOT
+    if path == TASKS_PATH:
+        return TASKS_ROOT
+    task = path[len(TASKS_PATH) + 1 :] if path.startswith(TASKS_PATH + '/') else ''
+    return TASK_ROOT if task and '/' not in task else None

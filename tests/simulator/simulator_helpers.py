@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any, Dict, Optional, Union
@@ -14,6 +13,7 @@ from urllib.parse import urlsplit
 import requests
 
 from sdm_simulator import Scenario, load_scenario_file, parse_scenario
+from sdm_simulator.recording import recording_format
 
 JSON = "application/json"
 XML = "application/xml"
@@ -122,10 +122,11 @@ class Control:
 
 
 class RecordingWriter:
-    """Writes a recording folder the way the collection's client does (one JSON file per exchange, see
-    sdm_simulator/recording.py), from real answers of a simulator or from scratch, with times the test chooses."""
+    """Writes a recording folder the way the collection's client does (one JSON file per exchange, in the format of
+    plugins/module_utils/_recording_format.py), from real answers of a simulator or from scratch, with times the
+    test chooses."""
 
-    FORMAT = "ocsdm.route_manager.recording/1"
+    FORMAT = recording_format.FORMAT
 
     def __init__(self, folder: Path, run: str = "test01") -> None:
         self.folder = folder
@@ -167,27 +168,18 @@ class RecordingWriter:
         note: Optional[str] = None,
     ) -> Path:
         self.sequence += 1
-        document = {
-            "format": self.FORMAT,
-            "run": self.run,
-            "sequence": self.sequence,
-            "elapsed": elapsed,
-            "request": {"method": method, "path": path, "headers": {}, "body": request_body},
-            "answer": {
-                "status": status,
-                "reason": "",
-                "content_type": content_type,
-                "headers": dict(headers or {}),
-                "other_headers": [],
-                "body": body,
-                "body_bytes": len((body or "").encode("utf-8")),
-                "body_encoding": "utf-8",
-                "body_note": note,
-            },
-        }
-        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", path.split("/rest/", 1)[-1])
-        path_out = self.folder / f"{int(elapsed * 1000):09d}-{self.run}-{self.sequence:04d}-{method}-{slug}.json"
-        path_out.write_text(json.dumps(document, indent=1), encoding="utf-8")
+        document = recording_format.exchange_document(
+            self.run,
+            self.sequence,
+            elapsed,
+            None,
+            recording_format.request_part(method, path, {}, request_body),
+            recording_format.answer_part(
+                status, content_type, body, len((body or "").encode("utf-8")), body_note=note, headers=headers
+            ),
+        )
+        path_out = self.folder / recording_format.file_name(elapsed, self.run, self.sequence, method, path)
+        path_out.write_text(recording_format.exchange_text(document), encoding="utf-8")
         return path_out
 
 

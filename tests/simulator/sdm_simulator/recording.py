@@ -7,21 +7,45 @@ Each file holds the request (method, path, the headers that matter, the body wit
 (status, content type, headers, body, a note when the body is missing or cut short) and ``elapsed``, the seconds
 from the recording's first request to this one. The files of one folder form one timeline, in the order of
 ``elapsed`` (then run and sequence). ``recording.json`` describes the folder; hidden files are not exchanges.
+The format is the collection's own (plugins/module_utils/_recording_format.py), which the client's recorder writes.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Dict, Optional, Tuple
-from urllib.parse import unquote
 
 from ._fields import ScenarioError
 
-FORMAT = "ocsdm.route_manager.recording/1"
-MARKER = "recording.json"
+
+def _load_recording_format() -> ModuleType:
+    """The collection's definition of the recording format, plugins/module_utils/_recording_format.py.
+
+    Loaded by its path, the one place the simulator reaches into the collection: the simulator runs on its own
+    (``python -m sdm_simulator`` from tests/simulator), without the ``ansible_collections`` package on its path.
+    The file is pure standard library and imports nothing of the collection.
+    """
+    name = "ocsdm_route_manager_recording_format"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[3] / "plugins" / "module_utils" / "_recording_format.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load the recording format from {path}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[name] = module
+    return sys.modules[name]
+
+
+recording_format = _load_recording_format()
+FORMAT: str = recording_format.FORMAT
+MARKER: str = recording_format.MARKER
 # A folder of more is not a recording of one change window (the client writes at most 20,000).
 MAX_FILES = 50_000
 _ACTION_TYPE = re.compile(r'<type>\s*([A-Za-z]+)\s*</type>|"type"\s*:\s*"([A-Za-z]+)"')
@@ -111,17 +135,8 @@ class Recording:
         )
 
 
-def api_path(path: str) -> str:
-    at = path.find("/rest/")
-    return path[at:] if at >= 0 else path
-
-
-def route_segments(path: str) -> Tuple[str, ...]:
-    """The decoded segments after ``/rest/``: version first. Each segment is decoded on its own, as SDM does."""
-    rest = api_path(path)
-    if not rest.startswith("/rest/"):
-        return ()
-    return tuple(unquote(segment) for segment in rest[len("/rest/") :].split("/"))
+api_path = recording_format.api_path
+route_segments = recording_format.route_segments
 
 
 def task_of(route: Tuple[str, ...]) -> Optional[str]:
@@ -141,11 +156,7 @@ def load_recording(folder: str) -> Recording:
     path = Path(folder)
     if not path.is_dir():
         raise RecordingError(f"{folder}: not a folder (give the record_dir of the run)")
-    names = sorted(
-        item.name
-        for item in path.iterdir()
-        if item.suffix == ".json" and not item.name.startswith(".") and item.name != MARKER
-    )
+    names = sorted(item.name for item in path.iterdir() if recording_format.is_exchange_name(item.name))
     if len(names) > MAX_FILES:
         raise RecordingError(
             f"{folder}: {len(names)} files, more than {MAX_FILES}: not the recording of one change window"
@@ -164,26 +175,7 @@ def _exchange(path: Path) -> Exchange:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise RecordingError(f"{path.name}: cannot read it as JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise RecordingError(f"{path.name}: not an exchange of a recording of format {FORMAT}")
     try:
-        request, answer = data["request"], data["answer"]
-        body = answer.get("body")
-        return Exchange(
-            name=path.name,
-            run=str(data.get("run", "")),
-            sequence=int(data.get("sequence", 0)),
-            elapsed=float(data["elapsed"]),
-            method=str(request["method"]).upper(),
-            path=str(request["path"]),
-            request_body=request.get("body"),
-            status=int(answer["status"]),
-            content_type=answer.get("content_type"),
-            headers=dict(answer.get("headers") or {}),
-            body=body.encode(answer.get("body_encoding") or "utf-8") if isinstance(body, str) else None,
-            body_note=answer.get("body_note"),
-        )
-    except (KeyError, TypeError, ValueError, AttributeError, LookupError) as exc:
-        raise RecordingError(
-            f"{path.name}: a field is missing or has the wrong type ({type(exc).__name__}: {exc})"
-        ) from None
+        return Exchange(name=path.name, **recording_format.exchange_fields(data))
+    except recording_format.FormatError as exc:
+        raise RecordingError(f"{path.name}: {exc}") from None

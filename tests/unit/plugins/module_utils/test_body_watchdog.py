@@ -8,6 +8,7 @@ without a length until the connection closes. Through the client: test_hostile_x
 from __future__ import annotations
 
 import gzip
+import json
 import socketserver
 import threading
 import time
@@ -20,6 +21,8 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._body_watchdog
     SlowBodyError,
     iter_body,
 )
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import ConnectionConfig
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._recording import attach_recorder
 
 BODY = b'<routeUpdateTaskDetails><updateStatus>Completed</updateStatus></routeUpdateTaskDetails>'
 DRIP_SECONDS = 0.03
@@ -130,3 +133,23 @@ def test_without_urllib3_shutdown_each_read_is_bounded_as_requests_does():
 
 def test_a_slow_body_is_a_read_timeout_so_the_client_retries_it():
     assert issubclass(SlowBodyError, requests.exceptions.ReadTimeout)
+
+
+def test_through_the_recorder_the_watchdog_still_ends_a_slow_body_which_is_recorded_as_far_as_read(server, tmp_path):
+    """The recorder's adapter hands the client the raw stream through a tee: the watchdog reaches its shutdown."""
+    warnings = []
+    config = ConnectionConfig(url=server, username='u', password='a-long-password', record_dir=str(tmp_path))
+    started = time.monotonic()
+    with requests.Session() as session:
+        recorder = attach_recorder(session, config, str, warnings.append)
+        with pytest.raises(SlowBodyError, match='did not arrive within 0.5 seconds'):
+            read(session, server + '/drip-length')
+        assert read(session, server + '/fast') == BODY
+    assert time.monotonic() - started < LIMIT + 0.4
+    slow, fast = [json.loads(path.read_text(encoding='utf-8')) for path in sorted(tmp_path.glob('0*.json'))]
+    assert slow['answer']['body_note'].startswith(
+        'cut short after %d bytes: the answer broke off' % slow['answer']['body_bytes']
+    )
+    assert slow['answer']['body_bytes'] < len(BODY)  # what reached the client: urllib3 keeps a partial read
+    assert fast['answer']['body'] == BODY.decode() and fast['answer']['body_note'] is None
+    assert recorder is not None and recorder.written == 2 and warnings == []

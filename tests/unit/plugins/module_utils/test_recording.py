@@ -19,11 +19,12 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils import _recording, _safe_files
+from ansible_collections.ocsdm.route_manager.plugins.module_utils import _recorder, _recording_adapter, _safe_files
+from ansible_collections.ocsdm.route_manager.plugins.module_utils import _recording_format as recording_format
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions import ActionRunner, WaitSettings
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmBadAnswerError, SdmHttpError
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._recording import MIN_SECRET_LENGTH
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._recording_document import MIN_SECRET_LENGTH
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._secrets import REDACTED, SecretFilter
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import DEFAULT_SUCCESS_STATES, StateMatcher
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._poll_wait import PollWait
@@ -100,7 +101,7 @@ def assert_no_secret(folder: Path, secrets: List[str]) -> None:
     """No form of any secret in any file of the folder, as written and as JSON reads it back."""
     assert secrets
     for path in folder.iterdir():
-        if path.name == _recording.PLACEHOLDER_KEY:
+        if path.name == recording_format.PLACEHOLDER_KEY:
             continue
         raw = path.read_text(encoding='utf-8')
         texts = [raw] + list(_strings(json.loads(raw)))
@@ -189,7 +190,7 @@ def test_each_exchange_is_one_file_without_secrets(sim, tmp_path, body_format):
     for path in folder.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-    assert json.loads((folder / 'recording.json').read_text(encoding='utf-8'))['format'] == _recording.FORMAT
+    assert json.loads((folder / 'recording.json').read_text(encoding='utf-8'))['format'] == recording_format.FORMAT
 
 
 def test_echoed_secrets_are_removed_in_every_form(sim, tmp_path):
@@ -258,7 +259,7 @@ def test_a_body_cut_short_loses_its_tail(sim, tmp_path):
 
 
 def test_the_files_of_a_run_are_bounded(sim, tmp_path, monkeypatch):
-    monkeypatch.setattr(_recording, 'MAX_FILES_PER_RUN', 3)
+    monkeypatch.setattr(_recorder, 'MAX_FILES_PER_RUN', 3)
     folder = tmp_path / 'rec'
     client = sim.client(folder)
     with client:
@@ -283,7 +284,7 @@ def test_a_recording_that_cannot_be_written_only_warns(sim, tmp_path, monkeypatc
     (tmp_path / 'full').mkdir()
     for name in ('a.json', 'b.json'):
         (tmp_path / 'full' / name).write_text('{}', encoding='utf-8')
-    monkeypatch.setattr(_recording, 'MAX_FILES_PER_FOLDER', 2)
+    monkeypatch.setattr(_recorder, 'MAX_FILES_PER_FOLDER', 2)
     client = sim.client(tmp_path / where)
     with client:
         task = client.get_task('ID33', MATCHER)
@@ -319,7 +320,7 @@ def test_placeholders_are_the_same_in_every_file_of_the_folder(sim, tmp_path):
     groups = [text.split('group-', 1)[1][:10] for text in reads]
     assert devices[0] == devices[1] and groups[0] == groups[1] and devices[0] != groups[0]
     assert all('ID33' in text for text in reads)  # task ids stay
-    assert stat.S_IMODE((folder / _recording.PLACEHOLDER_KEY).stat().st_mode) == 0o600
+    assert stat.S_IMODE((folder / recording_format.PLACEHOLDER_KEY).stat().st_mode) == 0o600
 
 
 def test_concurrent_polls_each_get_their_file(sim, tmp_path):
@@ -409,20 +410,20 @@ def test_a_marker_that_links_to_a_fifo_neither_hangs_nor_is_followed(sim, tmp_pa
     folder = tmp_path / 'rec'
     folder.mkdir(mode=0o700)
     os.mkfifo(str(tmp_path / 'fifo'))
-    os.symlink(str(tmp_path / 'fifo'), str(folder / _recording.MARKER))
+    os.symlink(str(tmp_path / 'fifo'), str(folder / recording_format.MARKER))
     client = sim.client(folder)
     with client:  # a plain open() of the FIFO would block here for ever, with the session open
         task = client.get_task('ID33', MATCHER)
     assert task['succeeded'] is True
     assert len(client.warnings) == 1 and 'recording.json is a symbolic link' in client.warnings[0]
-    assert sorted(path.name for path in folder.iterdir()) == [_recording.MARKER]
+    assert sorted(path.name for path in folder.iterdir()) == [recording_format.MARKER]
     assert sim.counters()['sessions_open'] == 0
 
 
 def test_a_marker_that_is_a_fifo_is_refused(sim, tmp_path):
     folder = tmp_path / 'rec'
     folder.mkdir(mode=0o700)
-    os.mkfifo(str(folder / _recording.MARKER))
+    os.mkfifo(str(folder / recording_format.MARKER))
     client = sim.client(folder)
     with client:
         client.get_task('ID33', MATCHER)
@@ -432,7 +433,7 @@ def test_a_marker_that_is_a_fifo_is_refused(sim, tmp_path):
 def test_a_huge_marker_is_not_read_whole(sim, tmp_path, monkeypatch):
     folder = tmp_path / 'rec'
     folder.mkdir(mode=0o700)
-    (folder / _recording.MARKER).write_bytes(b' ' * (_safe_files.MAX_READ_BYTES + 1))
+    (folder / recording_format.MARKER).write_bytes(b' ' * (_safe_files.MAX_READ_BYTES + 1))
     client = sim.client(folder)
     with client:
         client.get_task('ID33', MATCHER)
@@ -449,7 +450,7 @@ def test_a_huge_marker_is_not_read_whole(sim, tmp_path, monkeypatch):
 def test_a_planted_placeholder_key_is_not_used(sim, tmp_path, mode, text, why):
     folder = tmp_path / 'rec'
     folder.mkdir(mode=0o700)
-    key = folder / _recording.PLACEHOLDER_KEY
+    key = folder / recording_format.PLACEHOLDER_KEY
     key.write_text(text + '\n', encoding='utf-8')
     key.chmod(mode)
     client = sim.client(folder, record_placeholders=True)
@@ -463,7 +464,7 @@ def test_a_placeholder_key_linked_from_elsewhere_is_not_followed(sim, tmp_path):
     folder = tmp_path / 'rec'
     folder.mkdir(mode=0o700)
     (tmp_path / 'their-key').write_text('ab' * 32 + '\n', encoding='utf-8')
-    os.symlink(str(tmp_path / 'their-key'), str(folder / _recording.PLACEHOLDER_KEY))
+    os.symlink(str(tmp_path / 'their-key'), str(folder / recording_format.PLACEHOLDER_KEY))
     client = sim.client(folder, record_placeholders=True)
     with client:
         client.get_task('ID33', MATCHER)
@@ -477,13 +478,110 @@ def test_names_keep_their_order_across_runs_even_when_the_wall_clock_goes_back(s
         client.get_task('ID33', MATCHER)
     first = sorted(path.name for path in folder.glob('0*.json'))
     real_time = time.time
-    monkeypatch.setattr(_recording.time, 'time', lambda: real_time() - 3600)  # an hour back (NTP, a VM restore)
+    monkeypatch.setattr(_recording_adapter.time, 'time', lambda: real_time() - 3600)  # an hour back (NTP, a VM restore)
     with sim.client(folder) as client:
         client.get_task('ID33', MATCHER)
     names = sorted(path.name for path in folder.glob('0*.json'))
     assert names[: len(first)] == first and len(names) == 2 * len(first)
-    assert all(len(name.split('-', 1)[0]) == _recording.NAME_DIGITS for name in names)
+    assert all(len(name.split('-', 1)[0]) == recording_format.NAME_DIGITS for name in names)
     elapsed = [item['elapsed'] for item in recorded(folder)]
     assert elapsed == sorted(elapsed)
     runs = [item['run'] for item in recorded(folder)]
     assert runs[: len(first)] == [runs[0]] * len(first) and runs[0] not in runs[len(first) :]
+
+
+# --- the recorder around the transport (issue 24) ----------------------------------------------------------
+
+
+def test_the_recorder_wraps_the_transport_and_patches_no_response_method(sim, tmp_path):
+    client = sim.client(tmp_path / 'rec')
+    session = client._session  # pylint: disable=protected-access
+    adapters = set(map(id, session.adapters.values()))
+    assert session.hooks['response'] == [] and len(adapters) == 1
+    wrapper = session.adapters['https://']
+    assert (
+        isinstance(wrapper, _recording_adapter.RecordingAdapter)
+        and wrapper.transport.__class__.__name__ == 'HTTPAdapter'
+    )
+    with client:
+        client.get_task('ID33', MATCHER)
+        answer = session.get(sim.url + '/_sim/health', stream=True)
+        assert answer.iter_content.__func__ is type(answer).iter_content  # the client's answer is requests' own
+        assert isinstance(answer.raw, _recording_adapter.TeeBody)
+        answer.close()
+    assert client.recorder.written == 4
+
+
+class _Raw:
+    """A transport's raw stream: the chunks given, then an error if one is given."""
+
+    def __init__(self, chunks: List[bytes], error: Any = None) -> None:
+        self.chunks, self.error, self.calls = chunks, error, []
+
+    def stream(self, *args: Any, **kwargs: Any) -> Iterator[bytes]:
+        yield from self.chunks
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        self.calls.append('close')
+
+    def release_conn(self) -> None:
+        self.calls.append('release_conn')
+
+
+def test_the_tee_keeps_what_the_client_read_within_its_bound():
+    closed = []
+    tee = _recording_adapter.TeeBody(_Raw([b'a' * 6, b'b' * 6, b'c' * 6]), 8, lambda: closed.append(1))
+    assert b''.join(tee.stream(4, decode_content=True)) == b'a' * 6 + b'b' * 6 + b'c' * 6
+    assert (bytes(tee.data), tee.size, tee.ended, tee.error) == (b'a' * 6 + b'bbb', 18, True, None)
+    tee.release_conn()
+    tee.close()
+    assert closed == [1] and tee.raw.calls == ['release_conn', 'close']
+
+
+def test_the_tee_records_a_body_as_far_as_the_client_read_it():
+    stopped = _recording_adapter.TeeBody(_Raw([b'x' * 4] * 5), 100, lambda: None)
+    chunks = stopped.stream()
+    next(chunks), next(chunks)
+    chunks.close()  # the client stops reading: too big
+    assert (stopped.size, stopped.ended, stopped.error) == (8, False, None)
+    broken = _recording_adapter.TeeBody(_Raw([b'y' * 4], OSError('reset')), 100, lambda: None)
+    with pytest.raises(OSError):
+        list(broken.stream())
+    assert (bytes(broken.data), broken.ended, str(broken.error)) == (b'yyyy', False, 'reset')
+
+
+def test_a_login_answer_the_decoder_cannot_read_is_not_written(sim, tmp_path):
+    """Its session id could not be found in a document that is not whole: the body is left out."""
+    folder = tmp_path / 'rec'
+    client = sim.client(folder)
+    sim.faults({'kind': 'body', 'body': 'truncated', 'path': '*/admin/login', 'count': 1})
+    with client:
+        client.get_task('ID33', MATCHER)
+        secrets = [PASSWORD] + session_ids(client)
+    login = recorded(folder)[0]
+    assert login['request']['path'].endswith('/admin/login') and login['answer']['body'] is None
+    assert 'the login answer is not a whole session document' in login['answer']['body_note']
+    assert_no_secret(folder, secrets)
+
+
+def test_with_placeholders_a_document_the_decoder_cannot_read_is_not_written(sim, tmp_path):
+    folder = tmp_path / 'rec'
+    client = sim.client(folder, record_placeholders=True)
+    with client:
+        sim.faults(
+            {'kind': 'body', 'body': 'truncated', 'path': '*/ID33', 'count': 1},
+            {'kind': 'status', 'status': 500, 'path': '*/ID404', 'text': 'plain text stays'},
+        )
+        with pytest.raises(SdmBadAnswerError):
+            client.get_task('ID33', MATCHER)
+        with pytest.raises(SdmHttpError):
+            client.get_task('ID404', MATCHER)
+        client.get_task('ID33', MATCHER)
+    half, whole = [item for item in recorded(folder) if item['request']['path'].endswith('/ID33')]
+    assert half['answer']['body'] is None and 'record_placeholders is on' in half['answer']['body_note']
+    assert whole['answer']['body'] and 'device-' in whole['answer']['body']
+    page = next(item for item in recorded(folder) if item['request']['path'].endswith('/ID404'))
+    assert page['answer']['body'].strip() == 'plain text stays'
+    assert not any('ID34' in path.read_text(encoding='utf-8') for path in folder.glob('0*.json'))
