@@ -2,7 +2,11 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Test doubles for the client layer: a fake clock, a scripted HTTP transport and a scripted task source."""
+"""Test doubles for the client layer: a scripted HTTP transport and a scripted task source.
+
+The fake clock is the one of tests/simulator/fake_clock.py (re-exported here for the client tests). An SDM that keeps
+sessions (login, cookie, 401, logout) and answers tasks is the simulator itself, in process: in_process_sdm.py.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +24,12 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmNotFoundError
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import normalise_task
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import SUCCEEDED
+
+# the one fake clock; the tests of the client layer import it from here
+from ansible_collections.ocsdm.route_manager.tests.simulator.fake_clock import FakeClock
 
 FIXTURES = Path(__file__).parent / 'fixtures'
 PASSWORD = 'S3cr3t-Pa55word!'
@@ -70,34 +76,6 @@ def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-class FakeClock(Clock):
-    """Time stands still until something sleeps; every sleep is recorded."""
-
-    def __init__(self, start: float = 1000.0, wall: float = 1700000000.0) -> None:
-        self.start = start
-        self.now = start
-        self.wall = wall
-        self.sleeps: List[float] = []
-        self._lock = threading.Lock()
-
-    def monotonic(self) -> float:
-        with self._lock:
-            return self.now
-
-    def time(self) -> float:
-        with self._lock:
-            return self.wall + (self.now - self.start)
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += max(0.0, seconds)
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
-
-
 @dataclass
 class Reply:
     """A canned HTTP answer; ``broken``: the connection breaks after the body, before the announced length."""
@@ -140,6 +118,7 @@ class Call:
     headers: Dict[str, str]
     verify: Any
     timeout: Any
+    scheme: str = 'https'
 
     @property
     def line(self) -> str:
@@ -211,6 +190,7 @@ class FakeTransport(HTTPAdapter):
             dict(request.headers),
             verify,
             timeout,
+            parts.scheme,
         )
         with self._lock:
             self.calls.append(call)
@@ -282,6 +262,11 @@ class FakeTaskSource:
 
     ``timelines[task_id]`` is a list of ``(seconds_after_start, update_status)``; the status is the last one
     whose time has come. ``latency`` is real time spent per read (to make concurrent reads overlap).
+
+    Not the simulator, on purpose: it sits where the client sits (below the waiter, above HTTP), so it can do what
+    the simulator cannot: raise a given client error at a given poll (``failures``), record the retry window the
+    waiter gives each read (``retry_windows``), count the reads running at once (``max_active``), and speak any
+    word at any second (the simulator derives its words from device outcomes). It keeps no session.
     """
 
     max_concurrency = 16
@@ -352,39 +337,3 @@ def _status_at(timeline: List[Tuple[float, str]], elapsed: float) -> str:
         if when <= elapsed:
             status = value
     return status
-
-
-class MiniSdm:
-    """A handler for `FakeTransport` that keeps sessions like SDM: cookie on login, 401 for an unknown one."""
-
-    def __init__(self, statuses: Optional[Dict[str, str]] = None) -> None:
-        self.statuses = statuses or {}
-        self.valid: set = set()
-        self.logins = 0
-        self.logouts = 0
-        self._lock = threading.Lock()
-
-    def expire_sessions(self) -> None:
-        with self._lock:
-            self.valid.clear()
-
-    def __call__(self, call: Call) -> Reply:
-        if call.path.endswith('/admin/login'):
-            with self._lock:
-                self.logins += 1
-                session_id = 'SESSION%d.tomcat1' % self.logins
-                self.valid.add(session_id)
-            return login_reply(session_id)
-        session_id = (call.cookie or '').partition('JSESSIONID=')[2].partition(';')[0]
-        with self._lock:
-            known = session_id in self.valid
-            if known and call.path.endswith('/admin/logout'):
-                self.logouts += 1
-                self.valid.discard(session_id)
-                return Reply(204, content_type=None)
-        if not known:
-            return Reply(401, b'The session ID is invalid', 'text/plain')
-        task_id = call.path.rpartition('/')[2]
-        if task_id not in self.statuses:
-            return Reply(404, b'', None)
-        return task_reply(self.statuses[task_id])
