@@ -37,6 +37,16 @@ def tasks_scenario(task_ids: List[str], finish_at: float) -> Dict[str, Any]:
     }
 
 
+def user_scenario(username: str, password: str, api_version: str = 'v1.3') -> Dict[str, Any]:
+    """A scenario of one user with route-management rights and no task, on one API version."""
+    return {
+        'name': 'in_process_user',
+        'server': {'api_versions': [api_version]},
+        'users': [{'username': username, 'password': password}],
+        'tasks': [],
+    }
+
+
 class InProcessSdm:
     """A `FakeTransport` handler that asks the simulator (``sdm_simulator.app.Simulator``) for every answer."""
 
