@@ -4,8 +4,11 @@
 
 """Test doubles for the client layer: a scripted HTTP transport and a scripted task source.
 
-The fake clock is the one of tests/simulator/fake_clock.py (re-exported here for the client tests). An SDM that keeps
-sessions (login, cookie, 401, logout) and answers tasks is the simulator itself, in process: in_process_sdm.py.
+`FakeTransport` records every call, so tests check the exact conversation (community.docker style); a handler gives
+the answers: scripted ones in order (`QueueHandler`: the login and task answers are the simulator's documents, see
+`login_reply` and `task_reply`; faults and odd answers are written by each test), or the simulator itself in process
+(in_process_sdm.py: its session rules, login, cookie, 401, logout, and its tasks). The fake clock is the one of
+tests/simulator/fake_clock.py, re-exported here for the client tests.
 """
 
 from __future__ import annotations
@@ -30,10 +33,17 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import
 
 # the one fake clock; the tests of the client layer import it from here
 from ansible_collections.ocsdm.route_manager.tests.simulator.fake_clock import FakeClock
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.simulator_setup import (
+    PASSWORD,
+    sdm_simulator,
+)
 
 FIXTURES = Path(__file__).parent / 'fixtures'
-PASSWORD = 'S3cr3t-Pa55word!'
 SESSION_ID = 'ABCDEF0123456789SESSION.tomcat1'
+DOCUMENT_DATE = '2022-10-04T04:03:56'
+# The simulator's document writers: the canned answers below are SDM's as the simulator writes them.
+_api, _codec, _render = sdm_simulator.api, sdm_simulator.codec, sdm_simulator.render
+_scenario, _sessions, _timeline = sdm_simulator.scenario, sdm_simulator.sessions, sdm_simulator.timeline
 
 # The documented task ID33 (REST API guide), normalised.
 EXPECTED_ID33 = {
@@ -125,35 +135,26 @@ class Call:
         return '%s %s' % (self.method, self.path)
 
 
-def login_reply(session_id: str = SESSION_ID, path: str = '/rest') -> Reply:
-    return Reply(
-        200,
-        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><session><idleTimeout>1800</idleTimeout>'
-        b'<sessionId>' + session_id.encode() + b'</sessionId></session>',
-        headers=[('Set-Cookie', 'JSESSIONID=%s; Path=%s; HttpOnly' % (session_id, path))],
-    )
+def login_reply(session_id: str = SESSION_ID) -> Reply:
+    """SDM's answer to a login that opened the session ``session_id``: the simulator's document and cookie."""
+    session = _sessions.Session(session_id, _scenario.User('admin', PASSWORD), 0.0)
+    fields = _render.session_document(session, _scenario.ServerOptions(), _scenario.SessionPolicy())
+    body, content_type = _codec.encode(_render.SESSION_ROOT, fields, _codec.XML)
+    return Reply(200, body, content_type, [('Set-Cookie', _api.session_cookie(session, secure=False))])
 
 
-def task_reply(update_status: str = 'Completed', body_format: str = 'xml') -> Reply:
-    """A task with one device that says what the task says (the evidence a success needs)."""
-    if body_format == 'json':
-        return Reply(
-            200,
-            (
-                '{"updateStatus": "%s", "totalDeviceCount": "1", "updatedCount": "1", '
-                '"deviceStatusList": [{"objectId": "D1", "status": "%s"}]}' % (update_status, update_status)
-            ).encode(),
-            'application/json',
-        )
-    return Reply(
-        200,
-        (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><routeUpdateTaskDetails>'
-            '<updateStatus>%s</updateStatus><totalDeviceCount>1</totalDeviceCount>'
-            '<updatedCount>1</updatedCount><deviceStatusList><objectId>D1</objectId><status>%s</status>'
-            '</deviceStatusList></routeUpdateTaskDetails>' % (update_status, update_status)
-        ).encode(),
+def task_reply(body_format: str = 'xml') -> Reply:
+    """SDM's answer for task ID33, finished, its one device D1 updated: the simulator's document of it."""
+    scenario = sdm_simulator.parse_scenario(
+        {
+            'users': [{'username': 'admin', 'password': PASSWORD}],
+            'tasks': [{'id': 'ID33', 'devices': [{'object_id': 'D1', 'at': 0}]}],
+        }
     )
+    view = _timeline.TaskRun(scenario.tasks[0]).view(1.0)
+    fields = _render.task_details(view, lambda _seconds: DOCUMENT_DATE)
+    body, content_type = _codec.encode(_render.TASK_ROOT, fields, body_format)
+    return Reply(200, body, content_type)
 
 
 class FakeTransport(HTTPAdapter):

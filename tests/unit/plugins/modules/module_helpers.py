@@ -99,13 +99,9 @@ class FakeClientBase:
 
     @staticmethod
     def not_found(task_id: str) -> SdmNotFoundError:
-        """The error the real client raises when SDM answers 404 for a task."""
-        return SdmNotFoundError(
-            'route update task %s not found (GET %s/%s answered 404 Not Found)' % (task_id, TASKS_PATH, task_id),
-            404,
-            '%s/%s' % (TASKS_PATH, task_id),
-            task_id=task_id,
-        )
+        """The error the real client raises when SDM answers 404 (with no text) for a task."""
+        path = '%s/%s' % (TASKS_PATH, task_id)
+        return SdmNotFoundError.for_task(task_id, 'GET %s answered 404 Not Found' % path, path)
 
     def read_task(self, task_id: str, matcher: Any, deadline: Any = None) -> Any:
         raise NotImplementedError
