@@ -3,10 +3,10 @@
 """Benchmark 5: the reads of a 10-minute update, aimed at the predicted end against today's growing schedule.
 
 Simulated time, not a 10-minute wait: the action's loop (`SlicedWait`) with its slices and progress lines, each
-slice a `PollWait` as route_update_info runs it, both imported from the collection copy, on a simulated clock.
-The task follows a script of device finishes; each read costs `READ_SECONDS` and each slice (a module run and
-its login) `MODULE_START` of simulated time. Default settings: first sleep 5 s growing to 30 s, a progress line
-every 60 s. Two updates of `DEVICES` devices:
+slice a `PollWait` as route_update_info runs it, both imported from the collection copy, on the fake clock of the
+tests (tests/simulator/fake_clock.py). The task follows a script of device finishes; each read costs
+`READ_SECONDS` and each slice (a module run and its login) `MODULE_START` of simulated time. Default settings:
+first sleep 5 s growing to 30 s, a progress line every 60 s. Two updates of `DEVICES` devices:
 
 - steady: the devices finish evenly until the end;
 - stall then burst: 40 % finish evenly in the first 40 % of the time, none for the next 30 %, then half of
@@ -36,6 +36,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 MODULE_UTILS = "ansible_collections.ocsdm.route_manager.plugins.module_utils"
 PLUGIN_UTILS = "ansible_collections.ocsdm.route_manager.plugins.plugin_utils"
+FAKE_CLOCK = "ansible_collections.ocsdm.route_manager.tests.simulator.fake_clock"
 DEVICES = 100
 UPDATE_SECONDS = 600.0
 PHASES = 5
@@ -69,22 +70,6 @@ class ScheduleSummary:
     half_time_error_worst: Optional[float]
 
 
-class SimClock:
-    """Simulated monotonic and wall time; sleeping advances it at once."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def time(self) -> float:
-        return 1_700_000_000.0 + self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-
-
 def finish_times(shape: str, end: float, devices: int = DEVICES) -> List[float]:
     """When each device finishes, the last at ``end``."""
     if shape == "steady":
@@ -108,13 +93,15 @@ def modules(collections: Path) -> Dict[str, Any]:
         "poll_wait": importlib.import_module(MODULE_UTILS + "._poll_wait"),
         "wait_options": importlib.import_module(MODULE_UTILS + "._wait_options"),
         "sliced_wait": importlib.import_module(PLUGIN_UTILS + "._sliced_wait"),
+        # the one fake clock of the tests: sleeping advances it at once
+        "fake_clock": importlib.import_module(FAKE_CLOCK),
     }
 
 
 class ScriptedTask:
     """Stands in for SdmClient: the task as the finish times say it is at each read, every read recorded."""
 
-    def __init__(self, clock: SimClock, finishes: Sequence[float], normalise: Callable[..., Any]) -> None:
+    def __init__(self, clock: Any, finishes: Sequence[float], normalise: Callable[..., Any]) -> None:
         self.clock = clock
         self.finishes = sorted(finishes)
         self.normalise = normalise
@@ -141,7 +128,7 @@ class ScriptedTask:
 
 
 def run_one(mods: Dict[str, Any], shape: str, end: float, aim: bool) -> ScheduleRun:
-    clock = SimClock()
+    clock = mods["fake_clock"].FakeClock(start=0.0)
     matcher = mods["states"].StateMatcher()
     source = ScriptedTask(clock, finish_times(shape, end), mods["normalise"].normalise_task)
     slice_reads: List[int] = []

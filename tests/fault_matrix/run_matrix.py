@@ -14,8 +14,9 @@ real HTTP, once with commit_on_success and once with rollback_on_failure. Every 
 - the change report (JSON data and Markdown) says what the outcome says.
 
 Then one wait of two hours of simulator time at the default progress interval: one login, one logout, a progress line
-at least every minute. The client's and the waiter's sleeps advance the simulator's clock (POST /_sim/clock/advance)
-instead of waiting, so a cell costs a few requests; only the request_timeout cells wait (a fraction of a second).
+at least every minute. The client's and the waiter's sleeps on the one fake clock (tests/simulator/fake_clock.py)
+advance the simulator's clock (POST /_sim/clock/advance) instead of waiting, so a cell costs a few requests; only the
+request_timeout cells wait (a fraction of a second).
 
 Usage: run_matrix.py COLLECTIONS_ROOT (a folder holding ansible_collections/ocsdm/route_manager, e.g. the copy that
 tools/sync_worktree.py makes). Prints the cells, "fault matrix: N cells, M passed", and exits 1 unless all passed.
@@ -29,7 +30,7 @@ import time
 import types
 import urllib.request
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "simulator"))
@@ -62,29 +63,6 @@ FAULTS: Dict[str, Dict[str, Any]] = {
 MODES = ("commit", "rollback")
 SESSION_LEFT = "the session stays open on the server until it expires"
 LOGIN_LOST = "the login was not repeated"
-
-
-class SimClock:
-    """The client's, the waiter's and the wait's clock: a sleep moves the simulator's clock instead of waiting."""
-
-    def __init__(self, control: Callable[..., Any]) -> None:
-        self._control = control
-        self._now = 1000.0
-        self._wall = time.time()
-        self.interrupt_at: Optional[float] = None
-
-    def monotonic(self) -> float:
-        return self._now
-
-    def time(self) -> float:
-        return self._wall + self._now - 1000.0
-
-    def sleep(self, seconds: float) -> None:
-        if self.interrupt_at is not None and self._now - 1000.0 >= self.interrupt_at:
-            raise KeyboardInterrupt  # Ctrl-C of ansible-playbook reaches the worker while it waits
-        if seconds > 0:
-            self._now += seconds
-            self._control("POST", "clock/advance", {"seconds": seconds})
 
 
 class Quiet:
@@ -146,8 +124,7 @@ class Matrix:
         action = self.action
         quiet = Quiet()
         action.display = quiet  # the module's Display: progress lines and warnings kept here
-        clock = SimClock(self.control)
-        clock.interrupt_at = interrupt_at
+        clock = self.clock(interrupt_at)
         module = action.ActionModule.__new__(action.ActionModule)  # no Ansible task: the wait's core only
         given = dict(task_id=TASK, url=self.sim.url, username=USER, password=PASSWORD, request_timeout=REQUEST_TIMEOUT)
         if mode == "commit":
@@ -174,8 +151,22 @@ class Matrix:
             report=report,
             markdown=action.markdown(report, "%s.json" % TASK),
             lines=quiet.lines,
-            seconds=clock.monotonic() - 1000.0,
+            seconds=clock.elapsed(),
         )
+
+    def clock(self, interrupt_at: Optional[float]) -> Any:
+        """The client's, the waiter's and the wait's fake clock; it drives the simulator's: each sleep moves the
+        simulator's clock (POST /_sim/clock/advance) instead of waiting."""
+        from ansible_collections.ocsdm.route_manager.tests.simulator.fake_clock import FakeClock
+
+        def forward(seconds: float) -> None:
+            if interrupt_at is not None and clock.elapsed() >= interrupt_at:
+                raise KeyboardInterrupt  # Ctrl-C of ansible-playbook reaches the worker while it waits
+            if seconds > 0:
+                self.control("POST", "clock/advance", {"seconds": seconds})
+
+        clock = FakeClock(wall=time.time(), on_advance=forward)
+        return clock
 
     def load(self, mode: str, faults: List[Dict[str, Any]], finish: int = FINISH) -> None:
         self.control("POST", "scenario", dict(scenario(mode, finish), faults=faults))

@@ -1,7 +1,12 @@
 # Copyright (c) ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Scenario time: monotonic seconds since the scenario was loaded, scaled by a speed factor."""
+"""Scenario time: monotonic seconds since the scenario was loaded, scaled by a speed factor.
+
+The monotonic source is the machine's clock, or in tests the client's fake clock (tests/simulator/fake_clock.py,
+``monotonic=clock.monotonic``): the fake clock drives scenario time, never the other way round. Over HTTP a test
+moves scenario time with ``POST /_sim/clock/advance`` (`SimClock.advance`).
+"""
 
 from __future__ import annotations
 

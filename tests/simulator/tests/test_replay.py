@@ -11,6 +11,7 @@ from typing import Callable, Iterator, List, Optional
 
 import pytest
 
+from fake_clock import FakeClock
 from sdm_simulator import SimulatorServer
 from sdm_simulator.recording import RecordingError, load_recording
 from sdm_simulator.replay import Replayer
@@ -18,16 +19,6 @@ from simulator_helpers import JSON, XML, Control, RecordingWriter, SdmSession
 
 TASK = "/rest/v1.3/routeSets/routeUpdates/ID1"
 PENDING = "/rest/v1.3/routeSets/routeUpdates"
-
-
-class FakeMonotonic:
-    """The replay's clock, moved by the test: no sleeping."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def task_body(update: str, rollback: str = "Unknown") -> str:
@@ -41,18 +32,21 @@ def action_body(action: str) -> str:
 
 
 @pytest.fixture
-def clock() -> FakeMonotonic:
-    return FakeMonotonic()
+def clock() -> FakeClock:
+    """The test's clock drives the replay's: the test moves it, nothing sleeps."""
+    return FakeClock(start=100.0)
 
 
 @pytest.fixture
-def start_replay(clock: FakeMonotonic) -> Iterator[Callable[..., SdmSession]]:
+def start_replay(clock: FakeClock) -> Iterator[Callable[..., SdmSession]]:
     """Replay a folder on a free port; returns a logged-in JSON client. Every server and client is closed at the end."""
     servers: List[SimulatorServer] = []
     clients: List[SdmSession] = []
 
     def start(folder: Path, speed: float = 1.0, login: bool = True, fmt: str = JSON) -> SdmSession:
-        server = SimulatorServer(None, app=Replayer(load_recording(str(folder)), speed, monotonic=clock)).start()
+        server = SimulatorServer(
+            None, app=Replayer(load_recording(str(folder)), speed, monotonic=clock.monotonic)
+        ).start()
         servers.append(server)
         client = SdmSession(server.url, fmt)
         clients.append(client)
@@ -84,7 +78,7 @@ def status_of(client: SdmSession, path: str = "/routeSets/routeUpdates/ID1") -> 
     return answer.json()["updateStatus"]
 
 
-def test_answers_follow_the_recorded_timing_and_never_go_back(start_replay, window: Path, clock: FakeMonotonic) -> None:
+def test_answers_follow_the_recorded_timing_and_never_go_back(start_replay, window: Path, clock: FakeClock) -> None:
     client = start_replay(window)
     # a client polling faster than the recording sees each state as long as SDM showed it
     assert [status_of(client) for _poll in range(3)] == ["InProgress"] * 3
@@ -98,7 +92,7 @@ def test_answers_follow_the_recorded_timing_and_never_go_back(start_replay, wind
     assert status_of(client) == "Completed"
 
 
-def test_replay_speed_runs_the_recording_faster(start_replay, window: Path, clock: FakeMonotonic) -> None:
+def test_replay_speed_runs_the_recording_faster(start_replay, window: Path, clock: FakeClock) -> None:
     client = start_replay(window, speed=10)
     assert status_of(client) == "InProgress"
     clock.now += 1.0
@@ -135,7 +129,7 @@ def test_the_replay_answers_login_and_logout_itself(start_replay, window: Path, 
     assert Control(client.url).counters()["sessions_open"] == 0
 
 
-def test_an_action_is_a_meeting_point(start_replay, tmp_path: Path, clock: FakeMonotonic) -> None:
+def test_an_action_is_a_meeting_point(start_replay, tmp_path: Path, clock: FakeClock) -> None:
     writer = RecordingWriter(tmp_path / "rollback")
     writer.add(0.0, "GET", TASK, 200, task_body("InProgress"), JSON)
     writer.add(2.0, "GET", TASK, 200, task_body("Failed"), JSON)
@@ -155,9 +149,7 @@ def test_an_action_is_a_meeting_point(start_replay, tmp_path: Path, clock: FakeM
     assert late.get("/routeSets/routeUpdates/ID1").json()["rollbackStatus"] == "Completed"
 
 
-def test_an_early_action_moves_the_task_to_its_recorded_moment(
-    start_replay, tmp_path: Path, clock: FakeMonotonic
-) -> None:
+def test_an_early_action_moves_the_task_to_its_recorded_moment(start_replay, tmp_path: Path, clock: FakeClock) -> None:
     writer = RecordingWriter(tmp_path / "early")
     writer.add(0.0, "GET", TASK, 200, task_body("Failed"), JSON)
     writer.add(30.0, "POST", TASK + "/action", 200, "", request_body=action_body("Rollback"))
@@ -171,9 +163,7 @@ def test_an_early_action_moves_the_task_to_its_recorded_moment(
     assert client.get("/routeSets/routeUpdates/ID1").json()["rollbackStatus"] == "Completed"
 
 
-def test_the_pending_list_waits_for_the_actions_of_every_task(
-    start_replay, tmp_path: Path, clock: FakeMonotonic
-) -> None:
+def test_the_pending_list_waits_for_the_actions_of_every_task(start_replay, tmp_path: Path, clock: FakeClock) -> None:
     writer = RecordingWriter(tmp_path / "commit")
     writer.add(0.0, "GET", PENDING, 200, json.dumps({"routeUpdateTaskList": [{"objectId": "ID1"}]}), JSON)
     writer.add(1.0, "POST", TASK + "/action", 200, "", request_body=action_body("Commit"))
@@ -201,7 +191,7 @@ def test_what_the_recording_does_not_hold_is_404_and_counted(start_replay, tmp_p
 
 
 def test_recorded_session_answers_are_left_out_and_statuses_kept(
-    start_replay, tmp_path: Path, clock: FakeMonotonic
+    start_replay, tmp_path: Path, clock: FakeClock
 ) -> None:
     writer = RecordingWriter(tmp_path / "statuses")
     writer.add(0.0, "GET", TASK, 503, "busy", "text/plain", headers={"Retry-After": "2"})

@@ -2,7 +2,14 @@
 # Copyright: ocsdm.route_manager contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Test doubles for the client layer: a fake clock, a scripted HTTP transport and a scripted task source."""
+"""Test doubles for the client layer: a scripted HTTP transport and a scripted task source.
+
+`FakeTransport` records every call, so tests check the exact conversation (community.docker style); a handler gives
+the answers: scripted ones in order (`QueueHandler`: the login and task answers are the simulator's documents, see
+`login_reply` and `task_reply`; faults and odd answers are written by each test), or the simulator itself in process
+(in_process_sdm.py: its session rules, login, cookie, 401, logout, and its tasks). The fake clock is the one of
+tests/simulator/fake_clock.py, re-exported here for the client tests.
+"""
 
 from __future__ import annotations
 
@@ -20,14 +27,23 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmNotFoundError
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._normalise import normalise_task
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import SUCCEEDED
 
+# the one fake clock; the tests of the client layer import it from here
+from ansible_collections.ocsdm.route_manager.tests.simulator.fake_clock import FakeClock
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.simulator_setup import (
+    PASSWORD,
+    sdm_simulator,
+)
+
 FIXTURES = Path(__file__).parent / 'fixtures'
-PASSWORD = 'S3cr3t-Pa55word!'
 SESSION_ID = 'ABCDEF0123456789SESSION.tomcat1'
+DOCUMENT_DATE = '2022-10-04T04:03:56'
+# The simulator's document writers: the canned answers below are SDM's as the simulator writes them.
+_api, _codec, _render = sdm_simulator.api, sdm_simulator.codec, sdm_simulator.render
+_scenario, _sessions, _timeline = sdm_simulator.scenario, sdm_simulator.sessions, sdm_simulator.timeline
 
 # The documented task ID33 (REST API guide), normalised.
 EXPECTED_ID33 = {
@@ -68,34 +84,6 @@ EXPECTED_ID33 = {
 
 def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
-
-
-class FakeClock(Clock):
-    """Time stands still until something sleeps; every sleep is recorded."""
-
-    def __init__(self, start: float = 1000.0, wall: float = 1700000000.0) -> None:
-        self.start = start
-        self.now = start
-        self.wall = wall
-        self.sleeps: List[float] = []
-        self._lock = threading.Lock()
-
-    def monotonic(self) -> float:
-        with self._lock:
-            return self.now
-
-    def time(self) -> float:
-        with self._lock:
-            return self.wall + (self.now - self.start)
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += max(0.0, seconds)
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
 
 
 @dataclass
@@ -140,41 +128,33 @@ class Call:
     headers: Dict[str, str]
     verify: Any
     timeout: Any
+    scheme: str = 'https'
 
     @property
     def line(self) -> str:
         return '%s %s' % (self.method, self.path)
 
 
-def login_reply(session_id: str = SESSION_ID, path: str = '/rest') -> Reply:
-    return Reply(
-        200,
-        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><session><idleTimeout>1800</idleTimeout>'
-        b'<sessionId>' + session_id.encode() + b'</sessionId></session>',
-        headers=[('Set-Cookie', 'JSESSIONID=%s; Path=%s; HttpOnly' % (session_id, path))],
-    )
+def login_reply(session_id: str = SESSION_ID) -> Reply:
+    """SDM's answer to a login that opened the session ``session_id``: the simulator's document and cookie."""
+    session = _sessions.Session(session_id, _scenario.User('admin', PASSWORD), 0.0)
+    fields = _render.session_document(session, _scenario.ServerOptions(), _scenario.SessionPolicy())
+    body, content_type = _codec.encode(_render.SESSION_ROOT, fields, _codec.XML)
+    return Reply(200, body, content_type, [('Set-Cookie', _api.session_cookie(session, secure=False))])
 
 
-def task_reply(update_status: str = 'Completed', body_format: str = 'xml') -> Reply:
-    """A task with one device that says what the task says (the evidence a success needs)."""
-    if body_format == 'json':
-        return Reply(
-            200,
-            (
-                '{"updateStatus": "%s", "totalDeviceCount": "1", "updatedCount": "1", '
-                '"deviceStatusList": [{"objectId": "D1", "status": "%s"}]}' % (update_status, update_status)
-            ).encode(),
-            'application/json',
-        )
-    return Reply(
-        200,
-        (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><routeUpdateTaskDetails>'
-            '<updateStatus>%s</updateStatus><totalDeviceCount>1</totalDeviceCount>'
-            '<updatedCount>1</updatedCount><deviceStatusList><objectId>D1</objectId><status>%s</status>'
-            '</deviceStatusList></routeUpdateTaskDetails>' % (update_status, update_status)
-        ).encode(),
+def task_reply(body_format: str = 'xml') -> Reply:
+    """SDM's answer for task ID33, finished, its one device D1 updated: the simulator's document of it."""
+    scenario = sdm_simulator.parse_scenario(
+        {
+            'users': [{'username': 'admin', 'password': PASSWORD}],
+            'tasks': [{'id': 'ID33', 'devices': [{'object_id': 'D1', 'at': 0}]}],
+        }
     )
+    view = _timeline.TaskRun(scenario.tasks[0]).view(1.0)
+    fields = _render.task_details(view, lambda _seconds: DOCUMENT_DATE)
+    body, content_type = _codec.encode(_render.TASK_ROOT, fields, body_format)
+    return Reply(200, body, content_type)
 
 
 class FakeTransport(HTTPAdapter):
@@ -211,6 +191,7 @@ class FakeTransport(HTTPAdapter):
             dict(request.headers),
             verify,
             timeout,
+            parts.scheme,
         )
         with self._lock:
             self.calls.append(call)
@@ -282,6 +263,11 @@ class FakeTaskSource:
 
     ``timelines[task_id]`` is a list of ``(seconds_after_start, update_status)``; the status is the last one
     whose time has come. ``latency`` is real time spent per read (to make concurrent reads overlap).
+
+    Not the simulator, on purpose: it sits where the client sits (below the waiter, above HTTP), so it can do what
+    the simulator cannot: raise a given client error at a given poll (``failures``), record the retry window the
+    waiter gives each read (``retry_windows``), count the reads running at once (``max_active``), and speak any
+    word at any second (the simulator derives its words from device outcomes). It keeps no session.
     """
 
     max_concurrency = 16
@@ -352,39 +338,3 @@ def _status_at(timeline: List[Tuple[float, str]], elapsed: float) -> str:
         if when <= elapsed:
             status = value
     return status
-
-
-class MiniSdm:
-    """A handler for `FakeTransport` that keeps sessions like SDM: cookie on login, 401 for an unknown one."""
-
-    def __init__(self, statuses: Optional[Dict[str, str]] = None) -> None:
-        self.statuses = statuses or {}
-        self.valid: set = set()
-        self.logins = 0
-        self.logouts = 0
-        self._lock = threading.Lock()
-
-    def expire_sessions(self) -> None:
-        with self._lock:
-            self.valid.clear()
-
-    def __call__(self, call: Call) -> Reply:
-        if call.path.endswith('/admin/login'):
-            with self._lock:
-                self.logins += 1
-                session_id = 'SESSION%d.tomcat1' % self.logins
-                self.valid.add(session_id)
-            return login_reply(session_id)
-        session_id = (call.cookie or '').partition('JSESSIONID=')[2].partition(';')[0]
-        with self._lock:
-            known = session_id in self.valid
-            if known and call.path.endswith('/admin/logout'):
-                self.logouts += 1
-                self.valid.discard(session_id)
-                return Reply(204, content_type=None)
-        if not known:
-            return Reply(401, b'The session ID is invalid', 'text/plain')
-        task_id = call.path.rpartition('/')[2]
-        if task_id not in self.statuses:
-            return Reply(404, b'', None)
-        return task_reply(self.statuses[task_id])

@@ -18,7 +18,6 @@ import requests
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import ConnectionConfig
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._retry import RetryPolicy
-from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import PASSWORD
 
 # tests/unit/plugins/module_utils/<this file> -> tests/simulator
 SIMULATOR_DIR = Path(__file__).resolve().parents[3] / 'simulator'
@@ -26,6 +25,8 @@ if str(SIMULATOR_DIR) not in sys.path:
     sys.path.insert(0, str(SIMULATOR_DIR))
 sdm_simulator = importlib.import_module('sdm_simulator')
 
+# the password of the simulator's user admin in the tests' scenarios, and of the client tests (sdm_fakes.py)
+PASSWORD = 'S3cr3t-Pa55word!'
 FAST_RETRY = RetryPolicy(max_attempts=3, backoff_initial=0.01, backoff_max=0.05, jitter=0)
 
 

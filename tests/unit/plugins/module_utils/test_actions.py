@@ -249,7 +249,9 @@ def fail_with(error: BaseException) -> NoReturn:
 class ScriptedClient:
     """Stands in for SdmClient: each read, pending list and send takes the next scripted answer.
 
-    Reads are normalised dicts, `GONE` (404) or exceptions; the last answer repeats.
+    Reads are normalised dicts, `GONE` (404) or exceptions; the last answer repeats. Not the simulator: the action
+    layer's decisions are tested on answers in a given order at a given call (a lost answer, a refusal after a 2xx),
+    which a timeline cannot script; the action layer against the simulator's own rules is in test_actions_simulator.py.
     """
 
     def __init__(

@@ -38,13 +38,16 @@ from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm
     SESSION_ID,
     FakeClock,
     FakeTransport,
-    MiniSdm,
     QueueHandler,
     Reply,
     faults_before_processing,
     fixture_bytes,
     login_reply,
     task_reply,
+)
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.in_process_sdm import (
+    InProcessSdm,
+    tasks_scenario,
 )
 
 MATCHER = StateMatcher()
@@ -255,16 +258,17 @@ def test_a_second_401_after_a_fresh_login_is_an_auth_error():
 
 
 def test_concurrent_pollers_share_one_re_login():
-    sdm = MiniSdm(dict(('ID%d' % number, 'InProgress') for number in range(12)))
+    task_ids = ['ID%d' % number for number in range(12)]
     clock = FakeClock()
+    sdm = InProcessSdm(tasks_scenario(task_ids, finish_at=35), clock)  # running during the first wait (30 s)
     client, _transport = client_for(sdm, clock=clock)
     with client:
         waiter = PollWait(client, MATCHER, timeout=30, sleep=5, sleep_max=5, clock=clock, max_workers=6)
         with pytest.raises(SdmWaitTimeout):
             waiter.wait(['ID0'])  # establishes the session only
-        sdm.expire_sessions()
-        sdm.statuses = dict((task_id, 'Completed') for task_id in sdm.statuses)
-        result = waiter.wait(sorted(sdm.statuses))
+        sdm.drop_sessions()
+        clock.advance(10)  # every task has completed by now
+        result = waiter.wait(task_ids)
     assert all(task['succeeded'] for task in result.tasks)
     assert sdm.logins == 2 and sdm.logouts == 1
 

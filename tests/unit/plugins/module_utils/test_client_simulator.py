@@ -15,7 +15,6 @@ import time
 
 import pytest
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
     SdmAuthError,
@@ -28,7 +27,11 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._poll_wait import PollWait
-from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import EXPECTED_ID33, PASSWORD
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import (
+    EXPECTED_ID33,
+    PASSWORD,
+    FakeClock,
+)
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.simulator_setup import (
     SimulatorHandle,
     client_config,
@@ -338,20 +341,10 @@ def _counters_once(sim, done, limit=10.0):
 
 def test_retry_after_is_honoured(sim):
     sim.faults({'kind': 'status', 'status': 429, 'retry_after': '1', 'method': 'GET'})
-    clock = RecordingClock()
+    clock = FakeClock()
     with SdmClient(sim.config(), clock=clock) as client:
         client.get_task('ID33', MATCHER)
     assert clock.sleeps == [1.0]
-
-
-class RecordingClock(Clock):
-    """The real clock, except that sleeps are recorded instead of slept."""
-
-    def __init__(self):
-        self.sleeps = []
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
 
 
 # Permanent faults are named at once ------------------------------------------------------------

@@ -45,7 +45,11 @@ class _Config:
 
 
 class ScriptedSdm:
-    """Stands in for `SdmClient`: ``tasks`` (id -> task dict, or an `SdmError` to raise), the pending list, the login."""
+    """Stands in for `SdmClient`: ``tasks`` (id -> task dict, or an `SdmError` to raise), the pending list, the login.
+
+    Not the simulator: each round gets the error the client raises once its retries are spent, with no retry to wait
+    for; the source over real HTTP against the simulator is tested in tests/unit/extensions/.
+    """
 
     max_concurrency = 4
 

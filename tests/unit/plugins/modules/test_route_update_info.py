@@ -89,7 +89,7 @@ def raw_task(status: str, devices: int = 1, failed: int = 0, rollback: str = 'Un
 
 
 class FakeClient(FakeClientBase):
-    """Stands in for SdmClient: scripted task answers, counted logins and logouts."""
+    """Stands in for SdmClient: scripted task answers, pending list and errors; the session is FakeClientBase's."""
 
     def __init__(
         self,
