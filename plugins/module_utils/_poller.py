@@ -35,8 +35,8 @@ from ._errors import (
     SdmNotFoundError,
     SdmPermissionError,
     SdmTransportError,
-    exception_chain,
 )
+from ._faults import exception_chain
 from ._secrets import hide_secrets, hide_session_cookies
 from ._states import StateMatcher
 from ._estimate import Estimator, event_fields
