@@ -53,10 +53,11 @@ class Cause(enum.Enum):
     RESET = 'connection reset'
     CLOSED = 'connection closed by the server'
     CERTIFICATE = 'TLS certificate verification failed'
+    TLS_REFUSED = 'TLS handshake refused'  # for the settings (protocol, cipher), not a connection closed meanwhile
     UNKNOWN = ''
 
 
-# Where a fault left the request: not retried (settings to fix), and never sent (safe to send again).
+# Faults not retried (TLS, or one the client does not know), and faults of a request never sent (safe to repeat).
 _PERMANENT = frozenset((Stage.TLS, Stage.OTHER))
 _NEVER_SENT = frozenset((Stage.NOT_CONNECTED, Stage.CONNECT_TIMEOUT))
 # The libraries' messages of the usual causes, for the exceptions that keep the cause only as text.
@@ -75,6 +76,10 @@ _CAUSE_TEXTS = (
     ('remote end closed', Cause.CLOSED),
 )
 _CERTIFICATE_TEXTS = ('certificate verify failed', 'certificate_verify_failed')
+# TLS errors that tell of a connection closed or reset during the handshake: an outage, not the settings.
+_TLS_CLOSED = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
+# Causes that waiting does not mend, and that a headline says in words of its own.
+_SETTINGS = frozenset((Cause.CERTIFICATE, Cause.TLS_REFUSED))
 # urllib3 prefixes reasons with the connection object; the client's message already names the host.
 _OBJECT_REPR = re.compile(r'<[^<>]* object at 0x[0-9a-fA-F]+>:?\s*|\b\w*Connection(?:Pool)?\(host=[^()]*\):?\s*')
 
@@ -98,20 +103,27 @@ class Fault:
         return self.stage not in _NEVER_SENT
 
     @property
-    def problem(self) -> Optional[str]:
-        """The headline's words for a connection problem; None when the cause is unknown or a certificate."""
-        return None if self.cause in (Cause.UNKNOWN, Cause.CERTIFICATE) else self.cause.value
+    def settings_to_fix(self) -> bool:
+        """A TLS failure of the settings (a certificate not trusted, a handshake refused): waiting will not mend it."""
+        return self.cause in _SETTINGS
 
-    def words(self, host: str, seconds: float, reason: str) -> str:
-        """The client's clause for it (``reason``: `reason` as the message shows it, cut and cleaned)."""
-        return self.stage.value.format(host=host, seconds=seconds, reason=reason)
+    @property
+    def problem(self) -> Optional[str]:
+        """The headline's words for a connection problem; None when the cause is unknown or of the TLS settings."""
+        return None if self.cause is Cause.UNKNOWN or self.settings_to_fix else self.cause.value
+
+    def words(self, host: str, seconds: float, shown_reason: str) -> str:
+        """The client's clause for it; ``shown_reason`` is `reason` as a message shows it (one short line)."""
+        return self.stage.value.format(host=host, seconds=seconds, reason=shown_reason)
 
 
 def classify(error: BaseException) -> Fault:
-    """The fault behind ``error``: a ``requests`` exception, or any exception with such a chain behind it."""
-    stage = _stage(error)
-    reason = _socket_reason(error) if stage is Stage.BROKE_BEFORE_ANSWER else _library_reason(error)
-    return Fault(stage, _cause(error), reason)
+    """The fault behind ``error``: a ``requests`` exception, or any exception with one in the chain behind it."""
+    chain = exception_chain(error)
+    request_error = next((cause for cause in chain if _is_request_error(cause)), error)
+    stage = _stage(request_error)
+    reason = _socket_reason(request_error) if stage is Stage.BROKE_BEFORE_ANSWER else _library_reason(request_error)
+    return Fault(stage, _cause(chain), reason)
 
 
 def exception_chain(error: BaseException, wrapped_only: bool = False) -> List[BaseException]:
@@ -139,8 +151,12 @@ def exception_chain(error: BaseException, wrapped_only: bool = False) -> List[Ba
     return chain
 
 
+def _is_request_error(error: BaseException) -> bool:
+    return requests is not None and isinstance(error, requests.exceptions.RequestException)
+
+
 def _stage(error: BaseException) -> Stage:
-    if requests is None or not isinstance(error, requests.exceptions.RequestException):
+    if not _is_request_error(error):
         return Stage.OTHER
     if isinstance(error, requests.exceptions.SSLError):
         return Stage.TLS
@@ -163,8 +179,7 @@ def _stage(error: BaseException) -> Stage:
     return Stage.BROKE_BEFORE_ANSWER
 
 
-def _cause(error: BaseException) -> Cause:
-    chain = exception_chain(error)
+def _cause(chain: List[BaseException]) -> Cause:
     texts = [str(cause).lower() for cause in chain]
     if any(isinstance(cause, ssl.SSLCertVerificationError) for cause in chain) or any(
         needle in text for text in texts for needle in _CERTIFICATE_TEXTS
@@ -177,6 +192,8 @@ def _cause(error: BaseException) -> Cause:
             return Cause.NOT_RESOLVED
         if isinstance(cause, (socket.timeout, TimeoutError)):
             return Cause.TIMED_OUT
+    if any(isinstance(cause, ssl.SSLError) and not isinstance(cause, _TLS_CLOSED) for cause in chain):
+        return Cause.TLS_REFUSED
     text = ' '.join(texts)
     return next((cause for needle, cause in _CAUSE_TEXTS if needle in text), Cause.UNKNOWN)
 

@@ -68,10 +68,31 @@ def _untrusted() -> Exception:
         (requests.exceptions.ChunkedEncodingError('incomplete read'), Stage.BROKE_IN_ANSWER, Cause.UNKNOWN, True, True),
         (SlowBodyError('the whole answer did not arrive'), Stage.SLOW_ANSWER, Cause.UNKNOWN, True, True),
         (_untrusted(), Stage.TLS, Cause.CERTIFICATE, False, True),
+        (
+            requests.exceptions.SSLError(ssl.SSLError(1, 'wrong version number')),
+            Stage.TLS,
+            Cause.TLS_REFUSED,
+            False,
+            True,
+        ),
+        (requests.exceptions.SSLError(ssl.SSLEOFError(8, 'EOF occurred')), Stage.TLS, Cause.UNKNOWN, False, True),
         (requests.exceptions.InvalidURL('bad'), Stage.OTHER, Cause.UNKNOWN, False, True),
         (OSError('Could not find a suitable TLS CA certificate bundle'), Stage.OTHER, Cause.UNKNOWN, False, True),
     ],
-    ids=['refused', 'unresolved', 'connect-timeout', 'read-timeout', 'reset', 'chunked', 'slow', 'tls', 'url', 'os'],
+    ids=[
+        'refused',
+        'unresolved',
+        'connect-timeout',
+        'read-timeout',
+        'reset',
+        'chunked',
+        'slow',
+        'untrusted',
+        'tls-refused',
+        'tls-closed',
+        'url',
+        'os',
+    ],
 )
 def test_each_fault_is_classified_with_what_follows(error, stage, cause, transient, may_have_arrived):
     fault = classify(error)
@@ -105,3 +126,11 @@ def test_an_error_made_without_a_fault_classifies_the_exceptions_behind_it():
     error = SdmTransportError('POST /x failed')
     error.__cause__ = _untrusted()
     assert error.certificate_refused and error.connection_problem is None
+    assert error.fault.stage is Stage.TLS and error.fault.settings_to_fix
+
+
+def test_only_tls_failures_of_the_settings_are_settings_to_fix():
+    assert classify(_untrusted()).settings_to_fix
+    assert classify(requests.exceptions.SSLError(ssl.SSLError(1, 'wrong version number'))).settings_to_fix
+    assert not classify(requests.exceptions.SSLError(ssl.SSLEOFError(8, 'EOF occurred'))).settings_to_fix
+    assert not classify(_refused_here()).settings_to_fix
