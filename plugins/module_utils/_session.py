@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import Any, List, Optional, Set, TypeVar
+from typing import Any, List, Optional, Set, Tuple, TypeVar
 
 from ._clock import Clock, Deadline
 from ._connection_config import ConnectionConfig
@@ -200,9 +200,10 @@ class SdmSession:
         jar = self.transport.session.cookies
         with self._cookie_lock:
             jar.set_cookie(pinned)
-            self._cookie = pinned
-            if received.path != pinned.path:
-                _remove(jar, received)
+            replaced, self._cookie = self._cookie, pinned
+            for stale in (received, replaced):
+                if stale is not None and _key(stale) != _key(pinned):
+                    _remove(jar, stale)
 
     def _cookie_from_login_body(self, answer: Answer) -> bool:
         """Fallback for a proxy that drops Set-Cookie: the login body carries the same session id."""
@@ -261,8 +262,12 @@ class SdmSession:
         return self._secret_filter.clean(text)
 
 
+def _key(cookie: Any) -> Tuple[str, str, str]:
+    return cookie.domain, cookie.path, cookie.name
+
+
 def _remove(jar: Any, cookie: Any) -> None:
     try:
-        jar.clear(cookie.domain, cookie.path, cookie.name)
+        jar.clear(*_key(cookie))
     except KeyError:  # already gone
         pass
