@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any, List, Optional, Set, Tuple, TypeVar
 
 from ._clock import Clock, Deadline
@@ -37,6 +38,17 @@ LOGOUT_RETRY_WINDOW = 5.0
 _Session = TypeVar('_Session', bound='SdmSession')
 
 
+class _NoServerSessionCookie(DefaultCookiePolicy):
+    """Keeps the server's session cookie out of the shared jar, where `SdmSession` puts its own copy.
+
+    Otherwise ``requests`` would store the server's copy (``Path=/rest``) beside ours when an answer arrives, and a
+    concurrent request could carry both until ours replaced it. Other cookies (a load balancer's) are kept as usual.
+    """
+
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return cookie.name != SESSION_COOKIE and bool(super().set_ok(cookie, request))
+
+
 class SdmSession:
     """An SDM session; thread-safe for concurrent requests (the waiter's polls share it)."""
 
@@ -58,6 +70,7 @@ class SdmSession:
         self._cookie: Any = None  # the session cookie this session put in the jar
         self._secret_filter = SecretFilter([config.password])
         self.transport = Transport(config, self.clock, self._scrub, self.warn, self._on_cookies, adapter)
+        self.transport.session.cookies.set_policy(_NoServerSessionCookie())
         self.recorder = self.transport.recorder
 
     def __repr__(self) -> str:
@@ -185,9 +198,9 @@ class SdmSession:
     def _on_cookies(self, cookies: Any) -> None:
         """Keep the session cookie of an answer (a login's, or a new id the server rotated in) as the one sent.
 
-        ``cookies`` is the answer's own jar: reading it needs no lock, unlike the shared jar of the session.
-        SDM sets ``Path=/rest``, which a url with a path prefix (reverse proxy) would not match: the copy kept has
-        path ``/``. It is stored before the server's is removed, so concurrent requests always carry a cookie.
+        ``cookies`` is the answer's own jar: reading it needs no lock, unlike the jar that requests share. SDM sets
+        ``Path=/rest``, which a url with a path prefix (reverse proxy) would not match: the copy kept has path ``/``.
+        It replaces the one before in one step, so concurrent requests always carry exactly one session cookie.
         """
         received = next((cookie for cookie in cookies if cookie.name == SESSION_COOKIE), None)
         if received is None:
@@ -201,9 +214,8 @@ class SdmSession:
         with self._cookie_lock:
             jar.set_cookie(pinned)
             replaced, self._cookie = self._cookie, pinned
-            for stale in (received, replaced):
-                if stale is not None and _key(stale) != _key(pinned):
-                    _remove(jar, stale)
+            if replaced is not None and _key(replaced) != _key(pinned):
+                _remove(jar, replaced)
 
     def _cookie_from_login_body(self, answer: Answer) -> bool:
         """Fallback for a proxy that drops Set-Cookie: the login body carries the same session id."""
