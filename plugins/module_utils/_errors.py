@@ -12,31 +12,15 @@ cause first in the user's terms (which SDM, which user, which task), what to do,
 
 from __future__ import annotations
 
-import socket
-import ssl
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
+from ._faults import Cause, Fault, classify
 from ._text import capitalised, sentences
 
 # The past participles and verbs of the actions in messages.
 _PAST = {'commit': 'committed', 'rollback': 'rolled back', 'cancel': 'cancelled'}
 _VERB = {'commit': 'commit', 'rollback': 'roll back', 'cancel': 'cancel'}
-# Library messages of the usual connection problems, and the few words a message gives each.
-_CONNECTION_PROBLEMS = (
-    ('connection refused', 'connection refused'),
-    ('errno 111', 'connection refused'),
-    ('name or service not known', 'host name not resolved'),
-    ('nodename nor servname', 'host name not resolved'),
-    ('temporary failure in name resolution', 'host name not resolved'),
-    ('failed to resolve', 'host name not resolved'),
-    ('timed out', 'timed out'),
-    ('no route to host', 'no route to host'),
-    ('network is unreachable', 'network unreachable'),
-    ('connection reset', 'connection reset'),
-    ('connection aborted', 'connection closed by the server'),
-    ('remote end closed', 'connection closed by the server'),
-)
 
 
 @dataclass(frozen=True)
@@ -48,31 +32,6 @@ class Target:
     user: Optional[str] = None
     api_version: Optional[str] = None
     has_ca_path: bool = False
-
-
-def exception_chain(error: BaseException, wrapped_only: bool = False) -> List[BaseException]:
-    """The exception and the ones behind it, each once, nearest first.
-
-    Everything behind it (``__cause__``, ``__context__``, ``reason``, exception arguments), or with ``wrapped_only``
-    only what requests and urllib3 wrap one in the other (``reason``, else the first argument): a line whose last
-    entry is the innermost cause the libraries name.
-    """
-    chain: List[BaseException] = []
-    todo: List[Any] = [error]
-    while todo:
-        current = todo.pop(0)
-        if not isinstance(current, BaseException) or any(current is seen for seen in chain):
-            continue
-        chain.append(current)
-        if wrapped_only:
-            inner = getattr(current, 'reason', None)
-            if inner is None and current.args and isinstance(current.args[0], BaseException):
-                inner = current.args[0]
-            todo = [inner]
-            continue
-        todo.extend([current.__cause__, current.__context__, getattr(current, 'reason', None)])
-        todo.extend(arg for arg in current.args if isinstance(arg, BaseException))
-    return chain
 
 
 class SdmError(Exception):
@@ -281,7 +240,26 @@ class SdmBadAnswerError(SdmError):
 
 
 class SdmTransportError(SdmError):
-    """Connection, TLS or timeout failure, after the retries allowed. The library's exception is its cause."""
+    """Connection, TLS or timeout failure, after the retries allowed. The library's exception is its cause.
+
+    ``fault`` is the client's classification of that exception (`_faults.classify`); an error made without one
+    classifies the exceptions behind it when asked.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        status: Optional[int] = None,
+        path: Optional[str] = None,
+        transient: bool = False,
+        fault: Optional[Fault] = None,
+    ) -> None:
+        super().__init__(message, status, path, transient)
+        self._fault = fault
+
+    @property
+    def fault(self) -> Fault:
+        return self._fault or classify(self)
 
     def headline(self, target: Target) -> str:
         if self.certificate_refused:
@@ -298,29 +276,13 @@ class SdmTransportError(SdmError):
 
     @property
     def certificate_refused(self) -> bool:
-        """Whether TLS certificate verification failed (read from the libraries' exceptions behind this one)."""
-        for cause in exception_chain(self):
-            if isinstance(cause, ssl.SSLCertVerificationError):
-                return True
-            text = str(cause).lower()
-            if 'certificate verify failed' in text or 'certificate_verify_failed' in text:
-                return True
-        return False
+        """Whether TLS certificate verification failed."""
+        return self.fault.cause is Cause.CERTIFICATE
 
     @property
     def connection_problem(self) -> Optional[str]:
         """A few words for the usual connection problems behind this error, ``None`` when none is recognised."""
-        texts = []
-        for cause in exception_chain(self):
-            if isinstance(cause, ConnectionRefusedError):
-                return 'connection refused'
-            if isinstance(cause, socket.gaierror):
-                return 'host name not resolved'
-            if isinstance(cause, (socket.timeout, TimeoutError)):
-                return 'timed out'
-            texts.append(str(cause).lower())
-        text = ' '.join(texts)
-        return next((words for needle, words in _CONNECTION_PROBLEMS if needle in text), None)
+        return self.fault.problem
 
 
 class SdmUnconfirmedError(SdmError):

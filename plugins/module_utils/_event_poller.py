@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import collections
 import logging
-import ssl
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,7 +36,6 @@ from ._errors import (
     SdmNotFoundError,
     SdmPermissionError,
     SdmTransportError,
-    exception_chain,
 )
 from ._secrets import hide_secrets, hide_session_cookies
 from ._states import StateMatcher
@@ -75,14 +73,8 @@ def ends_source_at_start(error: SdmError) -> bool:
     if isinstance(error, SdmNotFoundError):
         return bool(getattr(error, 'api', False))
     if isinstance(error, SdmTransportError):
-        return error.certificate_refused or any(_tls_failure(cause) for cause in exception_chain(error))
+        return error.fault.settings_to_fix
     return False
-
-
-def _tls_failure(cause: BaseException) -> bool:
-    """A TLS error of the settings (handshake refused, wrong protocol), not a connection that was closed or reset."""
-    closed = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
-    return isinstance(cause, ssl.SSLError) and not isinstance(cause, closed)
 
 
 class OnceLog:

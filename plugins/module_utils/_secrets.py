@@ -19,6 +19,8 @@ import re
 import threading
 from typing import Iterable, Iterator, List, Optional, Pattern
 
+from ._sdm_api import SESSION_COOKIE
+
 REDACTED = '********'
 # A shorter secret cannot be told apart from ordinary text.
 MIN_SECRET_LENGTH = 3
@@ -27,7 +29,7 @@ MIN_BASE64_CORE = 8
 
 _JSON_ESCAPES = {'"': '"', '\\': '\\', '/': '/', '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't'}
 _XML_NAMED = {'&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos'}
-_SESSION_COOKIE = re.compile(r'(JSESSIONID\s*[=:]\s*)[^;,\s"\']+', re.IGNORECASE)
+_SESSION_COOKIE = re.compile(r'(%s\s*[=:]\s*)[^;,\s"\']+' % re.escape(SESSION_COOKIE), re.IGNORECASE)
 
 
 class SecretFilter:

@@ -100,7 +100,7 @@ def test_one_run_is_login_get_logout_with_the_cookie_in_between():
     assert get.timeout == 30.0
     assert task['task_id'] == 'ID33' and task['succeeded'] is True and task['total_device_count'] == 1
     assert not client.logged_in and client.warnings == []
-    assert len(client._session.cookies) == 0  # pylint: disable=protected-access
+    assert len(client.transport.session.cookies) == 0  # pylint: disable=protected-access
 
 
 def test_json_format_logs_in_with_json_and_decodes_json():

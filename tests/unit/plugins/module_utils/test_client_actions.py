@@ -11,12 +11,7 @@ import json
 import pytest
 import requests
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import (
-    ConnectionConfig,
-    SdmClient,
-    action_body,
-    action_path,
-)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import ConnectionConfig, SdmClient
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
     SdmActionRefusedError,
     SdmAuthError,
@@ -28,6 +23,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import
     SdmUnconfirmedError,
 )
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._retry import RetryPolicy
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._sdm_api import action_body, action_path
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import (
     PASSWORD,

@@ -122,7 +122,7 @@ def _strings(value: Any) -> Iterator[str]:
 
 
 def session_ids(client: SdmClient) -> List[str]:
-    values = [cookie.value for cookie in client._session.cookies]  # pylint: disable=protected-access
+    values = [cookie.value for cookie in client.transport.session.cookies]  # pylint: disable=protected-access
     return values + [value.rsplit('.', 1)[0] for value in values]
 
 
@@ -157,7 +157,7 @@ def test_recording_is_off_by_default(sim, tmp_path):
     with client:
         client.get_task('ID33', MATCHER)
     assert client.recorder is None
-    assert client._session.hooks['response'] == []  # pylint: disable=protected-access  # nothing in the exchange path
+    assert client.transport.session.hooks['response'] == []  # pylint: disable=protected-access  # nothing in the exchange path
     assert client.config.record_dir is None and not list(tmp_path.iterdir())
 
 
