@@ -495,7 +495,7 @@ def test_names_keep_their_order_across_runs_even_when_the_wall_clock_goes_back(s
 
 def test_the_recorder_wraps_the_transport_and_patches_no_response_method(sim, tmp_path):
     client = sim.client(tmp_path / 'rec')
-    session = client._session  # pylint: disable=protected-access
+    session = client.transport.session
     adapters = set(map(id, session.adapters.values()))
     assert session.hooks['response'] == [] and len(adapters) == 1
     wrapper = session.adapters['https://']
