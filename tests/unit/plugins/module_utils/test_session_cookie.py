@@ -10,7 +10,7 @@ import threading
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import ConnectionConfig, SdmClient
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._waiter import Waiter
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._poll_wait import PollWait
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import (
     PASSWORD,
     FakeClock,
@@ -48,7 +48,7 @@ def test_concurrent_polls_always_carry_one_session_cookie_while_the_server_rotat
     config = ConnectionConfig(url='https://sdm.example.com:8443', username='admin', password=PASSWORD)
     client = SdmClient(config, clock=FakeClock(), adapter=transport)
     with client:
-        result = Waiter(client, StateMatcher(), timeout=30, sleep=5, sleep_max=5, max_workers=8).wait(
+        result = PollWait(client, StateMatcher(), timeout=30, sleep=5, sleep_max=5, max_workers=8).wait(
             sorted(sdm.statuses)
         )
         jar = [cookie for cookie in client.transport.session.cookies if cookie.name == 'JSESSIONID']
