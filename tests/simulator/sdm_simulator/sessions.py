@@ -51,6 +51,13 @@ class SessionStore:
         self._expire(now)
         return self._sessions.get(session_id) if session_id else None
 
+    def add_id(self, session_id: str, new_id: str) -> bool:
+        """Let the live session ``session_id`` answer to ``new_id`` too (a server that rotates session ids)."""
+        session = self._sessions.get(session_id)
+        if session is not None:
+            self._sessions[new_id] = session
+        return session is not None
+
     def close(self, session_id: str) -> None:
         self._sessions.pop(session_id, None)
 

@@ -6,51 +6,55 @@
 from __future__ import annotations
 
 import re
-import threading
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import ConnectionConfig, SdmClient
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._poll_wait import PollWait
+from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.in_process_sdm import (
+    USER,
+    InProcessSdm,
+    tasks_scenario,
+)
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.sdm_fakes import (
     PASSWORD,
     FakeClock,
     FakeTransport,
-    MiniSdm,
 )
 
 ONE_SESSION_COOKIE = re.compile(r'^JSESSIONID=[^;,\s]+$')
 
 
-class RotatingSdm(MiniSdm):
+SESSION_ID = re.compile(r'JSESSIONID=([^;,\s]+)')
+TASK_IDS = ['ID%d' % number for number in range(40)]
+
+
+class RotatingSdm(InProcessSdm):
     """Every answer to a read sets a new session id (the ones before stay valid): the client must keep one."""
 
-    def __init__(self, statuses):
-        super().__init__(statuses)
+    def __init__(self, task_ids, clock):
+        super().__init__(tasks_scenario(task_ids, finish_at=0), clock)
         self.rotations = 0
-        self._rotation_lock = threading.Lock()
 
     def __call__(self, call):
         reply = super().__call__(call)
-        if call.method != 'GET' or reply.status != 200:
+        if call.method != 'GET' or getattr(reply, 'status', None) != 200:
             return reply
-        with self._rotation_lock:
+        with self.simulator.state.lock:
             self.rotations += 1
             session_id = 'ROTATED%d.tomcat1' % self.rotations
-        with self._lock:
-            self.valid.add(session_id)
+            self.simulator.state.sessions.add_id(SESSION_ID.search(call.cookie).group(1), session_id)
         reply.headers = list(reply.headers) + [('Set-Cookie', 'JSESSIONID=%s; Path=/rest; HttpOnly' % session_id)]
         return reply
 
 
 def test_concurrent_polls_always_carry_one_session_cookie_while_the_server_rotates_it():
-    sdm = RotatingSdm(dict(('ID%d' % number, 'Completed') for number in range(40)))
+    clock = FakeClock()
+    sdm = RotatingSdm(TASK_IDS, clock)
     transport = FakeTransport(sdm)
-    config = ConnectionConfig(url='https://sdm.example.com:8443', username='admin', password=PASSWORD)
-    client = SdmClient(config, clock=FakeClock(), adapter=transport)
+    config = ConnectionConfig(url='https://sdm.example.com:8443', username=USER, password=PASSWORD)
+    client = SdmClient(config, clock=clock, adapter=transport)
     with client:
-        result = PollWait(client, StateMatcher(), timeout=30, sleep=5, sleep_max=5, max_workers=8).wait(
-            sorted(sdm.statuses)
-        )
+        result = PollWait(client, StateMatcher(), timeout=30, sleep=5, sleep_max=5, max_workers=8).wait(TASK_IDS)
         jar = [cookie for cookie in client.transport.session.cookies if cookie.name == 'JSESSIONID']
     assert all(task['succeeded'] for task in result.tasks)
     assert sdm.rotations == 40 and sdm.logins == 1 and sdm.logouts == 1
