@@ -19,7 +19,6 @@ import json
 import math
 import os
 import secrets
-import shutil
 from dataclasses import fields
 from typing import Any, Dict, Optional, Tuple
 
@@ -317,41 +316,10 @@ class ActionModule(ActionBase):
     def _show(self, line: str) -> None:
         display.display('[%s] %s' % (self._task_vars.get('inventory_hostname', 'localhost'), line))
 
-    def _remove_tmp_path(self, tmp_path: Optional[str], force: bool = False) -> None:
-        """Remove the temporary folder of the module runs, as Ansible does; on the controller itself in this process.
-
-        The folder goes after the last read, between the read that saw the end and the play's next task. Ansible
-        removes it with a shell command, which costs some 10 ms for ``rm``; when the modules ran on the controller as
-        the same user (the local connection without become, as with the role's ``delegate_to: localhost``), removing
-        it here does the same in a fraction of that. Any other connection keeps Ansible's way.
-        """
-        if tmp_path is None:
-            tmp_path = self._connection._shell.tmpdir
-        if not (
-            tmp_path
-            and os.path.isabs(tmp_path)
-            and self._runs_here()
-            and (force or self._should_remove_tmp_path(tmp_path))
-        ):
-            super(ActionModule, self)._remove_tmp_path(tmp_path, force)
-            return
-        try:
-            shutil.rmtree(tmp_path)
-        except FileNotFoundError:
-            pass  # rm -f -r: nothing to remove is no error
-        except OSError as err:
-            display.warning('Error deleting remote temporary files (%s)' % to_text(err))
-            return
-        self._connection._shell.tmpdir = None
-
     def _runs_here(self) -> bool:
-        """Whether the modules run on the controller as this process's user: the local connection, a POSIX shell, no become."""
+        """Whether the modules would run on the controller as this process's user: the local connection, no become."""
         connection = self._connection
-        return (
-            getattr(connection, 'transport', None) == 'local'
-            and getattr(connection, 'become', None) is None
-            and getattr(connection._shell, 'SHELL_FAMILY', None) == 'sh'
-        )
+        return getattr(connection, 'transport', None) == 'local' and getattr(connection, 'become', None) is None
 
     def _host_name(self) -> str:
         """Where the modules run: the task's host, or the host it is delegated to."""
