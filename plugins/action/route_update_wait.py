@@ -199,13 +199,17 @@ class ActionModule(ActionBase):
 
         Ansible fills a task's unset options from module_defaults itself, but an option the task sets to
         null (as the role does for an unset variable) stays null: this finds what it would have had.
+
+        Not for speed: ansible-core has no public API for it. 2.16 to 2.18 have the public
+        ``get_action_args_with_defaults``; 2.19 removed it, and its own action plugins that run another module
+        (gather_facts, package, service) call the private ``_apply_action_arg_defaults`` (same in 2.21). Each is
+        looked up with ``getattr``; a version with neither gets this plugin's own resolution. The route_update_wait
+        integration target (``extended_group.yml``, ``test_defaults.yml``) checks the result on 2.16, 2.19 and 2.21.
         """
         action = self._task.resolved_action or NAME
-        resolve = getattr(module_common, '_get_action_arg_defaults', None)
-        engine = getattr(self._templar, '_engine', None)
-        if resolve is not None and engine is not None:  # ansible-core 2.19 and later
-            # as ansible-core's _apply_action_arg_defaults: the values are templated after the lookup
-            return self._templar.template(dict(resolve(action, self._task, engine)))
+        apply_defaults = getattr(module_common, '_apply_action_arg_defaults', None)
+        if apply_defaults is not None:  # ansible-core 2.19 and later: the defaults, templated, under no task args
+            return dict(apply_defaults(action, self._task, {}, self._templar))
         legacy = getattr(module_common, 'get_action_args_with_defaults', None)
         if legacy is not None:  # ansible-core 2.16 to 2.18
             return dict(
