@@ -96,9 +96,7 @@ ARGUMENT_SPEC = dict(
     report_name=dict(type='str'),
     # Internal: how messages name the options. The role sets route_update_wait_, so they name its variables.
     _variable_prefix=dict(type='str', default=''),
-    # Internal: whether an outcome that fails the play fails this task. The role sets false: a failed task sets no
-    # facts, so it keeps the outcome as its facts first, then fails the play in a task of its own.
-    _fail_on_outcome=dict(type='bool', default=True),
+    fail_on_outcome=dict(type='bool', default=True),
 )
 ARGUMENT_SPEC.update(_CONNECTION_SPEC)
 ARGUMENT_SPEC.update(_optional(states_spec()))
@@ -131,7 +129,7 @@ class ActionModule(ActionBase):
         self._options = options
         self._module_args = self._common_module_args(args)
         run, outcome, timing = self._wait_for_task(options, matcher, Clock())
-        result.update(self._result(options, run.record, outcome, timing, matcher, args['_fail_on_outcome']))
+        result.update(self._result(options, run.record, outcome, timing, matcher, args['fail_on_outcome']))
         return result
 
     def _wait_for_task(
