@@ -19,7 +19,6 @@ import json
 import math
 import os
 import secrets
-import shutil
 from dataclasses import fields
 from typing import Any, Dict, Optional, Tuple
 
@@ -103,9 +102,7 @@ ARGUMENT_SPEC = dict(
     report_name=dict(type='str'),
     # Internal: how messages name the options. The role sets route_update_wait_, so they name its variables.
     _variable_prefix=dict(type='str', default=''),
-    # Internal: whether an outcome that fails the play fails this task. The role sets false: a failed task sets no
-    # facts, so it keeps the outcome as its facts first, then fails the play in a task of its own.
-    _fail_on_outcome=dict(type='bool', default=True),
+    fail_on_outcome=dict(type='bool', default=True),
 )
 ARGUMENT_SPEC.update(_CONNECTION_SPEC)
 ARGUMENT_SPEC.update(_optional(states_spec()))
@@ -138,7 +135,7 @@ class ActionModule(ActionBase):
         self._options = options
         self._module_args = self._common_module_args(args)
         run, outcome, timing = self._wait_for_task(options, matcher, Clock())
-        result.update(self._result(options, run.record, outcome, timing, matcher, args['_fail_on_outcome']))
+        result.update(self._result(options, run.record, outcome, timing, matcher, args['fail_on_outcome']))
         return result
 
     def _wait_for_task(
@@ -206,13 +203,17 @@ class ActionModule(ActionBase):
 
         Ansible fills a task's unset options from module_defaults itself, but an option the task sets to
         null (as the role does for an unset variable) stays null: this finds what it would have had.
+
+        Not for speed: ansible-core has no public API for it. 2.16 to 2.18 have the public
+        ``get_action_args_with_defaults``; 2.19 removed it, and its own action plugins that run another module
+        (gather_facts, package, service) call the private ``_apply_action_arg_defaults`` (same in 2.21). Each is
+        looked up with ``getattr``; a version with neither gets this plugin's own resolution. The route_update_wait
+        integration target (``extended_group.yml``, ``test_defaults.yml``) checks the result on 2.16, 2.19 and 2.21.
         """
         action = self._task.resolved_action or NAME
-        resolve = getattr(module_common, '_get_action_arg_defaults', None)
-        engine = getattr(self._templar, '_engine', None)
-        if resolve is not None and engine is not None:  # ansible-core 2.19 and later
-            # as ansible-core's _apply_action_arg_defaults: the values are templated after the lookup
-            return self._templar.template(dict(resolve(action, self._task, engine)))
+        apply_defaults = getattr(module_common, '_apply_action_arg_defaults', None)
+        if apply_defaults is not None:  # ansible-core 2.19 and later: the defaults, templated, under no task args
+            return dict(apply_defaults(action, self._task, {}, self._templar))
         legacy = getattr(module_common, 'get_action_args_with_defaults', None)
         if legacy is not None:  # ansible-core 2.16 to 2.18
             return dict(
@@ -323,41 +324,10 @@ class ActionModule(ActionBase):
     def _show(self, line: str) -> None:
         display.display('[%s] %s' % (self._task_vars.get('inventory_hostname', 'localhost'), line))
 
-    def _remove_tmp_path(self, tmp_path: Optional[str], force: bool = False) -> None:
-        """Remove the temporary folder of the module runs, as Ansible does; on the controller itself in this process.
-
-        The folder goes after the last read, between the read that saw the end and the play's next task. Ansible
-        removes it with a shell command, which costs some 10 ms for ``rm``; when the modules ran on the controller as
-        the same user (the local connection without become, as with the role's ``delegate_to: localhost``), removing
-        it here does the same in a fraction of that. Any other connection keeps Ansible's way.
-        """
-        if tmp_path is None:
-            tmp_path = self._connection._shell.tmpdir
-        if not (
-            tmp_path
-            and os.path.isabs(tmp_path)
-            and self._runs_here()
-            and (force or self._should_remove_tmp_path(tmp_path))
-        ):
-            super(ActionModule, self)._remove_tmp_path(tmp_path, force)
-            return
-        try:
-            shutil.rmtree(tmp_path)
-        except FileNotFoundError:
-            pass  # rm -f -r: nothing to remove is no error
-        except OSError as err:
-            display.warning('Error deleting remote temporary files (%s)' % to_text(err))
-            return
-        self._connection._shell.tmpdir = None
-
     def _runs_here(self) -> bool:
-        """Whether the modules run on the controller as this process's user: the local connection, a POSIX shell, no become."""
+        """Whether the modules would run on the controller as this process's user: the local connection, no become."""
         connection = self._connection
-        return (
-            getattr(connection, 'transport', None) == 'local'
-            and getattr(connection, 'become', None) is None
-            and getattr(connection._shell, 'SHELL_FAMILY', None) == 'sh'
-        )
+        return getattr(connection, 'transport', None) == 'local' and getattr(connection, 'become', None) is None
 
     def _host_name(self) -> str:
         """Where the modules run: the task's host, or the host it is delegated to."""

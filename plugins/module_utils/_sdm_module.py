@@ -20,7 +20,6 @@ or warning carries the password or a session id, plain or escaped as a server ma
 
 from __future__ import annotations
 
-import gc
 import time
 import traceback
 from typing import Any, Callable, Dict, Iterable, NoReturn, Optional, Set
@@ -144,7 +143,6 @@ class SdmModule(AnsibleModule):
         self.warn_once(client.warnings)
         result.setdefault('changed', False)
         result['elapsed'] = round(time.monotonic() - started, 3)
-        _quick_exit()
         self.exit_json(**result)
 
     def fail_from_error(self, err: SdmError, **extra: Any) -> NoReturn:
@@ -161,12 +159,3 @@ class SdmModule(AnsibleModule):
             self.warn_once(err.warnings)
             kwargs.update(route_updates=err.tasks, timed_out=True, polls=err.polls)
         self.fail_json(**kwargs)
-
-
-def _quick_exit() -> None:
-    """Let the interpreter end quickly once the module is done: a wait's caller is waiting for the result.
-
-    Freezing the objects alive now spares the last collection at exit (some 40 ms); objects in reference cycles
-    are then not finalised, which is harmless once the session is closed.
-    """
-    gc.freeze()

@@ -153,6 +153,14 @@ options:
     type: str
     description:
       - Prefix of the report file names and title, such as the change ticket (V(CHG0012345) gives C(CHG0012345-ID33.json)).
+  fail_on_outcome:
+    description:
+      - Whether an outcome that fails the play (RV(fails_play=true)) fails this task.
+      - With V(false) the task fails only on invalid options. An outcome that fails the play is returned with
+        RV(fails_play=true) and its message in RV(msg), so that the caller can keep the result (as facts, for a report)
+        and then fail the play itself, as the role does with M(ansible.builtin.fail).
+    type: bool
+    default: true
 extends_documentation_fragment:
   # the options it passes to the modules it runs
   - ocsdm.route_manager.connection
@@ -235,8 +243,8 @@ msg:
   sample: "Route update task ID33 succeeded: Completed, 4 of 4 devices updated in 95 s (1 SDM login)."
 fails_play:
   description:
-    - Whether the outcome fails the task; the same as C(failed), under a name that C(failed_when) does not replace
-      (the role has the action leave the failure to it, to keep the facts before it fails the play).
+    - Whether the outcome fails the play; the same as C(failed) unless O(fail_on_outcome=false), and under a name that
+      C(failed_when) does not replace (the role sets O(fail_on_outcome=false), keeps the facts, then fails the play).
   returned: when the wait ran
   type: bool
   sample: false

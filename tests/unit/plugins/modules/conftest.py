@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import functools
-import gc
 from typing import Any
 
 import pytest
@@ -37,8 +36,6 @@ def isolated_run(monkeypatch):
     internal = _module_utils_internal()
     if hasattr(internal, 'is_controller'):
         monkeypatch.setattr(internal, 'is_controller', False)
-    # A module freezes the garbage collector just before it exits (_sdm_module._quick_exit); here it goes on living.
-    monkeypatch.setattr(gc, 'freeze', gc.collect)
     # AnsibleModule.warn() collects in module-level containers (a list before ansible-core 2.19, a dict since).
     for name in ('_global_warnings', '_global_deprecations'):
         getattr(module_warnings, name).clear()
