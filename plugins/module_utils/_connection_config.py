@@ -89,3 +89,11 @@ class ConnectionConfig:
         if not self.validate_certs:
             return False
         return self.ca_path or True
+
+
+def unverified_certificate_warning(url: str) -> str:
+    """The warning of a run with ``validate_certs`` false (the modules' and the action's, worded once)."""
+    return (
+        'validate_certs is false: the TLS certificate of SDM at %s is not verified. '
+        'Use ca_path to trust a private certification authority instead.' % host_port(url)
+    )

@@ -27,6 +27,7 @@ from typing import Any, Callable, Dict, Iterable, NoReturn, Optional, Set
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ._argspec import connection_spec
+from ._connection_config import unverified_certificate_warning
 from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ConnectionConfig, SdmClient, host_port, task_path
 from ._decode import HAS_LXML, LXML_IMPORT_ERROR
 from ._errors import SdmError, SdmInputError, SdmWaitTimeout, Target
@@ -54,10 +55,7 @@ class SdmModule(AnsibleModule):
                 exception=LXML_IMPORT_ERROR,
             )
         if not self.params['validate_certs']:
-            self.warn(
-                'validate_certs is false: the TLS certificate of SDM at %s is not verified. '
-                'Use ca_path to trust a private certification authority instead.' % host_port(self.params['url'])
-            )
+            self.warn(unverified_certificate_warning(self.params['url']))
 
     def check_wait_params(self) -> None:
         """Fail before any login on wait options that cannot work (modules with the wait and polling options)."""

@@ -32,6 +32,9 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import
     SdmClient,
     host_port,
 )
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._connection_config import (
+    unverified_certificate_warning,
+)
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock, Deadline
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._decode import HAS_LXML
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError, SdmWaitTimeout, Target
@@ -107,10 +110,7 @@ class SessionRunner:
             self.problem = err.describe(self._target())
             return
         if not self.params['validate_certs']:
-            warn(
-                'validate_certs is false: the TLS certificate of SDM at %s is not verified. '
-                'Use ca_path to trust a private certification authority instead.' % host_port(self.params['url'])
-            )
+            warn(unverified_certificate_warning(self.params['url']))
 
     @property
     def logins(self) -> int:
