@@ -61,20 +61,20 @@ class Cause(enum.Enum):
 _PERMANENT = frozenset((Stage.TLS, Stage.OTHER))
 _NEVER_SENT = frozenset((Stage.NOT_CONNECTED, Stage.CONNECT_TIMEOUT))
 # The libraries' messages of the usual causes, for the exceptions that keep the cause only as text.
-_CAUSE_TEXTS = (
-    ('connection refused', Cause.REFUSED),
-    ('errno 111', Cause.REFUSED),
-    ('name or service not known', Cause.NOT_RESOLVED),
-    ('nodename nor servname', Cause.NOT_RESOLVED),
-    ('temporary failure in name resolution', Cause.NOT_RESOLVED),
-    ('failed to resolve', Cause.NOT_RESOLVED),
-    ('timed out', Cause.TIMED_OUT),
-    ('no route to host', Cause.NO_ROUTE),
-    ('network is unreachable', Cause.UNREACHABLE),
-    ('connection reset', Cause.RESET),
-    ('connection aborted', Cause.CLOSED),
-    ('remote end closed', Cause.CLOSED),
-)
+_CAUSE_TEXTS = {
+    Cause.REFUSED: ('connection refused', 'errno 111'),
+    Cause.NOT_RESOLVED: (
+        'name or service not known',
+        'nodename nor servname',
+        'temporary failure in name resolution',
+        'failed to resolve',
+    ),
+    Cause.TIMED_OUT: ('timed out',),
+    Cause.NO_ROUTE: ('no route to host',),
+    Cause.UNREACHABLE: ('network is unreachable',),
+    Cause.RESET: ('connection reset',),
+    Cause.CLOSED: ('connection aborted', 'remote end closed'),
+}
 _CERTIFICATE_TEXTS = ('certificate verify failed', 'certificate_verify_failed')
 # TLS errors that tell of a connection closed or reset during the handshake: an outage, not the settings.
 _TLS_CLOSED = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
@@ -195,7 +195,9 @@ def _cause(chain: List[BaseException]) -> Cause:
     if any(isinstance(cause, ssl.SSLError) and not isinstance(cause, _TLS_CLOSED) for cause in chain):
         return Cause.TLS_REFUSED
     text = ' '.join(texts)
-    return next((cause for needle, cause in _CAUSE_TEXTS if needle in text), Cause.UNKNOWN)
+    return next(
+        (cause for cause, needles in _CAUSE_TEXTS.items() if any(needle in text for needle in needles)), Cause.UNKNOWN
+    )
 
 
 def _library_reason(error: BaseException) -> str:
