@@ -39,10 +39,11 @@ def client_classes(collections: Path) -> Dict[str, Any]:
     if str(collections) not in sys.path:
         sys.path.insert(0, str(collections))
     client = importlib.import_module(MODULE_UTILS + "._client")
+    connection_config = importlib.import_module(MODULE_UTILS + "._connection_config")
     states = importlib.import_module(MODULE_UTILS + "._states")
     poll_wait = importlib.import_module(MODULE_UTILS + "._poll_wait")
     return {
-        "ConnectionConfig": client.ConnectionConfig,
+        "ConnectionConfig": connection_config.ConnectionConfig,
         "SdmClient": client.SdmClient,
         "StateMatcher": states.StateMatcher,
         "PollWait": poll_wait.PollWait,

@@ -15,8 +15,7 @@ from typing import Any, Callable, Dict
 
 from ansible.module_utils.basic import env_fallback
 
-from ._sdm_api import DEFAULT_API_VERSION, DEFAULT_REQUEST_TIMEOUT
-from ._decode import JSON, XML
+from ._sdm_api import DEFAULT_API_VERSION, DEFAULT_REQUEST_TIMEOUT, JSON, XML
 from ._states import (
     DEFAULT_FAILURE_STATES,
     DEFAULT_ROLLBACK_FAILURE_STATES,

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 try:
     from requests.exceptions import ReadTimeout, RequestException
-except ImportError:  # _client.py reports the missing library; without it nothing here is called
+except ImportError:  # _transport.py reports the missing library; without it nothing here is called
     ReadTimeout = RequestException = OSError  # type: ignore[misc, assignment]
 
 

@@ -15,25 +15,13 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 from ._clock import Deadline
-from ._connection_config import ConnectionConfig
 from ._decode import decode_body
 from ._errors import SdmActionRefusedError, SdmBadAnswerError, SdmNotFoundError
 from ._normalise import TASK_FIELDS, normalise_task, pending_task_ids
-from ._sdm_api import TASKS_PATH, action_body, action_path, host_port, task_path
+from ._sdm_api import TASKS_PATH, action_body, action_path, task_path
 from ._session import SdmSession
 from ._states import StateMatcher
-from ._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, Answer
-
-# What the modules and the tests import from here, besides the client itself.
-__all__ = [
-    'HAS_REQUESTS',
-    'REQUESTS_IMPORT_ERROR',
-    'TASKS_PATH',
-    'ConnectionConfig',
-    'SdmClient',
-    'host_port',
-    'task_path',
-]
+from ._transport import Answer
 
 # How SDM refuses an action in the task's present state (400 as inferred; 409 is the usual alternative).
 REFUSED_ACTION_STATUSES = frozenset((400, 409))

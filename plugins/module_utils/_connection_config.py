@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
-from ._decode import DEFAULT_MAX_BODY_BYTES, JSON, XML
+from ._decode import DEFAULT_MAX_BODY_BYTES
 from ._errors import SdmInputError
 from ._retry import RetryPolicy
-from ._sdm_api import DEFAULT_API_VERSION, DEFAULT_REQUEST_TIMEOUT, host_port
+from ._sdm_api import DEFAULT_API_VERSION, DEFAULT_REQUEST_TIMEOUT, JSON, XML, host_port
 
 _API_VERSION = re.compile(r'^v[0-9]+(\.[0-9]+)*$')
 

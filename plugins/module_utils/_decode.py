@@ -19,6 +19,7 @@ import traceback
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from ._errors import SdmBadAnswerError
+from ._sdm_api import JSON, XML
 
 try:
     from lxml import etree
@@ -41,9 +42,7 @@ DEFAULT_MAX_DEPTH = 32
 # Repeated elements that are lists by meaning, even with a single item.
 LIST_ELEMENTS = frozenset(('deviceStatusList', 'routeUpdateTaskList'))
 
-XML = 'xml'
-JSON = 'json'
-HTML = 'html'
+HTML = 'html'  # not SDM's: what a proxy's error page is detected as
 
 # The types json.loads builds containers of.
 _JSON_CONTAINERS = frozenset((dict, list))

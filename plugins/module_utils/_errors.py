@@ -13,10 +13,12 @@ cause first in the user's terms (which SDM, which user, which task), what to do,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from ._faults import Cause, Fault, classify
 from ._text import capitalised, sentences
+
+if TYPE_CHECKING:  # the classification needs requests; the state model and the decisions import these errors
+    from ._faults import Fault
 
 # The past participles and verbs of the actions in messages.
 _PAST = {'commit': 'committed', 'rollback': 'rolled back', 'cancel': 'cancelled'}
@@ -190,8 +192,8 @@ class SdmNotFoundError(SdmError):
 
 
 # What an answer's status says of SDM, for the headline of a failure (the client retries the first two kinds).
-_BUSY_STATUSES = frozenset((429,))
-_UNAVAILABLE_STATUSES = frozenset((502, 503, 504))
+BUSY_STATUSES = frozenset((429,))
+UNAVAILABLE_STATUSES = frozenset((502, 503, 504))
 
 
 class SdmHttpError(SdmError):
@@ -203,9 +205,9 @@ class SdmHttpError(SdmError):
 
     def headline(self, target: Target) -> str:
         status = self.status
-        if status in _BUSY_STATUSES:
+        if status in BUSY_STATUSES:
             what = 'is busy: it asked to try again later, and the retries allowed did not get an answer'
-        elif status in _UNAVAILABLE_STATUSES:
+        elif status in UNAVAILABLE_STATUSES:
             what = 'is unavailable: it did not answer within the retries allowed'
         elif status is not None and 500 <= status < 600:
             what = 'failed to handle the request (server error)'
@@ -259,7 +261,11 @@ class SdmTransportError(SdmError):
 
     @property
     def fault(self) -> Fault:
-        return self._fault or classify(self)
+        if self._fault is not None:
+            return self._fault
+        from ._faults import classify  # here, not at the top: see the TYPE_CHECKING import
+
+        return classify(self)
 
     def headline(self, target: Target) -> str:
         if self.certificate_refused:
@@ -277,7 +283,7 @@ class SdmTransportError(SdmError):
     @property
     def certificate_refused(self) -> bool:
         """Whether TLS certificate verification failed."""
-        return self.fault.cause is Cause.CERTIFICATE
+        return self.fault.certificate_refused
 
     @property
     def connection_problem(self) -> Optional[str]:

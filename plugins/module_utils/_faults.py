@@ -8,7 +8,7 @@
 messages where a library keeps the cause only as text) and gives a `Fault`. Everything else is derived from it:
 the client's words for the fault (`Stage`), whether it is retried and whether the request may have reached SDM
 (`Fault.transient`, `Fault.may_have_arrived`), and the few words of a failure's headline (`Cause`).
-Pure: no I/O, nothing from the rest of the collection.
+Pure: no I/O; from the rest of the collection only the body watchdog's exception.
 """
 
 from __future__ import annotations
@@ -106,6 +106,11 @@ class Fault:
     def settings_to_fix(self) -> bool:
         """A TLS failure of the settings (a certificate not trusted, a handshake refused): waiting will not mend it."""
         return self.cause in _SETTINGS
+
+    @property
+    def certificate_refused(self) -> bool:
+        """Whether TLS certificate verification failed."""
+        return self.cause is Cause.CERTIFICATE
 
     @property
     def problem(self) -> Optional[str]:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Optional
 
 try:
     from requests.adapters import BaseAdapter
-except ImportError:  # _client.py reports the missing library; without it no adapter is mounted
+except ImportError:  # _transport.py reports the missing library; without it no adapter is mounted
     BaseAdapter = object  # type: ignore[misc, assignment]
 
 

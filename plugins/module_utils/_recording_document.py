@@ -18,12 +18,13 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from . import _recording_format as recording_format
-from ._decode import JSON, XML, decode_body, detect_format
+from ._decode import decode_body, detect_format
 from ._errors import SdmBadAnswerError
 from ._placeholder_ids import identifiers, placeholder, replace_tokens
 from ._recording_adapter import Exchange, TeeBody
-from ._sdm_api import SESSION_ROOT, answer_root
+from ._sdm_api import JSON, SESSION_COOKIE, SESSION_ROOT, XML, answer_root
 from ._secrets import REDACTED, SecretFilter
+from ._transport import ERROR_BODY_LIMIT
 
 # Shorter cookie values are removed from the cookie headers only.
 MIN_SECRET_LENGTH = 4
@@ -34,7 +35,7 @@ SECRETS_REMOVED = 'password, session ids and cookie values, in every encoding, r
 
 _ANSWER_HEADER_NAMES = frozenset(name.lower() for name in recording_format.ANSWER_HEADERS)
 # A session id in any text (a URL, a Location header, an error page): JSESSIONID=..., ;jsessionid=...
-_SESSION_ID_IN_TEXT = re.compile(r'jsessionid\s*[=:]\s*"?([^;,\s"\'<>&]+)', re.IGNORECASE)
+_SESSION_ID_IN_TEXT = re.compile(re.escape(SESSION_COOKIE) + r'\s*[=:]\s*"?([^;,\s"\'<>&]+)', re.IGNORECASE)
 
 
 class DocumentMaker:
@@ -130,7 +131,8 @@ class DocumentMaker:
         why = (
             'the answer broke off (%s)' % type(tee.error).__name__
             if tee.error is not None
-            else 'the client stopped reading it (answers that are not 2xx are read up to 64 KiB)'
+            else 'the client stopped reading it (answers that are not 2xx are read up to %d KiB)'
+            % (ERROR_BODY_LIMIT // 1024)
         )
         # a secret cut in the middle would escape the filter: the tail goes
         tail = ENCODED_CHAR_WIDTH * max(self.secrets.longest, MIN_SECRET_LENGTH)

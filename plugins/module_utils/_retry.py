@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ._clock import Deadline
+from ._errors import BUSY_STATUSES, UNAVAILABLE_STATUSES
 
-TRANSIENT_STATUSES = frozenset((429, 502, 503, 504))
+TRANSIENT_STATUSES = BUSY_STATUSES | UNAVAILABLE_STATUSES
 
 _SECONDS = re.compile(r'^[0-9]+$')
 

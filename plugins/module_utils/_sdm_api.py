@@ -16,8 +16,11 @@ from typing import Any, Optional
 from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
-from ._decode import JSON
 from ._errors import SdmInputError
+
+# The two body formats SDM speaks (the option body_format, and what the decoder detects).
+XML = 'xml'
+JSON = 'json'
 
 # The only API version that has the route-set calls (SDM 8.x and 9.x); the options' defaults come from here.
 DEFAULT_API_VERSION = 'v1.3'

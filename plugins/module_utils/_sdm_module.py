@@ -28,7 +28,10 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ._argspec import connection_spec
 from ._connection_config import unverified_certificate_warning
-from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ConnectionConfig, SdmClient, host_port, task_path
+from ._client import SdmClient
+from ._connection_config import ConnectionConfig
+from ._sdm_api import host_port, task_path
+from ._transport import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ._decode import HAS_LXML, LXML_IMPORT_ERROR
 from ._errors import SdmError, SdmInputError, SdmWaitTimeout, Target
 from ._secrets import hide_secrets, hide_session_cookies

@@ -16,7 +16,8 @@ from ansible.module_utils.errors import RequiredError, UnsupportedError
 
 from . import _event_poller
 from ._argspec import Spec, connection_spec, event_source_spec, states_spec
-from ._client import HAS_REQUESTS, ConnectionConfig
+from ._connection_config import ConnectionConfig
+from ._transport import HAS_REQUESTS
 from ._sdm_api import task_path
 from ._decode import HAS_LXML
 from ._errors import SdmInputError

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from ._body_watchdog import iter_body
 from ._clock import Clock, Deadline
 from ._connection_config import ConnectionConfig
-from ._decode import JSON, XML, text_excerpt
+from ._decode import text_excerpt
 from ._errors import (
     SdmAuthError,
     SdmBadAnswerError,
@@ -33,6 +33,7 @@ from ._errors import (
 )
 from ._faults import Fault, classify
 from ._recording import attach_recorder
+from ._sdm_api import JSON, XML
 from ._retry import parse_retry_after
 
 try:

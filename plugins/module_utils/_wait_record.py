@@ -20,12 +20,12 @@ import datetime
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional
 
-from ._sdm_api import COMMIT, ROLLBACK
+from ._sdm_api import COMMIT
 
 # The phases of a wait, each read in slices.
 PHASE_READ = 'read'  # one read, before waiting, for the error handling check
 PHASE_UPDATE = 'update'
-PHASE_ROLLBACK = ROLLBACK  # the phase that waits for the rollback is named after it
+PHASE_ROLLBACK = 'rollback'
 
 # What came of a commit or rollback the wait tried (`ActionRecord.result`); besides these, `_states.FAILED` (it could
 # not be sent, or SDM refused it).

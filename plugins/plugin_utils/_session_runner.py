@@ -26,19 +26,16 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._actions import ActionRunner, WaitSettings
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._argspec import connection_spec
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import (
-    HAS_REQUESTS,
-    ConnectionConfig,
-    SdmClient,
-    host_port,
-)
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._connection_config import (
+    ConnectionConfig,
     unverified_certificate_warning,
 )
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._sdm_api import COMMIT, JSON, host_port
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._transport import HAS_REQUESTS
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._clock import Clock, Deadline
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._decode import HAS_LXML
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmError, SdmWaitTimeout, Target
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._sdm_api import COMMIT
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._secrets import hide_secrets, hide_session_cookies
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._estimate import GROWTH
@@ -49,7 +46,7 @@ _Result = Dict[str, Any]
 
 def can_run_here(module_args: Dict[str, Any]) -> bool:
     """Whether this Python has what the client needs for these arguments (else the modules run, as before)."""
-    return HAS_REQUESTS and (HAS_LXML or module_args.get('body_format') == 'json')
+    return HAS_REQUESTS and (HAS_LXML or module_args.get('body_format') == JSON)
 
 
 class _Bounded:

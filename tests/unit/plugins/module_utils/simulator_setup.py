@@ -16,7 +16,7 @@ from typing import Any, Dict, Optional
 
 import requests
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import ConnectionConfig
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._connection_config import ConnectionConfig
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._retry import RetryPolicy
 
 # tests/unit/plugins/module_utils/<this file> -> tests/simulator

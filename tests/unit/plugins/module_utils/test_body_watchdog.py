@@ -21,7 +21,7 @@ from ansible_collections.ocsdm.route_manager.plugins.module_utils._body_watchdog
     SlowBodyError,
     iter_body,
 )
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import ConnectionConfig
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._connection_config import ConnectionConfig
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._recording import attach_recorder
 
 BODY = b'<routeUpdateTaskDetails><updateStatus>Completed</updateStatus></routeUpdateTaskDetails>'

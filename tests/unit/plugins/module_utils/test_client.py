@@ -19,7 +19,9 @@ import urllib3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import ConnectionConfig, SdmClient, task_path
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._connection_config import ConnectionConfig
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._sdm_api import task_path
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
     SdmAuthError,
     SdmBadAnswerError,

@@ -11,7 +11,8 @@ import json
 import pytest
 import requests
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import ConnectionConfig, SdmClient
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._connection_config import ConnectionConfig
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
     SdmActionRefusedError,
     SdmAuthError,

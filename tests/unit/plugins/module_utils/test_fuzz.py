@@ -23,7 +23,7 @@ import requests
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import TASKS_PATH, task_path
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._sdm_api import TASKS_PATH, task_path
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._secrets import REDACTED as SECRET_MASK
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._secrets import hide_secrets
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._decode import decode_body, text_excerpt

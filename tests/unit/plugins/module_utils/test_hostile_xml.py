@@ -28,7 +28,8 @@ import pytest
 import urllib3
 from lxml import etree
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import ConnectionConfig, SdmClient
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._connection_config import ConnectionConfig
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._decode import DEFAULT_MAX_BODY_BYTES, decode_body
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import SdmBadAnswerError, SdmTransportError
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._retry import RetryPolicy

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import ConnectionConfig, SdmClient
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import SdmClient
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._connection_config import ConnectionConfig
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._states import StateMatcher
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._poll_wait import PollWait
 from ansible_collections.ocsdm.route_manager.tests.unit.plugins.module_utils.in_process_sdm import (

@@ -21,7 +21,7 @@ from ansible.module_utils import basic
 
 from ansible_collections.ocsdm.route_manager.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.ocsdm.route_manager.plugins.module_utils import _argspec, _sdm_module
-from ansible_collections.ocsdm.route_manager.plugins.module_utils._client import host_port
+from ansible_collections.ocsdm.route_manager.plugins.module_utils._sdm_api import host_port
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._secrets import hide_session_cookies
 from ansible_collections.ocsdm.route_manager.plugins.module_utils._errors import (
     SdmAuthError,
