@@ -158,7 +158,7 @@ options:
       - Whether an outcome that fails the play (RV(fails_play=true)) fails this task.
       - With V(false) the task fails only on invalid options. An outcome that fails the play is returned with
         RV(fails_play=true) and its message in RV(msg), so that the caller can keep the result (as facts, for a report)
-        and then fail the play itself, as the role does with M(ansible.builtin.fail).
+        and then fail the play itself, as the role does with a C(ansible.builtin.fail) task.
     type: bool
     default: true
 extends_documentation_fragment:
