@@ -23,6 +23,8 @@ from ._session import SdmSession
 from ._states import StateMatcher
 from ._transport import Answer
 
+from ._sdm_api import TASK_ROOT, TASKS_ROOT  # the root elements of the answers
+
 # How SDM refuses an action in the task's present state (400 as inferred; 409 is the usual alternative).
 REFUSED_ACTION_STATUSES = frozenset((400, 409))
 
@@ -41,7 +43,7 @@ class SdmClient(SdmSession):
         if answer.status == 404:
             raise self._not_found('GET', path, answer, task_id)
         self.transport.raise_for_status('GET', path, answer)
-        raw = self._decode('GET', path, answer, 'routeUpdateTaskDetails', 'route update task details')
+        raw = self._decode('GET', path, answer, TASK_ROOT, 'route update task details')
         if not any(name in raw for name in TASK_FIELDS) and 'deviceStatusList' not in raw:
             raise SdmBadAnswerError(
                 'GET %s answered %d without any field of a route update task (such as updateStatus)'
@@ -67,7 +69,7 @@ class SdmClient(SdmSession):
         self.transport.raise_for_status('GET', TASKS_PATH, answer)
         if not answer.body.strip():
             return []
-        raw = self._decode('GET', TASKS_PATH, answer, 'routeUpdateTasks', 'the list of pending route update tasks')
+        raw = self._decode('GET', TASKS_PATH, answer, TASKS_ROOT, 'the list of pending route update tasks')
         try:
             return pending_task_ids(raw)
         except SdmBadAnswerError as exc:

@@ -5,8 +5,15 @@
 """`SdmSession`: one SDM session over one `Transport`: login, logout, the session cookie, one new login after a
 401, and the secrets (password, session ids) kept out of every text.
 
-A context manager: it logs in on enter and logs out on exit, also when the body raised. The session cookie
-lives in the transport's cookie jar only, and only this module changes it.
+A context manager: it logs in on enter and logs out on exit, also when the body raised. The session cookie never
+enters the cookie jar that requests share: ``requests`` copies that jar into each request without its lock, so a
+change while another thread's request is prepared could leave that request without the cookie, with two, or fail
+it. This module keeps the cookie and gives each request its own copy, read under a lock. Other cookies (a load
+balancer's) live in the shared jar.
+
+Each request carries the session generation it was sent under: forgetting the cookie and a login start a new one,
+and a session cookie in the answer to a request of an older generation (a 401 that opened a session, a rotation,
+arriving after a new login) is ignored, so it can never replace the new login's cookie.
 """
 
 from __future__ import annotations
@@ -14,15 +21,15 @@ from __future__ import annotations
 import copy
 import threading
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any, List, Optional, Set, Tuple, TypeVar
+from typing import Any, Iterable, List, Optional, Set, Tuple, TypeVar
 
 from ._clock import Clock, Deadline
 from ._connection_config import ConnectionConfig
 from ._decode import decode_body
 from ._errors import SdmAuthError, SdmBadAnswerError, SdmError, SdmNotFoundError, SdmUnconfirmedError
-from ._sdm_api import LOGIN_PATH, LOGOUT_PATH, SESSION_COOKIE, login_body
+from ._sdm_api import LOGIN_PATH, LOGOUT_PATH, SESSION_COOKIE, SESSION_ROOT, login_body
 from ._secrets import SecretFilter
-from ._transport import POOL_SIZE, Answer, Transport
+from ._transport import POOL_SIZE, Answer, Transport, new_cookie
 from ._warnings import Warnings
 
 # Session ids kept for scrubbing: the live one and the one it replaced (a read in flight may still echo it).
@@ -39,10 +46,10 @@ _Session = TypeVar('_Session', bound='SdmSession')
 
 
 class _NoServerSessionCookie(DefaultCookiePolicy):
-    """Keeps the server's session cookie out of the shared jar, where `SdmSession` puts its own copy.
+    """Keeps the server's session cookie out of the shared jar: `SdmSession` keeps it and sends its own copy.
 
-    Otherwise ``requests`` would store the server's copy (``Path=/rest``) beside ours when an answer arrives, and a
-    concurrent request could carry both until ours replaced it. Other cookies (a load balancer's) are kept as usual.
+    Otherwise ``requests`` would store the server's copy (``Path=/rest``) in the jar when an answer arrives, and a
+    request could carry it beside ours. Other cookies (a load balancer's) are kept as usual.
     """
 
     def set_ok(self, cookie: Any, request: Any) -> bool:
@@ -50,7 +57,7 @@ class _NoServerSessionCookie(DefaultCookiePolicy):
 
 
 class SdmSession:
-    """An SDM session; thread-safe for concurrent requests (the waiter's polls share it)."""
+    """An SDM session; thread-safe for concurrent requests (the polls of `PollWait` and the event source share it)."""
 
     max_concurrency = POOL_SIZE
 
@@ -65,11 +72,14 @@ class SdmSession:
         self._session_order: List[str] = []  # the same, oldest first
         self._login_lock = threading.Lock()
         self._state_lock = threading.Lock()
-        # Our own changes of the session cookie, one at a time (the jar locks each call, not a sequence of them).
+        # The session cookie and its generation, read and changed together.
         self._cookie_lock = threading.Lock()
-        self._cookie: Any = None  # the session cookie this session put in the jar
+        self._cookie: Any = None  # the session cookie every request carries (never in the shared jar)
+        self._cookie_generation = 0  # bumped when the cookie is forgotten and when a login sets it
         self._secret_filter = SecretFilter([config.password])
-        self.transport = Transport(config, self.clock, self._scrub, self.warn, self._on_cookies, adapter)
+        self.transport = Transport(
+            config, self.clock, self._scrub, self.warn, self._on_cookies, self._cookies_to_send, adapter
+        )
         self.transport.session.cookies.set_policy(_NoServerSessionCookie())
         self.recorder = self.transport.recorder
 
@@ -110,7 +120,7 @@ class SdmSession:
     # Login and logout --------------------------------------------------------------------------
 
     def login(self, deadline: Optional[Deadline] = None) -> None:
-        """Open a session; the cookie is kept in the transport's cookie jar only.
+        """Open a session; its cookie is the one in the login's own answer (or, failing that, in its body).
 
         Like an action, the login is repeated only after faults that show it was not processed (no
         connection, 429, 503): a login whose answer was lost may have opened a session, and SDM limits them.
@@ -142,13 +152,16 @@ class SdmSession:
             )
             raise SdmNotFoundError(missing, 404, where, api=True)
         self.transport.raise_for_status('POST', LOGIN_PATH, answer)
-        if self._cookie is None and not self._cookie_from_login_body(answer):
+        # Only the login's own answer counts: another request's answer may have set a cookie meanwhile.
+        cookie = _session_cookie_in(answer.cookies or ()) or self._cookie_from_login_body(answer)
+        if cookie is None:
             raise SdmAuthError(
                 'POST %s answered %d but set no %s session cookie' % (where, answer.status, SESSION_COOKIE),
                 answer.status,
                 where,
                 login=True,
             )
+        self._set_session_cookie(cookie, new_generation=True)
 
     def logout(self) -> None:
         """Close the session on the server. Never raises an `SdmError`: a failure becomes a warning."""
@@ -195,49 +208,59 @@ class SdmSession:
 
     # The session cookie ------------------------------------------------------------------------
 
-    def _on_cookies(self, cookies: Any) -> None:
-        """Keep the session cookie of an answer (a login's, or a new id the server rotated in) as the one sent.
+    def _cookies_to_send(self) -> Tuple[int, List[Any]]:
+        """The session generation a request is sent under, and the session cookie it carries (none, or one)."""
+        with self._cookie_lock:
+            return self._cookie_generation, [self._cookie] if self._cookie is not None else []
 
-        ``cookies`` is the answer's own jar: reading it needs no lock, unlike the jar that requests share. SDM sets
-        ``Path=/rest``, which a url with a path prefix (reverse proxy) would not match: the copy kept has path ``/``.
-        It replaces the one before in one step, so concurrent requests always carry exactly one session cookie.
+    def _on_cookies(self, cookies: Any, sent_under: int) -> None:
+        """Keep the session cookie of an answer (a new id the server rotated in) as the one sent from now on.
+
+        ``cookies`` is the answer's own jar: reading it needs no lock, unlike the jar that requests share. An answer
+        to a request sent under an older generation (before the cookie was forgotten or a login set a new one) is
+        about a session this client no longer uses: its cookie is ignored. The login's own cookie is set by `login`.
         """
-        received = next((cookie for cookie in cookies if cookie.name == SESSION_COOKIE), None)
-        if received is None:
-            return
-        pinned = copy.copy(received)
+        received = _session_cookie_in(cookies)
+        if received is not None:
+            self._set_session_cookie(received, sent_under=sent_under)
+
+    def _set_session_cookie(self, cookie: Any, new_generation: bool = False, sent_under: Optional[int] = None) -> None:
+        """Replace the session cookie in one step, so each request carries exactly one.
+
+        SDM sets ``Path=/rest``, which a url with a path prefix (reverse proxy) would not match: the copy kept has
+        path ``/``. ``new_generation`` (a login) starts a generation; else the cookie is kept only when it came in
+        the answer to a request of the present one (``sent_under``).
+        """
+        pinned = copy.copy(cookie)
         pinned.path = '/'
         pinned.path_specified = True
-        if pinned.value:
-            self._remember_session_id(pinned.value)
-        jar = self.transport.session.cookies
         with self._cookie_lock:
-            jar.set_cookie(pinned)
-            replaced, self._cookie = self._cookie, pinned
-            if replaced is not None and _key(replaced) != _key(pinned):
-                _remove(jar, replaced)
+            if not new_generation and sent_under != self._cookie_generation:
+                return
+            if pinned.value:
+                self._remember_session_id(pinned.value)
+            self._cookie = pinned
+            if new_generation:
+                self._cookie_generation += 1
 
-    def _cookie_from_login_body(self, answer: Answer) -> bool:
-        """Fallback for a proxy that drops Set-Cookie: the login body carries the same session id."""
+    def _cookie_from_login_body(self, answer: Answer) -> Any:
+        """Fallback for a proxy that drops Set-Cookie: the login body carries the same session id (else None)."""
         try:
             session = decode_body(
-                answer.body, answer.content_type, 'session', 'a login session', self.config.max_body_bytes
+                answer.body, answer.content_type, SESSION_ROOT, 'a login session', self.config.max_body_bytes
             )
         except SdmBadAnswerError:
-            return False
+            return None
         session_id = session.get('sessionId')
         if not isinstance(session_id, str) or not session_id.strip():
-            return False
-        self._remember_session_id(session_id.strip())
-        with self._cookie_lock:
-            self._cookie = self.transport.session.cookies.set(SESSION_COOKIE, session_id.strip(), path='/')
-        return True
+            return None
+        return new_cookie(SESSION_COOKIE, session_id.strip())
 
     def _forget_session_cookie(self) -> None:
+        """No session cookie from now on, and a new generation: answers to requests sent before cannot set one."""
         with self._cookie_lock:
-            if self._cookie is not None:
-                _remove(self.transport.session.cookies, self._cookie)
             self._cookie = None
+            self._cookie_generation += 1
 
     # Secrets -----------------------------------------------------------------------------------
 
@@ -274,12 +297,6 @@ class SdmSession:
         return self._secret_filter.clean(text)
 
 
-def _key(cookie: Any) -> Tuple[str, str, str]:
-    return cookie.domain, cookie.path, cookie.name
-
-
-def _remove(jar: Any, cookie: Any) -> None:
-    try:
-        jar.clear(*_key(cookie))
-    except KeyError:  # already gone
-        pass
+def _session_cookie_in(cookies: Iterable[Any]) -> Any:
+    """The session cookie among an answer's own cookies, or None."""
+    return next((cookie for cookie in cookies if cookie.name == SESSION_COOKIE), None)

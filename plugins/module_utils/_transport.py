@@ -14,7 +14,7 @@ from __future__ import annotations
 import http
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from ._body_watchdog import iter_body
@@ -50,7 +50,7 @@ HAS_REQUESTS = REQUESTS_IMPORT_ERROR is None
 MEDIA_TYPES = {XML: 'application/xml', JSON: 'application/json'}
 # Busy answers that come before the request is processed: an action may be sent again after them.
 UNPROCESSED_STATUSES = frozenset((429, 503))
-# Connections kept per host: enough for the waiter's concurrent polls.
+# Connections kept per host: enough for the concurrent polls of the poll wait (`PollWait`).
 POOL_SIZE = 16
 # Error bodies only feed a short excerpt.
 ERROR_BODY_LIMIT = 64 * 1024
@@ -65,6 +65,7 @@ class Answer:
     body: bytes
     retry_after: Optional[str] = None
     location: Optional[str] = None
+    cookies: Any = None  # the answer's own cookie jar (not the one requests share)
 
 
 class _TransientFault(Exception):
@@ -83,8 +84,10 @@ class _TransientFault(Exception):
 class Transport:
     """One ``requests.Session`` to one SDM; thread-safe for concurrent requests.
 
-    ``scrub`` removes the secrets from a text; ``on_cookies`` sees the cookies of every answer as it arrives.
-    ``adapter`` replaces the HTTP transport (a ``requests`` adapter), for tests.
+    ``scrub`` removes the secrets from a text. ``request_cookies()`` gives, for each request, the cookies it carries
+    besides the shared jar's (read once, as the request leaves) and a token; ``on_cookies(cookies, token)`` sees the
+    cookies of every answer as it arrives, with the token of its request. ``adapter`` replaces the HTTP transport (a
+    ``requests`` adapter), for tests.
     """
 
     def __init__(
@@ -93,7 +96,8 @@ class Transport:
         clock: Clock,
         scrub: Callable[[str], str],
         warn: Callable[[str], None],
-        on_cookies: Callable[[Any], None],
+        on_cookies: Callable[[Any, Any], None],
+        request_cookies: Callable[[], Tuple[Any, List[Any]]],
         adapter: Any = None,
     ) -> None:
         if not HAS_REQUESTS:
@@ -102,6 +106,7 @@ class Transport:
         self.clock = clock
         self._scrub = scrub
         self._on_cookies = on_cookies
+        self._request_cookies = request_cookies
         self.session = self._new_session(adapter)
         self.recorder = attach_recorder(self.session, config, scrub, warn)
 
@@ -145,19 +150,21 @@ class Transport:
 
     def _attempt(self, method: str, path: str, body: Optional[bytes], repeatable: bool) -> Answer:
         headers = {'Content-Type': MEDIA_TYPES[self.config.body_format]} if body is not None else None
+        token, own_cookies = self._request_cookies()
         try:
             with self.session.request(
                 method,
                 self.config.base_url + path,
                 data=body,
                 headers=headers,
+                cookies=_jar_of(own_cookies),
                 timeout=self.config.request_timeout,
                 verify=self.config.verify,
                 allow_redirects=False,
                 stream=True,
             ) as response:
                 if response.cookies:
-                    self._on_cookies(response.cookies)
+                    self._on_cookies(response.cookies, token)
                 answer = self._read_answer(method, path, response, repeatable)
         except requests.exceptions.ContentDecodingError as exc:
             raise SdmBadAnswerError(
@@ -186,6 +193,7 @@ class Transport:
             body=self._read_body(method, path, response, limit, ok, status_is_answer=ok and not repeatable),
             retry_after=response.headers.get('Retry-After'),
             location=response.headers.get('Location'),
+            cookies=response.cookies,
         )
 
     def _read_body(
@@ -284,6 +292,22 @@ class Transport:
             status,
             self.full_path(path),
         )
+
+
+def new_cookie(name: str, value: str) -> Any:
+    """A cookie sent on every path of the host."""
+    return requests.cookies.create_cookie(name, value, path='/')
+
+
+def _jar_of(cookies: List[Any]) -> Any:
+    """The cookies of one request in a jar of its own: ``requests`` copies the shared jar and this one into the
+    request, and only the shared jar can change while it is copied."""
+    if not cookies:
+        return None
+    jar = requests.cookies.RequestsCookieJar()
+    for cookie in cookies:
+        jar.set_cookie(cookie)
+    return jar
 
 
 def _phrase(status: int) -> str:

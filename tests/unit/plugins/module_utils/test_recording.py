@@ -122,7 +122,7 @@ def _strings(value: Any) -> Iterator[str]:
 
 
 def session_ids(client: SdmClient) -> List[str]:
-    values = [cookie.value for cookie in client.transport.session.cookies]  # pylint: disable=protected-access
+    values = [cookie.value for cookie in client._cookies_to_send()[1]]  # pylint: disable=protected-access
     return values + [value.rsplit('.', 1)[0] for value in values]
 
 
