@@ -18,12 +18,10 @@ from ._clock import Deadline
 from ._decode import decode_body
 from ._errors import SdmActionRefusedError, SdmBadAnswerError, SdmNotFoundError
 from ._normalise import TASK_FIELDS, normalise_task, pending_task_ids
-from ._sdm_api import TASKS_PATH, action_body, action_path, task_path
+from ._sdm_api import TASK_ROOT, TASKS_PATH, TASKS_ROOT, action_body, action_path, task_path
 from ._session import SdmSession
 from ._states import StateMatcher
 from ._transport import Answer
-
-from ._sdm_api import TASK_ROOT, TASKS_ROOT  # the root elements of the answers
 
 # How SDM refuses an action in the task's present state (400 as inferred; 409 is the usual alternative).
 REFUSED_ACTION_STATUSES = frozenset((400, 409))
