@@ -25,7 +25,7 @@ help:
 	@echo "make demo-eda - the rulebook ocsdm.route_manager.route_update_window closes a change window on the simulator by itself"
 	@echo "make test   - every check (sanity, units, integration, lint, style, docs, build, galaxy-importer, the rulebook, the event source soak, the fault matrix, an AWX job, the decision environment)"
 	@echo "steps: venv simulator-tests soak fault-matrix sanity units integration matrix-2.16 matrix-2.21 lint style changelog-lint docs-lint docs workflow-lint eda awx build ee-introspect decision-env importer bench-smoke"
-	@echo "also: make bench (benchmarks), make docs (HTML docs in build/docs/html)"
+	@echo "also: make bench (benchmarks), make docs (HTML docs in build/docs/html), make release-notes (docs/developing.md)"
 
 # --- environments -------------------------------------------------------------------------------
 
@@ -121,6 +121,14 @@ style: worktree
 .PHONY: changelog-lint
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
+
+.PHONY: release-notes
+# The release notes of the version in galaxy.yml from the fragments not yet released (docs/developing.md, "Cutting a
+# release"). antsibull-changelog asks ansible-doc about the plugins: the collection must be found on a collections path.
+release-notes: venv
+	tmp=$$(mktemp -d) && mkdir -p $$tmp/ansible_collections/ocsdm && ln -s $(CURDIR) $$tmp/ansible_collections/ocsdm/route_manager \
+	  && $(WITH_VENV) ANSIBLE_COLLECTIONS_PATH=$$tmp $(BIN)/antsibull-changelog release --reload-plugins; \
+	  rc=$$?; rm -rf $$tmp; exit $$rc
 
 .PHONY: docs-lint
 docs-lint: WORK = build/work-docs-lint

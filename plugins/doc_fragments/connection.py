@@ -66,6 +66,7 @@ options:
     choices: [xml, json]
     default: xml
   record_dir:
+    version_added: 1.0.0
     description:
       - Folder where every HTTP exchange with SDM is recorded, one JSON file per exchange (method, path, status,
         content type, the headers that matter, the body, the seconds since the recording's first request), to attach
@@ -81,6 +82,7 @@ options:
       - If not set, the value of the E(SDM_RECORD_DIR) environment variable is used.
     type: path
   record_placeholders:
+    version_added: 1.0.0
     description:
       - With O(record_dir), replace the SDM host name, other host names and addresses in the answers, and device and
         device group IDs by placeholders such as V(device-3f9a1c2b7e), the same in every file of the folder, so that a

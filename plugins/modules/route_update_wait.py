@@ -10,7 +10,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: route_update_wait
 short_description: Wait for an SDM route update task, then commit, roll back and report as asked
-version_added: 0.2.0
+version_added: 1.0.0
 description:
   - Waits until a route update task of Oracle Communications Session Delivery Manager (SDM) has finished, showing a
     progress line at least once every O(progress_interval) seconds, and fails with a message a human can act on
