@@ -23,8 +23,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:
 	@echo "make demo   - start the bundled SDM simulator and run the demo change window against it"
 	@echo "make demo-eda - the rulebook ocsdm.route_manager.route_update_window closes a change window on the simulator by itself"
-	@echo "make test   - every check (sanity, units, integration, lint, style, docs, build, galaxy-importer, the rulebook, the event source soak, the fault matrix, an AWX job, the decision environment)"
-	@echo "steps: venv simulator-tests soak fault-matrix sanity units integration matrix-2.16 matrix-2.21 lint style changelog-lint docs-lint docs workflow-lint eda awx build ee-introspect decision-env importer bench-smoke"
+	@echo "make test   - every check (sanity, units, integration, lint, style, docs, build, galaxy-importer, sanity on the tarball, the rulebook, the event source soak, the fault matrix, an AWX job, the decision environment)"
+	@echo "steps: venv simulator-tests soak fault-matrix sanity units integration matrix-2.16 matrix-2.21 lint style changelog-lint docs-lint docs workflow-lint eda awx build ee-introspect decision-env importer tarball-sanity bench-smoke"
 	@echo "also: make bench (benchmarks), make docs (HTML docs in build/docs/html), make release-notes (docs/developing.md)"
 
 # --- environments -------------------------------------------------------------------------------
@@ -65,7 +65,7 @@ worktree: venv
 # run beside integration.
 .PHONY: test
 test:
-	@tools/run-checks venv 'sanity>integration+matrix-2.16>style>changelog-lint>workflow-lint>fault-matrix+matrix-2.21>decision-env+units>simulator-tests>soak>bench-smoke>build>ee-introspect>importer>eda>awx>docs>lint>docs-lint'
+	@tools/run-checks venv 'sanity>integration>tarball-sanity+matrix-2.16>style>changelog-lint>workflow-lint>fault-matrix+matrix-2.21>decision-env+units>simulator-tests>soak>bench-smoke>build>ee-introspect>importer>eda>awx>docs>lint>docs-lint'
 
 .PHONY: fault-matrix
 # The fault-injection matrix of issue 22 (tests/fault_matrix/run_matrix.py): each step of a change window x each fault,
@@ -168,6 +168,18 @@ awx: worktree .venv-eda/bin/ansible-rulebook
 build: WORK = build/work-build
 build: worktree
 	tools/build-and-install $(VENV) $(COLLECTION) build/dist build/installed
+
+.PHONY: tarball-sanity
+# ansible-test sanity on the tarball as users get it, unpacked outside any git checkout (inside one, ansible-test
+# would list the files git knows, none). Its own build, so that it may run beside the steps that use build/dist.
+tarball-sanity: WORK = build/work-tarball
+tarball-sanity: worktree
+	tools/build-and-install $(VENV) $(COLLECTION) build/tarball/dist build/tarball/installed >/dev/null
+	tmp=$$(mktemp -d) && mkdir -p $$tmp/ansible_collections/ocsdm/route_manager \
+	  && tar xzf build/tarball/dist/ocsdm-route_manager-*.tar.gz -C $$tmp/ansible_collections/ocsdm/route_manager \
+	  && echo "sanity on $$(ls build/tarball/dist)" \
+	  && VENV=$(VENV) COLLECTION_DIR=$$tmp/ansible_collections/ocsdm/route_manager tools/offline/offline-ansible-test sanity --color no; \
+	  rc=$$?; rm -rf $$tmp; exit $$rc
 
 .PHONY: importer
 importer: build .venv-importer/bin/python
