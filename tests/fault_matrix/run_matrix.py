@@ -292,6 +292,11 @@ class Matrix:
         return found
 
 
+def show(found: List[str], line: str) -> None:
+    """One cell's line: ok, or FAIL with what was found."""
+    print("%-4s %s %s" % ("ok" if not found else "FAIL", line, "; ".join(found)))
+
+
 def main(argv: List[str]) -> int:
     collections = Path(argv[1]).resolve()
     started = time.monotonic()
@@ -301,32 +306,19 @@ def main(argv: List[str]) -> int:
 
         matrix.action.committed_text = _wording.committed_text
         matrix.action.cell_text = _change_report._cell  # pylint: disable=protected-access
-        cells = passed = 0
+        results = []  # one (problems found, line) per cell
         for mode in MODES:
             rules = matrix.fault_rules(mode)
             for step in STEPS:
                 for fault in FAULTS:
-                    cells += 1
                     found = matrix.cell(mode, step, fault, rules[step])
-                    passed += not found
-                    print(
-                        "%-4s %-8s | %-24s | %-17s %s"
-                        % ("ok" if not found else "FAIL", mode, step, fault, "; ".join(found))
-                    )
-        cells += 1
-        found = matrix.interrupted()
-        passed += not found
-        print(
-            "%-4s Ctrl-C during the wait: logged out, KeyboardInterrupt passed on %s"
-            % ("ok" if not found else "FAIL", "; ".join(found))
-        )
-        cells += 1
-        found = matrix.two_hours()
-        passed += not found
-        print(
-            "%-4s two hours of simulator time at the default progress interval %s"
-            % ("ok" if not found else "FAIL", "; ".join(found))
-        )
+                    results.append((found, "%-8s | %-24s | %-17s" % (mode, step, fault)))
+                    show(*results[-1])
+        results.append((matrix.interrupted(), "Ctrl-C during the wait: logged out, KeyboardInterrupt passed on"))
+        show(*results[-1])
+        results.append((matrix.two_hours(), "two hours of simulator time at the default progress interval"))
+        show(*results[-1])
+    cells, passed = len(results), sum(not found for found, _line in results)
     print("fault matrix: %d cells, %d passed (%.1f s)" % (cells, passed, time.monotonic() - started))
     return 0 if passed == cells else 1
 
